@@ -1,0 +1,46 @@
+# Every task of Kho starts here: `make run` to serve, `make test` to check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+INI    ?= development.ini
+
+.PHONY: run test system venv var catalogs bench clean-var help
+
+help:
+	@echo "make run    install what is missing, set up var/ with demo data, serve http://127.0.0.1:6543"
+	@echo "make test   the same set-up, then the whole test suite"
+	@echo "make bench  print the benchmark figures (bench/*.py)"
+
+system:
+	@bash scripts/install-system.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python setup.cfg constraints.txt
+	$(BIN)/pip install -q --upgrade pip 'setuptools<81' wheel
+	$(BIN)/pip install -q -c constraints.txt --config-settings editable_mode=compat -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed catalogs
+
+catalogs: $(VENV)/.installed
+	@$(BIN)/python -m views.i18n compile
+
+var: system venv
+	$(BIN)/kho -c $(INI) setup
+
+run: var
+	$(BIN)/pserve $(INI)
+
+test: system venv
+	$(BIN)/kho -c $(INI) setup
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+bench: system venv
+	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/sign.py
+	$(BIN)/python bench/search.py
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,53 @@
+"""The `kho` command: one entry point, sub-commands contributed by each package.
+
+Each package named in COMMAND_MODULES has a `register(subparsers)` function
+that adds its sub-commands; a sub-command sets `func(args) -> int` as its
+default. Libraries (ocr, signing, search) register commands that need no
+database; repository commands open the storage named in the ini file.
+"""
+import argparse
+import importlib
+import os
+import sys
+
+COMMAND_MODULES = (
+    "repository.commands",
+    "ocr.cli",
+    "signing.cli",
+    "search.cli",
+)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="kho", description="Kho: electronic warehouse of papers")
+    parser.add_argument(
+        "-c", "--config", default=os.environ.get("KHO_CONFIG", "development.ini"),
+        help="the ini file with the app settings (default: development.ini or $KHO_CONFIG)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Schema generations and the steps between them.
+
+The root records the generation it was written with; `kho evolve` (or the
+app at start when kho.auto_evolve is on) runs each missing step in order,
+one transaction per step, so an interrupted evolve resumes where it stopped."""
+import logging
+
+from .catalogues import RetentionSchedule
+from .db import ROOT_KEY
+from .folder import Folder
+
+log = logging.getLogger(__name__)
+
+
+def evolve1(zodb_root):
+    """Generation 1: the root with subjects, dossiers, catalogues, accounts."""
+    from .resources import Root
+    if ROOT_KEY not in zodb_root:
+        zodb_root[ROOT_KEY] = Root()
+
+
+def evolve2(zodb_root):
+    """Generation 2: every warehouse gets a consents folder; catalogues get
+    retention schedules (the two default classes)."""
+    root = zodb_root[ROOT_KEY]
+    for warehouse in root.subjects.values():
+        if not hasattr(warehouse, "consents"):
+            consents = Folder()
+            consents.__name__, consents.__parent__ = "consents", warehouse
+            warehouse.consents = consents
+    catalogues = root.catalogues
+    if not hasattr(catalogues, "retention"):
+        catalogues.retention = catalogues._child("retention")
+    for code, name, years in (("permanent", "Vĩnh viễn", None),
+                              ("10y", "10 năm", 10)):
+        if code not in catalogues.retention:
+            catalogues.retention.add(code, RetentionSchedule(code, name, years))
+
+
+STEPS = [evolve1, evolve2]
+GENERATION = len(STEPS)
+
+
+def generation_of(zodb_root):
+    root = zodb_root.get(ROOT_KEY)
+    return 0 if root is None else root.generation
+
+
+def evolve(conn, to=GENERATION):
+    """Run the steps from the stored generation up to `to`; return the steps run.
+
+    conn's transaction manager is committed after each step."""
+    tm = conn.transaction_manager
+    done = []
+    while True:
+        zodb_root = conn.root()
+        current = generation_of(zodb_root)
+        if current >= to:
+            return done
+        step = STEPS[current]
+        log.info("evolving to generation %d: %s", current + 1, step.__doc__.splitlines()[0])
+        step(zodb_root)
+        zodb_root[ROOT_KEY].generation = current + 1
+        tm.get().note(f"kho evolve to generation {current + 1}")
+        tm.commit()
+        done.append(current + 1)

@@ -1,0 +1,181 @@
+"""The resource tree of DESIGN.md: Root → subjects → Warehouse → Document.
+
+Every object that holds personal data hangs under its owner's Warehouse, so
+the warehouse's __acl__ is the one decision that covers it."""
+import datetime
+
+from persistent import Persistent
+from persistent.list import PersistentList
+from persistent.mapping import PersistentMapping
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
+
+from . import roles as R
+from .folder import Folder
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class Root(Persistent):
+    """The application root; its children are fixed containers."""
+    __name__ = ""
+    __parent__ = None
+    generation = 0
+
+    __acl__ = [
+        (Allow, Authenticated, R.VIEW_CATALOGUES),
+        *[(Allow, R.role_principal(r), R.DESK) for r in R.STAFF],
+        *[(Allow, R.role_principal(r), R.CREATE_SUBJECT) for r in R.RECEPTION],
+        (Allow, R.role_principal(R.RECORDS), R.LIST_SUBJECTS),
+        (Allow, R.role_principal(R.ADMIN), (R.MANAGE_CATALOGUES, R.MANAGE_ACCOUNTS)),
+        (Allow, R.role_principal(R.AUDITOR), R.READ_AUDIT),
+        DENY_ALL,
+    ]
+    # containers that traversal may reach; accounts are deliberately absent
+    _traversable = ("subjects", "dossiers", "catalogues")
+
+    def __init__(self):
+        from .accounts import Accounts
+        from .catalogues import Catalogues
+        self.subjects = _child(self, "subjects", Subjects())
+        self.dossiers = _child(self, "dossiers", Dossiers())
+        self.catalogues = _child(self, "catalogues", Catalogues())
+        self.accounts = _child(self, "accounts", Accounts())
+
+    def __getitem__(self, name):
+        if name in self._traversable:
+            return getattr(self, name)
+        raise KeyError(name)
+
+
+def _child(parent, name, obj):
+    obj.__name__ = name
+    obj.__parent__ = parent
+    return obj
+
+
+class Subjects(Folder):
+    """Warehouses keyed by personal id (12 digits) or enterprise code."""
+
+
+class Warehouse(Persistent):
+    """One owner's warehouse: profile, documents, consents."""
+
+    def __init__(self, subject_id, kind, name, birth_date=None, sex=None):
+        self.subject_id = subject_id
+        self.kind = kind              # 'person' | 'organisation'
+        self.name = name
+        self.birth_date = birth_date
+        self.sex = sex
+        self.created = utcnow()
+        self.documents = _child(self, "documents", Documents())
+        self.consents = _child(self, "consents", Folder())
+
+    @property
+    def __acl__(self):
+        owner = R.subject_principal(self.subject_id)
+        return [
+            (Allow, owner, (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
+            (Allow, R.role_principal(R.OFFICER), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT)),
+            (Allow, R.role_principal(R.POSTAL), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT)),
+            (Allow, R.role_principal(R.PROCESSOR), (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
+            (Allow, R.role_principal(R.RECORDS), (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
+            DENY_ALL,
+        ]
+
+    def __getitem__(self, name):
+        if name in ("documents", "consents"):
+            return getattr(self, name)
+        raise KeyError(name)
+
+
+class Documents(Folder):
+    """A warehouse's papers, keyed by a short random id."""
+
+
+STATES = {
+    "in_force": "Còn hiệu lực",
+    "expired": "Hết hiệu lực",
+    "revoked": "Đã thu hồi",
+}
+PROVENANCES = {
+    "digitized": "Số hoá tại bộ phận một cửa",
+    "agency_result": "Kết quả do cơ quan cấp",
+    "certified_copy": "Bản sao chứng thực điện tử",
+    "uploaded": "Giấy tờ điện tử do người dân nộp",
+}
+EXTRACTIONS = {"ocr": "Nhận dạng OCR", "manual": "Nhập tay"}
+
+
+class Document(Persistent):
+    """A paper: its original bytes (a blob, never rewritten), derived files,
+    and the metadata of RULES-VN "Digitizing a paper"."""
+
+    def __init__(self, *, type_code, owner_id, name, original, filename,
+                 content_type, size, sha256, pages, created_by,
+                 number="", issue_date=None, issuer="", summary="",
+                 valid_from=None, valid_until=None, validity_scope="",
+                 state="in_force", provenance="uploaded", dossier_code="",
+                 procedure_code="", extraction="manual"):
+        self.type_code = type_code
+        self.owner_id = owner_id
+        self.name = name
+        self.number = number
+        self.issue_date = issue_date
+        self.issuer = issuer
+        self.summary = summary
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.validity_scope = validity_scope
+        self.state = state
+        self.provenance = provenance
+        self.dossier_code = dossier_code
+        self.procedure_code = procedure_code
+        self.extraction = extraction
+        self.original = original
+        self.filename = filename
+        self.content_type = content_type
+        self.size = size
+        self.sha256 = sha256
+        self.pages = pages
+        self.derivatives = PersistentMapping()
+        self.created = self.modified = utcnow()
+        self.created_by = created_by
+
+    def effective_state(self, today=None):
+        """Revoked stays revoked; a paper past its validity date is expired."""
+        if self.state == "revoked":
+            return "revoked"
+        today = today or datetime.date.today()
+        if self.state == "expired" or (self.valid_until and self.valid_until < today):
+            return "expired"
+        return "in_force"
+
+
+class Dossiers(Folder):
+    """Dossiers keyed by dossier code; a per-unit, per-day counter numbers them."""
+
+    def __init__(self):
+        super().__init__()
+        self.counters = PersistentMapping()
+
+    def next_code(self, unit_code, day):
+        from .identifiers import format_dossier_code
+        key = (unit_code, day.isoformat())
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return format_dossier_code(unit_code, day, self.counters[key])
+
+
+class Dossier(Persistent):
+    """A dossier received at a desk (the workflow comes with its own issue)."""
+
+    def __init__(self, code, procedure_code, desk_code, owner_id, received_by):
+        self.code = code
+        self.procedure_code = procedure_code
+        self.desk_code = desk_code
+        self.owner_id = owner_id
+        self.status = "received"
+        self.components = PersistentMapping()   # doc type code → (subject id, document id)
+        self.result = None
+        self.timeline = PersistentList([(utcnow(), received_by, "received")])

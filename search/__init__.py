@@ -1,0 +1,55 @@
+"""Kho's full-text search: a Whoosh index with a Vietnamese analyzer.
+
+Why a package of its own: the app (views/, repository/) must not know how
+Vietnamese text is normalized, folded and tokenized, nor which engine holds
+the index; it hands over plain dicts and gets plain results back. Nothing
+here knows Pyramid or ZODB; `kho search-index` uses it alone.
+
+Public interface
+----------------
+open_index(path, *, create=True) -> SearchIndex   (ISearchEngine, Whoosh)
+    SearchIndex.apply(upserts=[dict], deletes=[doc_id]) -> ApplyReport
+        one commit; dict keys are in search.documents.FIELDS
+        (doc_id, text, paper_name, type_code, number, issuer, issue_date,
+        valid_until, validity, owner_id, dossier_codes, provenance, state,
+        desk, stamp); `year` comes from issue_date
+    SearchIndex.search(query_text, *, filters=None,
+                       facets=("type_code", "year", "state", "desk"),
+                       page=1, pagelen=20, highlight=True) -> SearchResults
+        filters: {"owner_ids": set, "doc_ids": set, "type_code"|"year"|"state"|
+                  "desk"|"validity"|"provenance": value or set of values}
+        SearchResults(total, page, pagelen, hits=[Hit(doc_id, score, fields,
+                      snippets)], facets={field: {value: count}})
+    SearchIndex.stamps() -> {doc_id: stamp};  SearchIndex.count() -> int
+    SearchIndex.clear();  SearchIndex.rebuild(records);  SearchIndex.stats()
+compare_stamps(expected, indexed) -> StampDrift(missing, stale, orphaned)
+match_words(query_text, words) -> [index of each OCR word to box]
+normalize_vi(text), fold_vi(text)           (search.analysis)
+Errors: SearchError > QuerySyntaxError, InvalidDocument, InvalidFilter,
+        IndexUnavailable                    (search.errors)
+
+The query language (words, "phrases", prefix*, OR, -word, parentheses) is
+described in search.querylang.
+"""
+from .analysis import fold_vi, normalize_vi
+from .consistency import StampDrift, compare_stamps
+from .errors import IndexUnavailable, InvalidDocument, InvalidFilter, QuerySyntaxError, SearchError
+from .interfaces import ISearchEngine
+from .matching import match_words
+from .results import ApplyReport, Hit, IndexStats, SearchResults
+from .whoosh_index import DEFAULT_FACETS, WhooshIndex
+
+SearchIndex = WhooshIndex
+
+__all__ = [
+    "open_index", "SearchIndex", "ISearchEngine", "DEFAULT_FACETS",
+    "SearchResults", "Hit", "ApplyReport", "IndexStats",
+    "compare_stamps", "StampDrift", "match_words", "normalize_vi", "fold_vi",
+    "SearchError", "QuerySyntaxError", "InvalidDocument", "InvalidFilter", "IndexUnavailable",
+]
+
+
+def open_index(path, *, create=True):
+    """Open the index in directory `path`, creating it (and the directory)
+    unless `create` is false; raises IndexUnavailable."""
+    return WhooshIndex(path, create=create)

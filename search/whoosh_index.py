@@ -1,0 +1,551 @@
+"""ISearchEngine on Whoosh (written to the Whoosh 2.7 API; Whoosh-Reloaded today).
+
+Schema, one record per doc_id:
+  text_exact / text_folded     OCR text: syllables with positions, tones kept
+                               (canonical spelling) / tones and marks removed
+  title_exact / title_folded   paper name, number and issuer, the same way
+  codes                        doc id, owner id, number, dossier and type codes,
+                               whole, lower-cased, exact and folded: for prefixes
+  doc_id, owner_id, type_code, number, issuer, validity, provenance, state, desk
+                               stored ID fields, exact values, for filters/facets
+  dossier_codes                stored list, indexed one code per term
+  issue_date, valid_until      DATETIME (stored as YYYY-MM-DD), year NUMERIC
+  stamp                        the caller's version, a pickled column
+  text_z                       the OCR text, zlib-compressed, for snippets only
+
+The analyzers below are pickled into the index's TOC by Whoosh, so their
+module path and class names must not change (or rebuild the index).
+"""
+import datetime
+import os
+import threading
+import zlib
+from itertools import islice
+
+from whoosh import columns, fields, index, query as wq, sorting, writing
+from whoosh.analysis import Token as WhooshToken, Tokenizer
+from whoosh.index import LockError
+from zope.interface import implementer
+
+from . import analysis, documents
+from .errors import IndexUnavailable, InvalidDocument, InvalidFilter, QuerySyntaxError
+from .highlight import highlight_all, snippet
+from .interfaces import ISearchEngine
+from .matching import QueryMarker
+from .querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word, parse_query
+from .results import ApplyReport, Hit, IndexStats, SearchResults
+
+__all__ = ["WhooshIndex", "DEFAULT_FACETS"]
+
+DEFAULT_FACETS = ("type_code", "year", "state", "desk")
+# query-time weights: an exact (accented) match outranks a folded one, titles
+# outrank body text, a code hit outranks a word that happens to be in the text
+BOOST_TEXT_EXACT = 3.0
+BOOST_TEXT_FOLDED = 1.0
+BOOST_TITLE_EXACT = 6.0
+BOOST_TITLE_FOLDED = 2.0
+BOOST_CODE = 5.0
+MAX_PREFIX_TERMS = 1000       # a prefix expanding to more terms is refused
+MIN_AUTO_PREFIX = 3           # codes this long are also matched as prefixes
+OWNER_POSTINGS_LIMIT = 2000   # bigger owner sets are checked against a column
+WRITE_LOCK_TIMEOUT = 30.0
+
+_STORED_FIELDS = ("doc_id", "paper_name", "type_code", "number", "issuer", "issue_date",
+                  "valid_until", "validity", "owner_id", "dossier_codes", "provenance",
+                  "state", "desk", "year")
+
+
+# --- analyzers -------------------------------------------------------------------
+
+_last_tokens = (None, None)   # (text, token_texts(text)): exact and folded share it
+
+
+def _cached_token_texts(value):
+    global _last_tokens
+    last = _last_tokens
+    if last[0] is value:
+        return last[1]
+    tokens = analysis.token_texts(value)
+    _last_tokens = (value, tokens)
+    return tokens
+
+
+class SyllableTokenizer(Tokenizer):
+    """search.analysis tokens for Whoosh; `folded` gives the folded forms."""
+
+    def __init__(self, folded=False):
+        self.folded = folded
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.folded == other.folded
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        fold = analysis.fold_token if self.folded else None
+        if chars:
+            items = ((t.text, t.pos, t.start, t.end) for t in analysis.tokenize(value))
+        else:
+            items = ((text, pos, 0, 0) for text, pos in _cached_token_texts(value))
+        for text, pos, start, end in items:
+            token.text = fold(text) if fold else text
+            token.stopped = False
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class CodeTokenizer(Tokenizer):
+    """One code per line, kept whole: lower-cased canonical form and folded form."""
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for code in value.split("\n"):
+            code = "".join(analysis.normalize_vi(code).lower().split())
+            if not code:
+                continue
+            for text in {code, analysis.fold_vi(code)}:
+                token.text = text
+                token.stopped = False
+                token.boost = 1.0
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start_char, start_char + len(code)
+                yield token
+            pos += 1
+
+
+def _text_field():
+    return fields.TEXT(analyzer=SyllableTokenizer(), phrase=True)
+
+
+def _folded_field():
+    return fields.TEXT(analyzer=SyllableTokenizer(folded=True), phrase=True)
+
+
+def make_schema():
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True, sortable=True),
+        text_exact=_text_field(), text_folded=_folded_field(),
+        title_exact=_text_field(), title_folded=_folded_field(),
+        codes=fields.TEXT(analyzer=CodeTokenizer(), phrase=False),
+        paper_name=fields.STORED(),
+        type_code=fields.ID(stored=True, sortable=True),
+        number=fields.ID(stored=True),
+        issuer=fields.ID(stored=True),
+        issue_date=fields.DATETIME(stored=True),
+        valid_until=fields.DATETIME(stored=True),
+        year=fields.NUMERIC(numtype=int, bits=32, signed=False, stored=True, sortable=True),
+        validity=fields.ID(stored=True, sortable=True),
+        owner_id=fields.ID(stored=True, sortable=True),
+        dossier_codes=fields.KEYWORD(stored=True, commas=False, scorable=False),
+        provenance=fields.ID(stored=True),
+        state=fields.ID(stored=True, sortable=True),
+        desk=fields.ID(stored=True, sortable=True),
+        stamp=fields.COLUMN(columns.PickleColumn(columns.VarBytesColumn())),
+        text_z=fields.STORED(),
+    )
+
+
+def _whoosh_record(record):
+    """A clean record (documents.clean_record) as add_document keyword arguments."""
+    out = {"doc_id": record["doc_id"]}
+    text = record.get("text") or ""
+    if text:
+        out["text_exact"] = out["text_folded"] = text
+        out["text_z"] = zlib.compress(text.encode("utf-8"), 6)
+    title = "\n".join(record[f] for f in ("paper_name", "number", "issuer") if record.get(f))
+    if title:
+        out["title_exact"] = out["title_folded"] = title
+    codes = [record["doc_id"]] + [record[f] for f in ("owner_id", "number", "type_code")
+                                  if record.get(f)] + record.get("dossier_codes", [])
+    out["codes"] = "\n".join(codes)
+    for name in ("paper_name", "type_code", "number", "issuer", "validity", "owner_id",
+                 "provenance", "state", "desk", "year"):
+        if record.get(name) not in (None, ""):
+            out[name] = record[name]
+    if record.get("dossier_codes"):
+        out["dossier_codes"] = " ".join(c.replace(" ", "") for c in record["dossier_codes"])
+        out["_stored_dossier_codes"] = list(record["dossier_codes"])
+    for name in ("issue_date", "valid_until"):
+        if record.get(name):
+            date = record[name]
+            out[name] = datetime.datetime(date.year, date.month, date.day)
+            out["_stored_" + name] = date.isoformat()
+    if "stamp" in record:
+        out["stamp"] = record["stamp"]
+    return out
+
+
+def _real_facet_value(name, key):
+    """False for the column's filler value of documents without the field."""
+    if name == "year":
+        return isinstance(key, int) and 1 <= key <= 9999
+    return key not in (None, "", b"")
+
+
+# --- the process-wide write lock per index directory --------------------------------
+
+_WRITE_LOCKS = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path):
+    key = os.path.realpath(path)
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.RLock())
+
+
+@implementer(ISearchEngine)
+class WhooshIndex:
+    """A Whoosh index directory. Use search.open_index(path) to get one."""
+
+    def __init__(self, path, *, create=True):
+        self.path = os.fspath(path)
+        try:
+            if index.exists_in(self.path):
+                self._ix = index.open_dir(self.path)
+            elif create:
+                os.makedirs(self.path, exist_ok=True)
+                with _write_lock(self.path):
+                    if index.exists_in(self.path):
+                        self._ix = index.open_dir(self.path)
+                    else:
+                        self._ix = index.create_in(self.path, make_schema())
+            else:
+                raise IndexUnavailable("no search index in %s" % self.path)
+        except IndexUnavailable:
+            raise
+        except (OSError, index.IndexError) as exc:
+            raise IndexUnavailable("cannot open the search index in %s: %s"
+                                   % (self.path, exc)) from None
+        missing = set(make_schema().names()) - set(self._ix.schema.names())
+        if missing:
+            raise IndexUnavailable(
+                "the index in %s was made by another version (no field %s): rebuild it"
+                % (self.path, ", ".join(sorted(missing))))
+        self._lock = _write_lock(self.path)
+        self._local = threading.local()
+
+    def __repr__(self):
+        return "<WhooshIndex %s>" % self.path
+
+    # -- reading ----------------------------------------------------------------
+
+    def _searcher(self):
+        """This thread's searcher, reopened when the index changed since.
+
+        (Whoosh's Searcher.refresh() is not used: its reader reuse keeps
+        merged-away segments and stale deletions.)
+        """
+        current = getattr(self._local, "searcher", None)
+        if current is not None:
+            if current.reader().generation() == self._ix.latest_generation():
+                return current
+            current.close()
+        current = self._ix.searcher()
+        self._local.searcher = current
+        return current
+
+    def close(self):
+        current = getattr(self._local, "searcher", None)
+        if current is not None:
+            current.close()
+            self._local.searcher = None
+
+    def count(self):
+        return self._searcher().doc_count()
+
+    def stamps(self):
+        searcher = self._searcher()
+        reader = searcher.reader()
+        ids = reader.column_reader("doc_id")
+        stamp_column = reader.column_reader("stamp")
+        return {ids[docnum]: stamp_column[docnum] for docnum in reader.all_doc_ids()}
+
+    def stats(self):
+        size = 0
+        for name in os.listdir(self.path):
+            try:
+                size += os.path.getsize(os.path.join(self.path, name))
+            except OSError:
+                pass
+        searcher = self._searcher()
+        return IndexStats(path=self.path, count=searcher.doc_count(), size_bytes=size,
+                          segments=len(self._ix._segments()))
+
+    # -- writing ----------------------------------------------------------------
+
+    def _writer(self, **kwargs):
+        try:
+            return self._ix.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, **kwargs)
+        except LockError:
+            raise IndexUnavailable("the search index in %s is locked by another writer"
+                                   % self.path) from None
+
+    def apply(self, upserts=(), deletes=()):
+        if isinstance(deletes, str):
+            raise InvalidDocument("deletes must be a list of doc ids, not one string")
+        by_id = {}
+        for record in upserts:
+            clean = documents.clean_record(record)
+            by_id[clean["doc_id"]] = clean          # the last upsert of an id wins
+        delete_ids = []
+        for doc_id in deletes:
+            if not isinstance(doc_id, str) or not doc_id.strip():
+                raise InvalidDocument("a doc id to delete must be non-empty text, got %r"
+                                      % (doc_id,))
+            delete_ids.append(doc_id.strip())
+        both = sorted(set(delete_ids) & set(by_id))
+        if both:
+            raise InvalidDocument("doc id(s) both upserted and deleted in one apply: %s"
+                                  % ", ".join(both))
+        if not by_id and not delete_ids:
+            return ApplyReport(0, 0)
+        prepared = [_whoosh_record(r) for r in by_id.values()]
+        with self._lock:
+            writer = self._writer(limitmb=128)
+            try:
+                deleted = 0
+                for doc_id in delete_ids:
+                    deleted += writer.delete_by_term("doc_id", doc_id)
+                for fields_ in prepared:
+                    writer.update_document(**fields_)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+        return ApplyReport(upserted=len(prepared), deleted=deleted)
+
+    def clear(self):
+        with self._lock:
+            writer = self._writer()
+            writer.commit(mergetype=writing.CLEAR)
+
+    def rebuild(self, records, *, procs=1, limitmb=256, multisegment=False):
+        """Replace the whole content by `records` (an iterable of dicts) in one
+        commit; readers see the old content until then. `procs` > 1 indexes in
+        parallel processes (Whoosh MpWriter). Returns the number indexed."""
+        seen = set()
+        kwargs = {"limitmb": limitmb}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=multisegment)
+        with self._lock:
+            writer = self._writer(**kwargs)
+            try:
+                for record in records:
+                    clean = documents.clean_record(record)
+                    if clean["doc_id"] in seen:
+                        raise InvalidDocument("doc id %r appears twice in the rebuild"
+                                              % clean["doc_id"])
+                    seen.add(clean["doc_id"])
+                    writer.add_document(**_whoosh_record(clean))
+            except BaseException:
+                writer.cancel()
+                raise
+            if procs > 1:
+                writer.commit(mergetype=writing.CLEAR)
+            else:
+                writer.commit(mergetype=writing.CLEAR, optimize=not multisegment)
+        return len(seen)
+
+    def optimize(self):
+        """Merge all segments into one (faster searches after many applies)."""
+        with self._lock:
+            writer = self._writer()
+            writer.commit(optimize=True)
+
+    # -- searching --------------------------------------------------------------
+
+    def search(self, query_text, *, filters=None, facets=DEFAULT_FACETS, page=1, pagelen=20,
+               highlight=True):
+        tree = parse_query(query_text)
+        if not isinstance(page, int) or page < 1:
+            raise InvalidFilter("page must be a whole number from 1, not %r" % (page,))
+        if not isinstance(pagelen, int) or not 1 <= pagelen <= 1000:
+            raise InvalidFilter("pagelen must be from 1 to 1000, not %r" % (pagelen,))
+        facets = tuple(facets or ())
+        for name in facets:
+            if name not in documents.FACET_FIELDS:
+                raise InvalidFilter("cannot count by %r; facets are: %s"
+                                    % (name, ", ".join(documents.FACET_FIELDS)))
+        searcher = self._searcher()
+        reader = searcher.reader()
+        allowed = self._allowed_docnums(reader, filters)
+        if allowed is not None and not allowed:
+            return SearchResults(0, page, pagelen, [], {name: {} for name in facets})
+        whoosh_query = self._to_whoosh(tree, reader)
+        groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets}
+        results = searcher.search(whoosh_query, limit=page * pagelen, filter=allowed,
+                                  groupedby=groupedby or None)
+        total = len(results)
+        facet_counts = {}
+        for name in facets:
+            facet_counts[name] = {key: n for key, n in results.groups(name).items()
+                                  if _real_facet_value(name, key)}
+        marker = QueryMarker(tree) if highlight else None
+        stamp_column = reader.column_reader("stamp")
+        hits = []
+        for hit in results[(page - 1) * pagelen:page * pagelen]:
+            stored = hit.fields()
+            values = {name: stored[name] for name in _STORED_FIELDS if name in stored}
+            values["stamp"] = stamp_column[hit.docnum]
+            snippets = {}
+            if highlight:
+                compressed = stored.get("text_z")
+                text = zlib.decompress(compressed).decode("utf-8") if compressed else ""
+                snippets["text"] = snippet(text, marker)
+                snippets["paper_name"] = highlight_all(stored.get("paper_name", ""), marker)
+            hits.append(Hit(doc_id=stored["doc_id"], score=float(hit.score or 0.0),
+                            fields=values, snippets=snippets))
+        return SearchResults(total=total, page=page, pagelen=pagelen, hits=hits,
+                             facets=facet_counts)
+
+    # -- filters ----------------------------------------------------------------
+
+    @staticmethod
+    def _postings(reader, field, value):
+        try:
+            if (field, value) not in reader:
+                return ()
+            return reader.postings(field, value).all_ids()
+        except (KeyError, ValueError):
+            return ()
+
+    def _allowed_docnums(self, reader, filters):
+        """None (no restriction) or the set of docnums the filters allow."""
+        if filters is None:
+            return None
+        if not hasattr(filters, "items"):
+            raise InvalidFilter("filters must be a mapping, not %s" % type(filters).__name__)
+        allowed = None
+
+        def narrow(docnums):
+            nonlocal allowed
+            docnums = docnums if isinstance(docnums, set) else set(docnums)
+            allowed = docnums if allowed is None else allowed & docnums
+
+        for key, value in filters.items():
+            if value is None:
+                continue
+            if key == "owner_ids":
+                owners = self._value_set(key, value, "owner_id")
+                if len(owners) <= OWNER_POSTINGS_LIMIT:
+                    docnums = set()
+                    for owner in owners:
+                        docnums.update(self._postings(reader, "owner_id", owner))
+                else:
+                    column = reader.column_reader("owner_id")
+                    docnums = {d for d in reader.all_doc_ids() if column[d] in owners}
+                narrow(docnums)
+            elif key == "doc_ids":
+                docnums = set()
+                for doc_id in self._value_set(key, value, "doc_id"):
+                    docnums.update(self._postings(reader, "doc_id", doc_id))
+                narrow(docnums)
+            elif key in documents.VALUE_FILTER_FIELDS:
+                docnums = set()
+                for item in self._value_set(key, value, key):
+                    docnums.update(self._postings(reader, key, item))
+                narrow(docnums)
+            else:
+                raise InvalidFilter("unknown filter %r; filters are: owner_ids, doc_ids, %s"
+                                    % (key, ", ".join(documents.VALUE_FILTER_FIELDS)))
+            if not allowed:
+                return set()
+        return allowed
+
+    @staticmethod
+    def _value_set(key, value, field):
+        values = [value] if isinstance(value, (str, int)) else value
+        if not hasattr(values, "__iter__"):
+            raise InvalidFilter("filter %s must be a value or a set of values, not %r"
+                                % (key, value))
+        try:
+            return {documents.clean_value(field, v) for v in values}
+        except InvalidDocument as exc:
+            raise InvalidFilter("filter %s: %s" % (key, exc)) from None
+
+    # -- query translation ------------------------------------------------------
+
+    def _expand(self, reader, field, prefix, explicit):
+        terms = list(islice(reader.expand_prefix(field, prefix), MAX_PREFIX_TERMS + 1))
+        if len(terms) > MAX_PREFIX_TERMS:
+            if explicit:
+                raise QuerySyntaxError(
+                    "%r* matches too many words (more than %d); type more letters"
+                    % (prefix, MAX_PREFIX_TERMS))
+            return []
+        return terms
+
+    def _prefix_query(self, reader, fields_boosts, prefix, explicit):
+        subqueries = []
+        for field, boost in fields_boosts:
+            for text in {prefix, analysis.fold_token(prefix)} if field == "codes" else (
+                    [analysis.fold_token(prefix)] if field.endswith("_folded") else [prefix]):
+                terms = self._expand(reader, field, text, explicit)
+                if terms:
+                    subqueries.append(wq.ConstantScoreQuery(
+                        wq.Or([wq.Term(field, t) for t in terms]), score=boost))
+        return subqueries
+
+    @staticmethod
+    def _term_group(text):
+        folded = analysis.fold_token(text)
+        return [wq.Term("text_exact", text, boost=BOOST_TEXT_EXACT),
+                wq.Term("title_exact", text, boost=BOOST_TITLE_EXACT),
+                wq.Term("text_folded", folded, boost=BOOST_TEXT_FOLDED),
+                wq.Term("title_folded", folded, boost=BOOST_TITLE_FOLDED)]
+
+    @staticmethod
+    def _phrase_group(parts):
+        folded = [analysis.fold_token(p) for p in parts]
+        return [wq.Phrase("text_exact", list(parts), boost=BOOST_TEXT_EXACT),
+                wq.Phrase("title_exact", list(parts), boost=BOOST_TITLE_EXACT),
+                wq.Phrase("text_folded", folded, boost=BOOST_TEXT_FOLDED),
+                wq.Phrase("title_folded", folded, boost=BOOST_TITLE_FOLDED)]
+
+    def _to_whoosh(self, node, reader):
+        if isinstance(node, MatchAll):
+            return wq.Every()
+        if isinstance(node, And):
+            return wq.And([self._to_whoosh(item, reader) for item in node.items])
+        if isinstance(node, Or):
+            return wq.Or([self._to_whoosh(item, reader) for item in node.items])
+        if isinstance(node, Not):
+            return wq.Not(self._to_whoosh(node.item, reader))
+        if isinstance(node, Phrase):
+            return wq.Or(self._phrase_group(node.parts))
+        if isinstance(node, Prefix):
+            subqueries = self._prefix_query(reader, (
+                ("text_exact", BOOST_TEXT_EXACT), ("title_exact", BOOST_TITLE_EXACT),
+                ("text_folded", BOOST_TEXT_FOLDED), ("title_folded", BOOST_TITLE_FOLDED),
+                ("codes", BOOST_CODE)), node.text, explicit=True)
+            return wq.Or(subqueries) if subqueries else wq.NullQuery
+        if isinstance(node, Word):
+            if node.whole is not None:
+                subqueries = self._term_group(node.whole) + self._phrase_group(node.parts)
+                key = node.whole
+            else:
+                subqueries = self._term_group(node.parts[0])
+                key = node.parts[0]
+            if node.code_like and len(key) >= MIN_AUTO_PREFIX:
+                subqueries += self._prefix_query(reader, (
+                    ("codes", BOOST_CODE), ("text_exact", BOOST_TEXT_EXACT),
+                    ("text_folded", BOOST_TEXT_FOLDED)), key, explicit=False)
+            return wq.Or(subqueries)
+        raise TypeError("unknown query node %r" % (node,))  # pragma: no cover

@@ -1,0 +1,49 @@
+"""Kho's signing library: PAdES signatures over pyhanko, and their checking.
+
+Why a library of its own: a paper's legal value rests on its signatures, so
+signing and verifying are done in one place, the same way for the web app,
+the `kho` command and the tests, without Pyramid or ZODB.
+
+Public interface (everything else is internal):
+
+    init_dev_pki(dir, *, force=False, crl_url=None) -> DevPki
+        a development PKI (RSA-2048): root.pem, agency/officer/postal .p12,
+        TSA key and certificate, passphrase.txt. Marked NOT FOR PRODUCTION.
+    load_p12_signer(path, passphrase) -> signer
+    load_pkcs11_signer(module, token_label, key_label, pin) -> signer
+    close_signer(signer)                    release a token session
+    sign_pdf(pdf_bytes, signer, profile, *, name=None, tsa_url=None,
+             ltv=False, trust_roots=(), copy_kind=None, agency=None) -> bytes
+        profile: 'digitized' (top-left, name + time), 'copy' (top-right, no
+        image, kind of copy + agency + ISO time +07:00, 10 pt Times-metric),
+        'result' (red seal over the blue signature). PAdES B-B; B-T with a
+        TSA; B-LT with ltv=True where revocation data is reachable.
+    verify_pdf(pdf_bytes, trust_roots=(), *, allow_fetching=False)
+        -> VerificationReport (.ok, .signatures, .to_dict(), .render_text())
+    normalize_pdf(pdf_bytes) -> bytes       rewrite an unsigned scanner PDF
+    has_signatures(pdf_bytes) -> bool
+    DevTsaServer(pki_dir)                   loopback RFC 3161 TSA (+ CRL) for
+                                            development and tests
+    init_softhsm_token(dir, p12, passphrase, ...) -> SoftHsmToken
+    SigningError and its subclasses (errors.py): every failure meant for a
+    person, with a one-line message.
+"""
+from .errors import (KeyLoadError, LtvNotReachableError, NotAPdfError,
+                     PkiError, PkiExistsError, ProfileError, SigningError,
+                     TimestampError, TokenError)
+from .normalize import has_signatures, normalize_pdf
+from .pki import DevPki, init_dev_pki
+from .sign import sign_pdf
+from .signers import (close_signer, find_softhsm_module, load_p12_signer,
+                      load_pkcs11_signer)
+from .softhsm import SoftHsmToken, init_softhsm_token
+from .tsa import DevTsaServer
+from .verify import SignatureReport, VerificationReport, verify_pdf
+
+__all__ = [
+    "init_dev_pki", "DevPki", "load_p12_signer", "load_pkcs11_signer", "close_signer",
+    "find_softhsm_module", "sign_pdf", "verify_pdf", "VerificationReport", "SignatureReport",
+    "normalize_pdf", "has_signatures", "DevTsaServer", "init_softhsm_token", "SoftHsmToken",
+    "SigningError", "NotAPdfError", "PkiError", "PkiExistsError", "KeyLoadError",
+    "TokenError", "TimestampError", "LtvNotReachableError", "ProfileError",
+]

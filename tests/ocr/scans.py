@@ -1,0 +1,237 @@
+"""Synthetic degraded scans of a Vietnamese administrative paper.
+
+Used by the OCR tests and by bench/ocr.py: `render_page()` draws the paper
+with a serif font that has Vietnamese glyphs, `degrade(kind)` turns the clean
+scan into what desks and phones really deliver, and `cer()` measures the
+character error rate against the ground truth.
+"""
+import io
+import math
+import re
+import unicodedata
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+# Liberation Serif (Debian's) lacks the Vietnamese letters with two marks
+# (ộ, ủ, ử...), so Noto Serif first, then DejaVu Serif.
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+)
+BOLD_FONT_PATHS = (
+    "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+)
+
+# (text, centred, bold): a birth certificate, one column so that the reading
+# order of the ground truth is not ambiguous.
+PAPER_LINES = (
+    ("UỶ BAN NHÂN DÂN XÃ YÊN BÌNH", False, True),
+    ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, True),
+    ("Độc lập - Tự do - Hạnh phúc", True, True),
+    ("Số: 123/QĐ-UBND", False, False),
+    ("GIẤY KHAI SINH", True, True),
+    ("Họ, chữ đệm, tên: NGUYỄN THỊ HỒNG NHUNG", False, False),
+    ("Ngày, tháng, năm sinh: 21/07/2022, giới tính: Nữ, dân tộc: Kinh", False, False),
+    ("Nơi sinh: Trạm Y tế xã Yên Bình, huyện Quang Bình, tỉnh Hà Giang", False, False),
+    ("Số định danh cá nhân: 002322001234", False, False),
+    ("Họ, chữ đệm, tên người mẹ: TRẦN THỊ LAN, năm sinh 1995", False, False),
+    ("Họ, chữ đệm, tên người cha: NGUYỄN VĂN HÙNG, năm sinh 1993", False, False),
+    ("Nơi cư trú: thôn Đồng Tâm, xã Yên Bình, huyện Quang Bình", False, False),
+    ("Yên Bình, ngày 21 tháng 7 năm 2022", True, False),
+)
+
+KINDS = (
+    "clean", "skew", "skew_neg", "dpi200", "seal", "uneven_light",
+    "keystone", "jpeg", "rot90", "rot180", "rot270", "combined",
+)
+
+
+def _font(paths, size):
+    for path in paths:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    raise RuntimeError("no serif font with Vietnamese glyphs found")
+
+
+def ground_truth(lines=PAPER_LINES):
+    return "\n".join(text for text, _, _ in lines)
+
+
+def render_page(dpi=300, lines=PAPER_LINES, width_mm=210, point_size=13):
+    """The clean scan: an RGB image of the paper at `dpi`, sized to its text."""
+    px = dpi / 25.4
+    width = int(round(width_mm * px))
+    size = int(round(point_size * dpi / 72))
+    regular, bold = _font(FONT_PATHS, size), _font(BOLD_FONT_PATHS, size)
+    margin_x, margin_top, leading = int(25 * px), int(18 * px), int(size * 1.55)
+    height = margin_top * 2 + leading * len(lines)
+    page = Image.new("RGB", (width, height), (250, 250, 247))
+    draw = ImageDraw.Draw(page)
+    y = margin_top
+    for text, centred, is_bold in lines:
+        font = bold if is_bold else regular
+        x = margin_x
+        if centred:
+            x = (width - draw.textlength(text, font=font)) / 2
+        draw.text((x, y), text, font=font, fill=(20, 20, 25))
+        y += leading
+    page.info["dpi"] = (dpi, dpi)
+    return page
+
+
+# -- degradations -----------------------------------------------------------
+
+def _with_dpi(image, dpi):
+    image.info["dpi"] = (dpi, dpi)
+    return image
+
+
+def skew(image, degrees):
+    out = image.rotate(degrees, resample=Image.BICUBIC, expand=True,
+                       fillcolor=(250, 250, 247))
+    return _with_dpi(out, image.info.get("dpi", (300, 300))[0])
+
+
+def red_seal_and_signature(image):
+    """A round red seal stamped (multiplied) over the text, a blue signature."""
+    w, h = image.size
+    r = int(min(w, h) * 0.22)
+    cx, cy = int(w * 0.42), int(h * 0.55)
+    ink = Image.new("RGB", image.size, (255, 255, 255))
+    draw = ImageDraw.Draw(ink)
+    red = (215, 35, 40)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=max(8, r // 14))
+    draw.ellipse((cx - r * 0.72, cy - r * 0.72, cx + r * 0.72, cy + r * 0.72),
+                 outline=red, width=max(4, r // 30))
+    font = _font(BOLD_FONT_PATHS, max(20, r // 6))
+    label = "UỶ BAN NHÂN DÂN XÃ YÊN BÌNH *"
+    for i, ch in enumerate(label):
+        angle = -math.pi / 2 + 2 * math.pi * i / len(label)
+        x = cx + r * 0.86 * math.cos(angle)
+        y = cy + r * 0.86 * math.sin(angle)
+        draw.text((x, y), ch, font=font, fill=red, anchor="mm")
+    star = [(cx + r * 0.3 * math.cos(math.pi / 2 + k * 4 * math.pi / 5),
+             cy - r * 0.3 * math.sin(math.pi / 2 + k * 4 * math.pi / 5)) for k in range(5)]
+    draw.polygon(star, fill=red)
+    blue = (30, 60, 190)
+    points = [(cx + r * 0.2 + t * 3.2, cy + r * 0.25 + 60 * math.sin(t / 21.0) + 25 * math.sin(t / 7.0))
+              for t in range(0, 260)]
+    draw.line(points, fill=blue, width=9)
+    ink = ink.filter(ImageFilter.GaussianBlur(1.2))
+    stamped = np.asarray(image, dtype=np.float32) * np.asarray(ink, dtype=np.float32) / 255.0
+    return _with_dpi(Image.fromarray(stamped.astype(np.uint8)), 300)
+
+
+def uneven_light(image):
+    """Light falling off across the page and a soft shadow down the left side."""
+    a = np.asarray(image, dtype=np.float32)
+    h, w = a.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = 1.0 - 0.45 * (xx / w) * 0.6 - 0.45 * (yy / h) * 0.4
+    shadow = 1.0 - 0.4 * np.exp(-((xx - w * 0.1) / (w * 0.06)) ** 2)
+    a = a * (light * shadow)[..., None]
+    return _with_dpi(Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)), 300)
+
+
+def keystone(image):
+    """A phone photo: the page seen at an angle on a dark desk."""
+    import cv2
+    a = np.asarray(image)
+    h, w = a.shape[:2]
+    pad_x, pad_y = int(w * 0.12), int(h * 0.18)
+    cw, ch = w + 2 * pad_x, h + 2 * pad_y
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[pad_x + w * 0.07, pad_y + h * 0.03], [pad_x + w * 0.95, pad_y - h * 0.02],
+                      [pad_x + w * 1.02, pad_y + h * 1.04], [pad_x - w * 0.03, pad_y + h * 0.98]])
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    rng = np.random.default_rng(7)
+    desk = (rng.normal(55, 6, (ch, cw, 3))).clip(0, 255).astype(np.uint8)
+    warped = cv2.warpPerspective(a, matrix, (cw, ch), flags=cv2.INTER_CUBIC,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), matrix, (cw, ch))
+    out = np.where(mask[..., None] > 127, warped, desk)
+    photo = Image.fromarray(out)
+    photo.info.pop("dpi", None)   # phones do not know the page's resolution
+    return photo
+
+
+def jpeg(image, quality=30):
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=quality, dpi=image.info.get("dpi", (300, 300)))
+    out = Image.open(io.BytesIO(buf.getvalue()))
+    out.load()
+    return out
+
+
+def rotate_quarter(image, degrees):
+    transpose = {90: Image.ROTATE_90, 180: Image.ROTATE_180, 270: Image.ROTATE_270}[degrees]
+    return _with_dpi(image.transpose(transpose), image.info.get("dpi", (300, 300))[0])
+
+
+def degraded(kind, lines=PAPER_LINES):
+    """The scan of `kind` (one of KINDS) as a PIL image with its dpi in .info."""
+    if kind == "dpi200":
+        return render_page(dpi=200, lines=lines)
+    clean = render_page(lines=lines)
+    if kind == "clean":
+        return clean
+    if kind == "skew":
+        return skew(clean, 4.0)
+    if kind == "skew_neg":
+        return skew(clean, -3.5)
+    if kind == "seal":
+        return red_seal_and_signature(clean)
+    if kind == "uneven_light":
+        return uneven_light(clean)
+    if kind == "keystone":
+        return keystone(clean)
+    if kind == "jpeg":
+        return jpeg(clean, 30)
+    if kind in ("rot90", "rot180", "rot270"):
+        return rotate_quarter(clean, int(kind[3:]))
+    if kind == "combined":
+        return jpeg(skew(uneven_light(red_seal_and_signature(clean)), -2.5), 45)
+    raise ValueError(f"unknown degradation {kind!r}")
+
+
+def image_bytes(image, fmt="PNG"):
+    buf = io.BytesIO()
+    image.save(buf, fmt, dpi=image.info.get("dpi", (300, 300)))
+    return buf.getvalue()
+
+
+# -- character error rate -----------------------------------------------------
+
+def normalise(text):
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def edit_distance(a, b):
+    """Levenshtein distance, one numpy row at a time."""
+    if not a:
+        return len(b)
+    if not b:
+        return len(a)
+    bb = np.array([ord(c) for c in b])
+    columns = np.arange(len(b) + 1)
+    row = columns.copy()
+    for i, ca in enumerate(a, 1):
+        substitute = row[:-1] + (bb != ord(ca))
+        delete = row[1:] + 1
+        best = np.empty_like(row)
+        best[0] = i
+        best[1:] = np.minimum(substitute, delete)
+        # insertions: best[j] = min_k (best[k] + j - k)
+        row = np.minimum.accumulate(best - columns) + columns
+    return int(row[-1])
+
+
+def cer(reference, hypothesis):
+    """Character error rate of `hypothesis` against `reference` (NFC, spaces normalised)."""
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    return edit_distance(ref, hyp) / max(1, len(ref))

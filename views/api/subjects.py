@@ -1,0 +1,78 @@
+"""Warehouses and their documents over JSON."""
+from pyramid.view import view_config
+
+from repository import roles as R
+from repository.errors import ValidationError
+from repository.operations import add_document, authorize_read, create_warehouse
+from repository.resources import Document, Documents, Subjects, Warehouse
+
+from ..pages.document import content_response
+from ..pages.warehouse import METADATA_FIELDS
+from ..uploads import max_upload_bytes, read_upload
+from .helpers import csrf_unless_token, document_json, json_body, warehouse_json
+
+
+@view_config(route_name="api", context=Subjects, request_method="GET",
+             permission=R.LIST_SUBJECTS, renderer="json")
+def list_subjects(context, request):
+    try:
+        limit = min(max(int(request.params.get("limit", 50)), 1), 500)
+    except ValueError:
+        raise ValidationError({"limit": "limit là số nguyên / an integer"}) from None
+    after = request.params.get("after") or None
+    keys = list(context.keys(min=after))
+    if after and keys and keys[0] == after:
+        keys = keys[1:]
+    page = keys[:limit]
+    return {"items": [warehouse_json(context[k], request) for k in page], "total": len(context),
+            "next": page[-1] if len(keys) > limit else None}
+
+
+@view_config(route_name="api", context=Subjects, request_method="POST",
+             permission=R.CREATE_SUBJECT, renderer="json", require_csrf=False,
+             decorator=csrf_unless_token)
+def create_subject(context, request):
+    body = json_body(request)
+    warehouse = create_warehouse(
+        request.kho_root, str(body.get("subject_id", "")), str(body.get("name", "")), request.user,
+        birth_date=body.get("birth_date") or None, sex=body.get("sex") or None)
+    request.response.status = 201
+    return warehouse_json(warehouse, request)
+
+
+@view_config(route_name="api", context=Warehouse, request_method="GET",
+             permission=R.VIEW_WAREHOUSE, renderer="json")
+def get_warehouse(context, request):
+    return warehouse_json(context, request)
+
+
+@view_config(route_name="api", context=Documents, request_method="GET",
+             permission=R.VIEW_WAREHOUSE, renderer="json")
+def list_documents(context, request):
+    items = sorted(context.values(), key=lambda d: d.created, reverse=True)
+    return {"items": [document_json(d, request) for d in items], "total": len(context)}
+
+
+@view_config(route_name="api", context=Documents, request_method="POST",
+             permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False,
+             decorator=csrf_unless_token)
+def upload_document(context, request):
+    data, filename = read_upload(request)
+    values = {k: request.POST.get(k, "") for k in METADATA_FIELDS + ("extraction",)}
+    document = add_document(request.kho_root, context.__parent__, data, filename, values,
+                            request.user, max_bytes=max_upload_bytes(request))
+    request.response.status = 201
+    return document_json(document, request)
+
+
+@view_config(route_name="api", context=Document, request_method="GET",
+             permission=R.VIEW_WAREHOUSE, renderer="json")
+def get_document(context, request):
+    return document_json(context, request)
+
+
+@view_config(route_name="api", context=Document, name="content", request_method="GET",
+             permission=R.READ_CONTENT)
+def get_content(context, request):
+    authorize_read(context, request.user, request.params.get("purpose"))
+    return content_response(context, request)

@@ -1,0 +1,80 @@
+"""Refusals as a person or a program expects them: JSON under /api, pages elsewhere.
+
+An exception view's response makes pyramid_tm abort the transaction, so a
+refusal never leaves a half-written object."""
+from pyramid.csrf import BadCSRFToken
+from pyramid.httpexceptions import HTTPClientError, HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from repository.errors import ValidationError
+
+
+def is_api(request):
+    return request.path.startswith("/api/")
+
+
+def json_error(request, status, code, message, errors=None):
+    request.response.status = status
+    body = {"error": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _page(request, status, title, message):
+    request.response.status = status
+    return {"title": title, "message": message}
+
+
+@forbidden_view_config(renderer="json")
+def forbidden(exc, request):
+    if request.user is None:
+        if is_api(request):
+            request.response.headers["WWW-Authenticate"] = 'Bearer realm="kho"'
+            return json_error(request, 401, "unauthenticated", "Cần đăng nhập / authentication required")
+        return HTTPFound(request.application_url + "/login?came_from=" + request.path_qs)
+    if is_api(request):
+        return json_error(request, 403, "forbidden", "Không có quyền / not allowed")
+    from pyramid.renderers import render_to_response
+    return render_to_response("error.jinja2", _page(request, 403, "403", "Bạn không có quyền xem trang này."),
+                              request=request, response=request.response)
+
+
+@notfound_view_config(renderer="json")
+def notfound(exc, request):
+    if is_api(request):
+        return json_error(request, 404, "not_found", "Không tìm thấy / not found")
+    from pyramid.renderers import render_to_response
+    return render_to_response("error.jinja2", _page(request, 404, "404", "Không tìm thấy trang này."),
+                              request=request, response=request.response)
+
+
+@exception_view_config(ValidationError, renderer="json")
+def invalid(exc, request):
+    if is_api(request):
+        return json_error(request, 400, "invalid", "Dữ liệu không hợp lệ / invalid input", exc.errors)
+    from pyramid.renderers import render_to_response
+    return render_to_response("error.jinja2", _page(request, 400, "400", str(exc)),
+                              request=request, response=request.response)
+
+
+@exception_view_config(BadCSRFToken, renderer="json")
+def bad_csrf(exc, request):
+    if is_api(request):
+        return json_error(request, 400, "csrf", "Thiếu hoặc sai mã CSRF / missing or wrong CSRF token")
+    from pyramid.renderers import render_to_response
+    return render_to_response("error.jinja2", _page(
+        request, 400, "400", "Phiên làm việc đã hết hạn, hãy tải lại trang và thử lại."),
+        request=request, response=request.response)
+
+
+@exception_view_config(HTTPClientError, renderer="json")
+def client_error(exc, request):
+    """Other 4xx raised by views (413, 415, 409, …): JSON for the API."""
+    if is_api(request):
+        return json_error(request, exc.code, exc.title.lower().replace(" ", "_"), exc.detail or exc.title)
+    return exc
+
+
+def includeme(config):
+    pass

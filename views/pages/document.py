@@ -1,0 +1,99 @@
+"""A document's page: metadata for whoever may see the warehouse; previews and
+download only for the owner or for staff who stated a purpose (logged)."""
+from pyramid.httpexceptions import HTTPBadRequest, HTTPFound, HTTPNotFound
+from pyramid.response import FileResponse, Response
+from pyramid.view import view_config
+
+from repository import roles as R
+from repository.catalogues import DocumentType
+from repository.errors import ValidationError
+from repository.operations import authorize_read
+from repository.resources import Document
+
+from ..previews import PreviewError, render_preview
+
+SESSION_KEY = "purposes"
+
+
+def stated_purpose(request, document):
+    """The purpose this reader gave for this document earlier in the session."""
+    if request.user is not None and request.user.subject_id == document.owner_id:
+        return "owner"
+    return request.session.get(SESSION_KEY, {}).get(request.resource_path(document))
+
+
+def remember_purpose(request, document, purpose):
+    purposes = dict(request.session.get(SESSION_KEY, {}))
+    purposes[request.resource_path(document)] = purpose
+    request.session[SESSION_KEY] = dict(list(purposes.items())[-50:])
+
+
+@view_config(context=Document, permission=R.VIEW_WAREHOUSE, renderer="document.jinja2")
+def document_page(context, request):
+    doctype = request.kho_root.catalogues.doctypes.get(context.type_code)
+    return {"document": context, "warehouse": context.__parent__.__parent__,
+            "doctype_name": doctype.name if isinstance(doctype, DocumentType) else context.type_code,
+            "purpose": stated_purpose(request, context),
+            "can_read": bool(request.has_permission(R.READ_CONTENT, context)),
+            "error": request.params.get("error")}
+
+
+@view_config(context=Document, name="open", permission=R.READ_CONTENT, request_method="POST")
+def open_with_purpose(context, request):
+    try:
+        purpose = authorize_read(context, request.user, request.POST.get("purpose", ""))
+    except ValidationError as exc:
+        request.session.flash(exc.errors["purpose"], "error")
+        return HTTPFound(request.resource_url(context))
+    remember_purpose(request, context, purpose)
+    return HTTPFound(request.resource_url(context))
+
+
+@view_config(context=Document, name="preview", permission=R.READ_CONTENT)
+def preview(context, request):
+    if stated_purpose(request, context) is None:
+        raise HTTPBadRequest("Cần nêu mục đích trước khi xem / state a purpose first")
+    try:
+        page = int(request.subpath[0]) if request.subpath else 1
+        width = int(request.params.get("w", 300))
+        path = render_preview(context, page, width, request.registry.settings["kho.cache_dir"])
+    except (ValueError, PreviewError):
+        raise HTTPNotFound() from None
+    response = FileResponse(path, request=request, content_type="image/png")
+    response.cache_control = "private, max-age=3600"
+    return response
+
+
+@view_config(context=Document, name="download", permission=R.READ_CONTENT)
+def download(context, request):
+    purpose = request.params.get("purpose") or stated_purpose(request, context)
+    try:
+        purpose = authorize_read(context, request.user, purpose)
+    except ValidationError as exc:
+        raise HTTPBadRequest(exc.errors["purpose"]) from None
+    return content_response(context, request)
+
+
+def content_response(document, request):
+    blob_file = document.original.open("r")
+    response = Response(content_type=document.content_type, app_iter=_chunks(blob_file),
+                        content_length=document.size)
+    response.content_disposition = _disposition(document.filename)
+    response.cache_control = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _chunks(f, size=64 * 1024):
+    try:
+        while chunk := f.read(size):
+            yield chunk
+    finally:
+        f.close()
+
+
+def _disposition(filename):
+    from urllib.parse import quote
+    ascii_name = filename.encode("ascii", "ignore").decode() or "document"
+    ascii_name = ascii_name.replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -1,0 +1,34 @@
+"""At start: make sure the database exists and is at the code's generation."""
+import logging
+
+import transaction
+
+from repository.db import app_root
+from repository.evolve import GENERATION, evolve, generation_of
+
+log = logging.getLogger(__name__)
+
+
+class OutdatedDatabase(RuntimeError):
+    pass
+
+
+def prepare_database(registry):
+    db = registry._zodb_databases[""]
+    tm = transaction.TransactionManager()
+    conn = db.open(tm)
+    try:
+        current = generation_of(conn.root())
+        if current < GENERATION:
+            if current and registry.settings.get("kho.auto_evolve") != "true":
+                raise OutdatedDatabase(
+                    f"The database is at generation {current}, the code at {GENERATION}: run `kho evolve`")
+            evolve(conn)
+            log.info("database evolved from generation %s to %s", current, GENERATION)
+        elif current > GENERATION:
+            raise OutdatedDatabase(
+                f"The database (generation {current}) is newer than this code ({GENERATION})")
+        assert app_root(conn) is not None
+    finally:
+        tm.abort()
+        conn.close()
