@@ -1,0 +1,41 @@
+"""Kho's OCR: a desk scan or a phone photo in, searchable Vietnamese text and
+a searchable PDF out.
+
+Why a library of its own: the web app, the background workers and the `kho`
+command all need the same recognition, and none of them should know how
+tesseract, OpenCV or poppler are driven. It knows nothing of Pyramid or ZODB.
+
+Public interface:
+
+    recognize(source, *, languages="vie", progress=None, workers=None,
+              review_threshold=70.0) -> OcrResult
+        source: a path, bytes or binary file of a PNG, JPEG, TIFF (multi-page)
+        or PDF. Image pages are straightened, cleaned and recognised by
+        tesseract (one process per worker, pages in parallel); PDF pages
+        with a real text layer keep their text. progress(done, total) is
+        called as pages finish.
+    OcrResult: .text (NFC, pages separated by "\\f"), .pages (list of Page),
+        .searchable_pdf (bytes; page N is the image page N's word boxes
+        refer to), .mean_confidence, .needs_review
+    Page: .index .width .height .dpi .words (Word: text, bbox, confidence)
+        .text .hocr .mean_confidence .needs_review .source ...
+    suggest_metadata(text, doc_types=()) -> Suggestions
+        proposals for the officer (paper type, number and symbol, issue
+        date, issuer, personal id), each with the span of text it came from.
+    Errors: OcrError > UnsupportedInput, CorruptInput, OcrFailed.
+
+The default language is "vie" alone: on Vietnamese papers "vie+eng" was both
+slower (about 1.6x) and less accurate (English wins on words whose marks are
+faint: "dan" for "dân"); pass languages="vie+eng" where English text is
+expected.
+"""
+from .errors import CorruptInput, OcrError, OcrFailed, UnsupportedInput
+from .pipeline import DEFAULT_LANGUAGES, recognize
+from .result import OcrResult, Page, Word
+from .suggest import Suggestion, Suggestions, suggest_metadata
+
+__all__ = [
+    "recognize", "suggest_metadata", "OcrResult", "Page", "Word", "Suggestion",
+    "Suggestions", "OcrError", "UnsupportedInput", "CorruptInput", "OcrFailed",
+    "DEFAULT_LANGUAGES",
+]

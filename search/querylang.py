@@ -198,7 +198,7 @@ class _Parser:
 def _word(value, pos):
     star = value.endswith("*")
     stem = value.rstrip("*")
-    if "*" in stem or "?" in stem:
+    if "*" in stem:
         raise QuerySyntaxError(
             "only a trailing * is allowed (at character %d: %r)" % (pos + 1, value), pos)
     tokens = list(tokenize(stem))

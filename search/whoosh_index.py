@@ -10,7 +10,7 @@ Schema, one record per doc_id:
                                stored ID fields, exact values, for filters/facets
   dossier_codes                stored list, indexed one code per term
   issue_date, valid_until      DATETIME (stored as YYYY-MM-DD), year NUMERIC
-  stamp                        the caller's version, a pickled column
+  stamp                        the caller's version, a pickled column of (stamp,)
   text_z                       the OCR text, zlib-compressed, for snippets only
 
 The analyzers below are pickled into the index's TOC by Whoosh, so their
@@ -50,6 +50,7 @@ MIN_AUTO_PREFIX = 3           # codes this long are also matched as prefixes
 OWNER_POSTINGS_LIMIT = 2000   # bigger owner sets are checked against a column
 WRITE_LOCK_TIMEOUT = 30.0
 
+_COLUMN_FIELDS = ("type_code", "validity", "owner_id", "state", "desk")
 _STORED_FIELDS = ("doc_id", "paper_name", "type_code", "number", "issuer", "issue_date",
                   "valid_until", "validity", "owner_id", "dossier_codes", "provenance",
                   "state", "desk", "year")
@@ -174,10 +175,14 @@ def _whoosh_record(record):
     codes = [record["doc_id"]] + [record[f] for f in ("owner_id", "number", "type_code")
                                   if record.get(f)] + record.get("dossier_codes", [])
     out["codes"] = "\n".join(codes)
-    for name in ("paper_name", "type_code", "number", "issuer", "validity", "owner_id",
-                 "provenance", "state", "desk", "year"):
+    for name in ("paper_name", "number", "issuer", "provenance"):
         if record.get(name) not in (None, ""):
             out[name] = record[name]
+    # columns get a value for every document ("" / 0 when absent): Whoosh's
+    # column readers fail on a merged segment whose last documents have none
+    for name in _COLUMN_FIELDS:
+        out[name] = record.get(name) or ""
+    out["year"] = record.get("year") or 0
     if record.get("dossier_codes"):
         out["dossier_codes"] = " ".join(c.replace(" ", "") for c in record["dossier_codes"])
         out["_stored_dossier_codes"] = list(record["dossier_codes"])
@@ -186,9 +191,13 @@ def _whoosh_record(record):
             date = record[name]
             out[name] = datetime.datetime(date.year, date.month, date.day)
             out["_stored_" + name] = date.isoformat()
-    if "stamp" in record:
-        out["stamp"] = record["stamp"]
+    # always a value, so the column has one for every document
+    out["stamp"] = (record.get("stamp"),)
     return out
+
+
+def _stamp(column_value):
+    return column_value[0] if column_value else None
 
 
 def _real_facet_value(name, key):
@@ -275,7 +284,7 @@ class WhooshIndex:
         reader = searcher.reader()
         ids = reader.column_reader("doc_id")
         stamp_column = reader.column_reader("stamp")
-        return {ids[docnum]: stamp_column[docnum] for docnum in reader.all_doc_ids()}
+        return {ids[docnum]: _stamp(stamp_column[docnum]) for docnum in reader.all_doc_ids()}
 
     def stats(self):
         size = 0
@@ -402,8 +411,9 @@ class WhooshIndex:
         hits = []
         for hit in results[(page - 1) * pagelen:page * pagelen]:
             stored = hit.fields()
-            values = {name: stored[name] for name in _STORED_FIELDS if name in stored}
-            values["stamp"] = stamp_column[hit.docnum]
+            values = {name: stored[name] for name in _STORED_FIELDS
+                      if stored.get(name) not in (None, "", 0)}
+            values["stamp"] = _stamp(stamp_column[hit.docnum])
             snippets = {}
             if highlight:
                 compressed = stored.get("text_z")
@@ -476,9 +486,11 @@ class WhooshIndex:
             raise InvalidFilter("filter %s must be a value or a set of values, not %r"
                                 % (key, value))
         try:
-            return {documents.clean_value(field, v) for v in values}
+            cleaned = {documents.clean_value(field, v) for v in values}
         except InvalidDocument as exc:
             raise InvalidFilter("filter %s: %s" % (key, exc)) from None
+        cleaned.discard("")   # "" is the filler of documents without the field
+        return cleaned
 
     # -- query translation ------------------------------------------------------
 

@@ -243,7 +243,9 @@ def _describe_changes(status):
     if diff is None:
         return "later revisions exist; their analysis was not possible", False
     if not isinstance(diff, DiffResult):
-        return f"illegitimate changes after signing: {' '.join(str(diff).split())}", False
+        detail = " ".join(str(diff).split())
+        return ("the document was changed after signing in a way no signature allows "
+                f"(detail: {detail})"), False
     level = diff.modification_level
     fields = ", ".join(sorted(diff.changed_form_fields)) or "none"
     if level == ModificationLevel.NONE:
@@ -276,7 +278,7 @@ def _trust_problem(status, cert):
     if name in ("OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED", "NOT_YET_VALID"):
         text += f" (certificate valid {vietnam_time(nb)} to {vietnam_time(na)})"
     elif name == "NO_CERTIFICATE_CHAIN_FOUND":
-        text += f" (issuer: {cert.issuer.human_friendly})"
+        text += f" (issuer: {cert.issuer.native.get('common_name', cert.issuer.human_friendly)})"
     return text
 
 

@@ -1,0 +1,67 @@
+"""`kho ocr PATH [--lang vie] [--format text|hocr|pdf] [-o OUT]`."""
+import os
+import sys
+import tempfile
+
+from .errors import OcrError
+from .pipeline import DEFAULT_LANGUAGES
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "ocr", help="recognise a scan (PNG, JPEG, TIFF, PDF): text, hOCR or a searchable PDF")
+    parser.add_argument("path", help="the scan to read")
+    parser.add_argument("--lang", default=DEFAULT_LANGUAGES,
+                        help=f"tesseract languages (default {DEFAULT_LANGUAGES}; e.g. vie+eng)")
+    parser.add_argument("--format", choices=("text", "hocr", "pdf"), default="text",
+                        help="what to write (default: text)")
+    parser.add_argument("-o", "--output", help="write here instead of standard output")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="tesseract processes in parallel (default: one per core)")
+    parser.add_argument("--progress", action="store_true", help="show pages done on stderr")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    from .pipeline import recognize
+    progress = None
+    if args.progress:
+        def progress(done, total):
+            print(f"\rpage {done}/{total}", end="\n" if done == total else "",
+                  file=sys.stderr, flush=True)
+    try:
+        result = recognize(args.path, languages=args.lang, progress=progress,
+                           workers=args.workers)
+    except (OcrError, ValueError) as exc:
+        print(f"kho ocr: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "pdf":
+        payload = result.searchable_pdf
+    elif args.format == "hocr":
+        payload = "\n".join(page.hocr for page in result.pages if page.hocr).encode("utf-8")
+    else:
+        payload = (result.text.rstrip("\n") + "\n").encode("utf-8")
+    try:
+        _write(payload, args.output)
+    except OSError as exc:
+        print(f"kho ocr: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write(payload, output):
+    if not output or output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=".kho-ocr-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

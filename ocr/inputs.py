@@ -1,0 +1,236 @@
+"""Open what the desk hands in (PNG, JPEG, TIFF, PDF; a path or bytes) and
+list its pages: image pages to recognise, and PDF pages whose real text layer
+is kept as it is.
+
+Guards: a pixel cap against decompression bombs (Pillow's warning is an
+error here), truncated or mislabelled files raise CorruptInput, anything
+else raises UnsupportedInput.
+"""
+import io
+import math
+import os
+import subprocess
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pikepdf
+from lxml import etree
+from PIL import Image, ImageOps, ImageSequence
+
+from .errors import CorruptInput, OcrFailed, UnsupportedInput
+from .hocr import nfc, safe_parser
+from .result import Word
+
+MAX_PIXELS = 60_000_000          # A3 at 500 dpi; more is refused
+RENDER_DPI = 300
+MIN_TEXT_CHARS = 20              # fewer visible characters: treat the page as an image
+if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS > MAX_PIXELS:
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+IMAGE_FORMATS = {"PNG", "JPEG", "TIFF", "MPO"}
+
+
+@dataclass
+class ImagePage:
+    """A page to recognise; `load()` returns (RGB uint8 array, dpi or None)."""
+    index: int
+    load: object
+
+
+@dataclass
+class TextPage:
+    """A PDF page that already carries text: kept, not recognised."""
+    index: int
+    pdf_index: int
+    text: str
+    width: int                   # pixels at `dpi`
+    height: int
+    dpi: int
+    words: list = field(default_factory=list)
+
+
+def read_source(source):
+    """(bytes, name) from a path, bytes or a binary file object."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "input"
+    if hasattr(source, "read"):
+        return source.read(), getattr(source, "name", "input")
+    path = os.fspath(source)
+    try:
+        with open(path, "rb") as f:
+            return f.read(), os.path.basename(path)
+    except IsADirectoryError:
+        raise UnsupportedInput(f"{path} is a directory, not a scan") from None
+    except OSError as exc:
+        raise UnsupportedInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def sniff(data):
+    """'pdf', 'png', 'jpeg' or 'tiff' from the file's first bytes."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    return None
+
+
+def open_pages(data, name, workdir):
+    """The pages of `data` in order, as ImagePage / TextPage objects."""
+    kind = sniff(data)
+    if kind is None:
+        raise UnsupportedInput(f"{name}: not a PNG, JPEG, TIFF or PDF file")
+    if kind == "pdf":
+        return _pdf_pages(data, name, workdir)
+    return _image_pages(data, name)
+
+
+# -- images ---------------------------------------------------------------------
+
+def _open_image(data, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UnsupportedInput(f"{name}: image too large (over {MAX_PIXELS:,} pixels)") from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise CorruptInput(f"{name}: cannot decode the image ({exc})") from None
+    if image.format not in IMAGE_FORMATS:
+        raise UnsupportedInput(f"{name}: {image.format} images are not accepted")
+    return image
+
+
+def _frame_count(image):
+    try:
+        return getattr(image, "n_frames", 1)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptInput(f"cannot read the pages of the image ({exc})") from None
+
+
+def _load_frame(data, name, frame):
+    image = _open_image(data, name)
+    try:
+        image.seek(frame)
+        if image.width * image.height > MAX_PIXELS:
+            raise UnsupportedInput(f"{name}: page {frame + 1} too large "
+                                   f"({image.width}x{image.height} pixels)")
+        dpi = image.info.get("dpi", (None, None))[0]
+        if image.format == "JPEG":
+            image = ImageOps.exif_transpose(image)
+        rgb = np.asarray(image.convert("RGB"))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptInput(f"{name}: cannot decode page {frame + 1} ({exc})") from None
+    try:
+        dpi = float(dpi) if dpi else None
+    except (TypeError, ValueError):
+        dpi = None
+    return rgb, dpi
+
+
+def _image_pages(data, name):
+    image = _open_image(data, name)
+    count = _frame_count(image)
+    # decode the first page now so a broken file fails before any work
+    first = _load_frame(data, name, 0)
+    pages = [ImagePage(0, lambda first=first: first)]
+    for frame in range(1, count):
+        pages.append(ImagePage(frame, lambda frame=frame: _load_frame(data, name, frame)))
+    return pages
+
+
+# -- PDF --------------------------------------------------------------------------
+
+def _run(command, what, timeout=120):
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout)
+    except FileNotFoundError:
+        raise OcrFailed(f"{command[0]} (poppler-utils) is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise OcrFailed(f"{what} took longer than {timeout} s") from None
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise CorruptInput(f"{what} failed: {err[-1] if err else done.returncode}")
+    return done.stdout
+
+
+def _pdf_pages(data, name, workdir):
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            sizes = [tuple(float(v) for v in _page_size(page)) for page in pdf.pages]
+    except pikepdf.PasswordError:
+        raise UnsupportedInput(f"{name}: the PDF is encrypted") from None
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
+        raise CorruptInput(f"{name}: not a readable PDF ({exc})") from None
+    if not sizes:
+        raise CorruptInput(f"{name}: the PDF has no pages")
+    path = os.path.join(workdir, "input.pdf")
+    with open(path, "wb") as f:
+        f.write(data)
+    texts = _run(["pdftotext", "-layout", "-enc", "UTF-8", path, "-"],
+                 f"{name}: reading the text layer").decode("utf-8", "replace").split("\f")
+    boxes = None
+    pages = []
+    for index, (w_pt, h_pt) in enumerate(sizes):
+        text = nfc(texts[index]) if index < len(texts) else ""
+        if sum(not c.isspace() for c in text) >= MIN_TEXT_CHARS:
+            if boxes is None:
+                boxes = _pdf_words(path, name)
+            scale = RENDER_DPI / 72.0
+            words = [Word(t, tuple(int(round(v * scale)) for v in box), 100.0)
+                     for t, box in (boxes[index] if index < len(boxes) else [])]
+            pages.append(TextPage(index, index, _clean_layout(text),
+                                  int(round(w_pt * scale)), int(round(h_pt * scale)),
+                                  RENDER_DPI, words))
+        else:
+            dpi = _render_dpi(w_pt, h_pt)
+            pages.append(ImagePage(index, lambda i=index, d=dpi: _render(path, name, i, d, workdir)))
+    return pages
+
+
+def _page_size(page):
+    box = page.obj.get("/CropBox", page.mediabox)
+    w, h = abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+    if int(page.obj.get("/Rotate", 0)) % 180:
+        w, h = h, w
+    return w, h
+
+
+def _clean_layout(text):
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def _render_dpi(w_pt, h_pt):
+    inches = max(1e-6, (w_pt / 72.0) * (h_pt / 72.0))
+    return int(min(RENDER_DPI, math.sqrt(MAX_PIXELS / inches)))
+
+
+def _render(path, name, index, dpi, workdir):
+    out = os.path.join(workdir, f"page-{index}")
+    _run(["pdftoppm", "-r", str(dpi), "-f", str(index + 1), "-l", str(index + 1),
+          "-singlefile", path, out], f"{name}: rendering page {index + 1}")
+    with Image.open(out + ".ppm") as image:
+        rgb = np.asarray(image.convert("RGB"))
+    os.unlink(out + ".ppm")
+    return rgb, float(dpi)
+
+
+def _pdf_words(path, name):
+    """Per page, [(word, (x0, y0, x1, y1) in points)] from pdftotext -bbox."""
+    xhtml = _run(["pdftotext", "-bbox", "-enc", "UTF-8", path, "-"], f"{name}: reading word boxes")
+    root = etree.fromstring(xhtml, safe_parser())
+    pages = []
+    for page in root.iter("{*}page"):
+        words = []
+        for word in page.iter("{*}word"):
+            text = nfc("".join(word.itertext())).strip()
+            if text:
+                box = tuple(float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
+                words.append((text, box))
+        pages.append(words)
+    return pages

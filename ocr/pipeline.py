@@ -1,0 +1,81 @@
+"""recognize(): pages in parallel, one tesseract process per worker."""
+import concurrent.futures
+import os
+import tempfile
+
+from .errors import OcrError, OcrFailed
+from .hocr import parse_hocr
+from .inputs import ImagePage, open_pages, read_source, sniff
+from .pdf import merge_pages
+from .preprocess import prepare_page
+from .result import OcrResult, Page
+from .tesseract import check_languages, recognise_image
+
+DEFAULT_LANGUAGES = "vie"
+
+
+def default_workers():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=None,
+              review_threshold=70.0):
+    """Recognise a scan (path, bytes or binary file; PNG/JPEG/TIFF/PDF)."""
+    check_languages(languages)
+    data, name = read_source(source)
+    with tempfile.TemporaryDirectory(prefix="kho-ocr-") as workdir:
+        pages = open_pages(data, name, workdir)
+        total = len(pages)
+        results = [None] * total
+        if progress:
+            progress(0, total)
+        to_ocr = [p for p in pages if isinstance(p, ImagePage)]
+        done = 0
+        for page in pages:
+            if not isinstance(page, ImagePage):
+                results[page.index] = (_text_page(page, review_threshold), page.pdf_index)
+                done += 1
+                if progress:
+                    progress(done, total)
+        n = min(workers or default_workers(), max(1, len(to_ocr)))
+        with concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="kho-ocr") as pool:
+            futures = {pool.submit(_ocr_page, page, languages, review_threshold): page
+                       for page in to_ocr}
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    results[futures[future].index] = future.result()
+                    done += 1
+                    if progress:
+                        progress(done, total)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        parts = [part for _, part in results]
+        source_pdf = data if sniff(data) == "pdf" else None
+        pdf = merge_pages(parts, source_pdf, title=name)
+    return OcrResult([page for page, _ in results], pdf)
+
+
+def _ocr_page(page, languages, review_threshold):
+    pixels, dpi = page.load()
+    prepared = prepare_page(pixels, dpi)
+    hocr, pdf = recognise_image(prepared.image, prepared.dpi, languages)
+    _, words, text = parse_hocr(hocr)
+    h, w = prepared.image.shape
+    mean = sum(x.confidence for x in words) / len(words) if words else 0.0
+    result = Page(index=page.index, width=w, height=h, dpi=prepared.dpi, words=words,
+                  text=text, hocr=hocr, mean_confidence=mean,
+                  needs_review=mean < review_threshold,
+                  quarter_turns=prepared.quarter_turns, skew_degrees=prepared.skew_degrees,
+                  dewarped=prepared.dewarped)
+    return result, pdf
+
+
+def _text_page(page, review_threshold):
+    return Page(index=page.index, width=page.width, height=page.height, dpi=page.dpi,
+                words=page.words, text=page.text, hocr="", mean_confidence=100.0,
+                needs_review=False, source="text-layer")

@@ -1,0 +1,227 @@
+"""Suggestions for the desk officer, read from OCR text; never trusted
+silently: each carries the span of the text it came from so the screen can
+highlight it for the officer to confirm or correct.
+
+Matching is tone-insensitive: `fold()` maps every character to its base
+letter one for one (so spans in the folded text are spans in the original).
+"""
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+HEAD_LINES = 15
+
+AGENCY_STARTS = (
+    "UY BAN NHAN DAN", "HOI DONG NHAN DAN", "SO ", "BO ", "CONG AN", "PHONG ",
+    "CHI CUC", "CUC ", "TOA AN", "VIEN KIEM SAT", "VAN PHONG", "TRUONG ",
+    "BENH VIEN", "BAN ", "TONG CUC", "CHI NHANH", "NGAN HANG", "CONG TY",
+    "BAO HIEM XA HOI", "KHO BAC", "TRUNG TAM", "DANG UY", "THANH TRA",
+)
+AREA_STARTS = ("XA ", "PHUONG ", "THI TRAN ", "HUYEN ", "QUAN ", "THI XA ",
+               "THANH PHO ", "TINH ", "TP", "DAC KHU ")
+NATIONAL_MOTTO = "CONG HOA XA HOI CHU NGHIA"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposed value, the (start, end) span of `text` it came from, and
+    that text itself."""
+    value: object
+    span: tuple
+    source: str
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    doc_type: Suggestion = None      # value: the code, e.g. "GKS"
+    number: Suggestion = None        # value: "123/QĐ-UBND"
+    issue_date: Suggestion = None    # value: datetime.date
+    issuer: Suggestion = None        # value: "UỶ BAN NHÂN DÂN XÃ YÊN BÌNH"
+    personal_id: Suggestion = None   # value: 12 digits
+
+
+def fold(text):
+    """Upper-case base letters, one character per character of `text`."""
+    out = []
+    for ch in text:
+        if ch in "đĐ":
+            out.append("D")
+            continue
+        base = unicodedata.normalize("NFD", ch)[0] if ch else ch
+        out.append(base.upper() if len(base.upper()) == 1 else base)
+    return "".join(out)
+
+
+def suggest_metadata(text, doc_types=()):
+    """Propose metadata from `text` (NFC OCR text); `doc_types`: (code, name) pairs."""
+    text = unicodedata.normalize("NFC", text or "")
+    folded = fold(text)
+    return Suggestions(
+        doc_type=_doc_type(text, folded, doc_types),
+        number=_number(text, folded),
+        issue_date=_issue_date(text, folded),
+        issuer=_issuer(text, folded),
+        personal_id=_personal_id(text, folded),
+    )
+
+
+def _make(text, start, end, value, score=1.0):
+    return Suggestion(value, (start, end), text[start:end], score)
+
+
+def _lines(folded, limit=HEAD_LINES):
+    """(start, end) of the first `limit` non-blank lines."""
+    spans = []
+    for match in re.finditer(r"[^\n\f]+", folded):
+        if match.group().strip():
+            spans.append((match.start(), match.end()))
+            if len(spans) == limit:
+                break
+    return spans
+
+
+# -- paper type -------------------------------------------------------------------
+
+def _doc_type(text, folded, doc_types, threshold=0.8):
+    best = None
+    for code, name in doc_types:
+        wanted = " ".join(fold(name).split())
+        if not wanted:
+            continue
+        for rank, (start, end) in enumerate(_lines(folded)):
+            line = folded[start:end]
+            for m_start, m_end, ratio in _windows(line, wanted):
+                score = ratio - 0.01 * rank     # earlier lines win ties
+                if ratio >= threshold and (best is None or score > best[0]):
+                    best = (score, code, start + m_start, start + m_end, ratio)
+    if best is None:
+        return None
+    _, code, start, end, ratio = best
+    return _make(text, start, end, code, round(ratio, 3))
+
+
+def _windows(line, wanted):
+    """Fuzzy matches of `wanted` in `line`: word windows of about its length."""
+    words = list(re.finditer(r"\S+", line))
+    n = len(wanted.split())
+    for size in {max(1, n - 1), n, n + 1}:
+        for i in range(0, max(1, len(words) - size + 1)):
+            chunk = words[i:i + size]
+            if not chunk:
+                continue
+            s, e = chunk[0].start(), chunk[-1].end()
+            candidate = " ".join(line[s:e].split())
+            yield s, e, difflib.SequenceMatcher(None, candidate, wanted).ratio()
+
+
+# -- number and symbol ------------------------------------------------------------------
+
+_NUMBER = re.compile(r"(?<![A-Z])SO\s*[:.]\s*([0-9][0-9A-Z]*(?:\s*[/-]\s*[0-9A-Z]+)*)")
+
+
+def _number(text, folded):
+    match = _NUMBER.search(folded)
+    if not match or not re.search(r"\d", match.group(1)):
+        return None
+    start, end = match.span(1)
+    value = re.sub(r"\s+", "", text[start:end])
+    return _make(text, start, end, value)
+
+
+# -- issue date ------------------------------------------------------------------------
+
+_WORDY_DATE = re.compile(r"NGAY\s+(\d{1,2})\s+THANG\s+(\d{1,2})\s+NAM\s+(\d{4})")
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
+_BIRTH = re.compile(r"SINH|BIRTH")
+
+
+def _valid(day, month, year):
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _issue_date(text, folded):
+    candidates = []
+    for match in _WORDY_DATE.finditer(folded):
+        value = _valid(*match.groups())
+        if value:
+            # "<place>, ngày ..." is how a paper states where and when it was issued
+            placed = re.search(r",\s*$", folded[max(0, match.start() - 3):match.start()])
+            candidates.append((0 if placed else 1, match.start(), match, value))
+    for match in _NUMERIC_DATE.finditer(folded):
+        value = _valid(*match.groups())
+        line_start = folded.rfind("\n", 0, match.start()) + 1
+        if value and not _BIRTH.search(folded[line_start:match.start()]):
+            candidates.append((2, match.start(), match, value))
+    if not candidates:
+        return None
+    _, _, match, value = min(candidates, key=lambda c: (c[0], c[1]))
+    return _make(text, match.start(), match.end(), value)
+
+
+# -- issuer -------------------------------------------------------------------------------
+
+def _issuer(text, folded):
+    lines = _lines(folded, 8)
+    for i, (start, end) in enumerate(lines):
+        line = folded[start:end]
+        motto = line.find(NATIONAL_MOTTO)
+        if motto == 0:
+            continue
+        if motto > 0:              # agency and national motto read as one line
+            end = start + len(line[:motto].rstrip())
+            line = folded[start:end]
+        stripped = line.lstrip()
+        if not stripped.startswith(AGENCY_STARTS) or not _mostly_upper(text[start:end]):
+            continue
+        start += len(line) - len(stripped)
+        if i + 1 < len(lines):
+            n_start, n_end = lines[i + 1]
+            nxt = folded[n_start:n_end].strip()
+            cut = nxt.find(NATIONAL_MOTTO)
+            if cut > 0:
+                nxt = nxt[:cut].rstrip()
+            if nxt.startswith(AREA_STARTS) and _mostly_upper(text[n_start:n_end]):
+                end = folded.index(nxt, n_start) + len(nxt)
+        value = " ".join(text[start:end].split())
+        return _make(text, start, end, value)
+    return None
+
+
+def _mostly_upper(s):
+    letters = [c for c in s if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+# -- personal id ----------------------------------------------------------------------
+
+_TWELVE = re.compile(r"(?<!\d)(\d{12})(?!\d)")
+_ID_LABEL = re.compile(r"DINH DANH|CCCD|CAN CUOC|CMND|CHUNG MINH")
+
+
+def plausible_personal_id(digits):
+    """12 digits: province 001-096, then a century/sex digit."""
+    return len(digits) == 12 and digits.isdigit() and 1 <= int(digits[:3]) <= 96
+
+
+def _personal_id(text, folded):
+    best = None
+    for match in _TWELVE.finditer(folded):
+        digits = match.group(1)
+        if not plausible_personal_id(digits):
+            continue
+        line_start = folded.rfind("\n", 0, match.start()) + 1
+        labelled = bool(_ID_LABEL.search(folded[line_start:match.start()]))
+        rank = (0 if labelled else 1, match.start())
+        if best is None or rank < best[0]:
+            best = (rank, match)
+    if best is None:
+        return None
+    match = best[1]
+    return _make(text, match.start(1), match.end(1), match.group(1),
+                 1.0 if best[0][0] == 0 else 0.6)

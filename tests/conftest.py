@@ -1,0 +1,116 @@
+"""Shared fixtures: a seeded database made once per session and copied per
+test (argon2 hashing of the demo accounts is slow on purpose), the WSGI app
+over it, and log-in helpers."""
+import os
+import re
+import shutil
+
+import pytest
+import transaction
+import webtest
+
+from repository.db import app_root, close_databases, open_databases
+from repository.evolve import evolve
+from repository.seed import DEMO_PASSWORD, seed_demo
+
+
+def storage_settings(base):
+    """App settings for a FileStorage (+ audit) under base."""
+    base = str(base)
+    return {
+        "zodbconn.uri": f"file://{base}/Data.fs?blobstorage_dir={base}/blobs",
+        "zodbconn.uri.audit": f"file://{base}/Audit.fs",
+        "kho.var": base,
+        "kho.cache_dir": f"{base}/cache",
+        "kho.index_dir": f"{base}/index",
+        "kho.pki_dir": f"{base}/pki",
+        "kho.session_secret": "test-secret-" + "x" * 40,
+        "kho.auto_evolve": "true",
+        "kho.upload.max_bytes": str(5 * 1024 * 1024),
+        "pyramid.default_locale_name": "vi",
+    }
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory):
+    """A database with the demo catalogue and accounts, written once."""
+    base = tmp_path_factory.mktemp("template")
+    db = open_databases(storage_settings(base))
+    conn = db.open(transaction.TransactionManager())
+    evolve(conn)
+    with conn.transaction_manager:
+        seed_demo(app_root(conn))
+    conn.close()
+    close_databases(db)
+    return base
+
+
+@pytest.fixture
+def settings(seeded_template, tmp_path):
+    base = tmp_path / "var"
+    shutil.copytree(seeded_template, base, ignore=shutil.ignore_patterns("*.lock", "*.tmp", "*.index"))
+    return storage_settings(base)
+
+
+@pytest.fixture
+def wsgi_app(settings):
+    from views import main
+    app = main({}, **settings)
+    yield app
+    for db in list(app.registry._zodb_databases.values()):
+        db.close()
+
+
+@pytest.fixture
+def testapp(wsgi_app):
+    return webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+
+
+@pytest.fixture
+def open_root(wsgi_app):
+    """Open the app's database in a fresh connection: (root, close)."""
+    opened = []
+
+    def _open():
+        tm = transaction.TransactionManager()
+        conn = wsgi_app.registry._zodb_databases[""].open(tm)
+        opened.append(conn)
+        return app_root(conn)
+    yield _open
+    for conn in opened:
+        conn.transaction_manager.abort()
+        conn.close()
+
+
+def csrf_from(response):
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(testapp, username, password=DEMO_PASSWORD):
+    page = testapp.get("/login")
+    response = testapp.post("/login", {"username": username, "password": password,
+                                       "csrf_token": csrf_from(page)})
+    assert response.status_int == 302, response.text
+    return response
+
+
+@pytest.fixture
+def as_user(testapp):
+    def _as(username):
+        testapp.reset()
+        login(testapp, username)
+        return testapp
+    return _as
+
+
+@pytest.fixture
+def token_for(testapp):
+    def _token(username):
+        response = testapp.post_json("/api/v1/tokens", {"username": username, "password": DEMO_PASSWORD})
+        return {"Authorization": f"Bearer {response.json['token']}"}
+    return _token
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
