@@ -282,6 +282,8 @@ class WhooshIndex:
     def stamps(self):
         searcher = self._searcher()
         reader = searcher.reader()
+        if not reader.doc_count():
+            return {}          # (an empty index's reader has no columns)
         ids = reader.column_reader("doc_id")
         stamp_column = reader.column_reader("stamp")
         return {ids[docnum]: _stamp(stamp_column[docnum]) for docnum in reader.all_doc_ids()}
@@ -407,9 +409,10 @@ class WhooshIndex:
             facet_counts[name] = {key: n for key, n in results.groups(name).items()
                                   if _real_facet_value(name, key)}
         marker = QueryMarker(tree) if highlight else None
-        stamp_column = reader.column_reader("stamp")
         hits = []
-        for hit in results[(page - 1) * pagelen:page * pagelen]:
+        page_hits = results[(page - 1) * pagelen:page * pagelen]
+        stamp_column = reader.column_reader("stamp") if page_hits else None
+        for hit in page_hits:
             stored = hit.fields()
             values = {name: stored[name] for name in _STORED_FIELDS
                       if stored.get(name) not in (None, "", 0)}
@@ -458,9 +461,11 @@ class WhooshIndex:
                     docnums = set()
                     for owner in owners:
                         docnums.update(self._postings(reader, "owner_id", owner))
-                else:
+                elif reader.doc_count():
                     column = reader.column_reader("owner_id")
                     docnums = {d for d in reader.all_doc_ids() if column[d] in owners}
+                else:
+                    docnums = set()
                 narrow(docnums)
             elif key == "doc_ids":
                 docnums = set()

@@ -111,15 +111,16 @@ def make_seal_image(agency: str, diameter_mm: float = 36.0, dpi: int = 300) -> I
     # the name around the rim, letters upright towards the centre
     text = f"★ {agency.upper()} ★"
     font = ImageFont.truetype(find_font(BOLD_SANS_FONTS, env=None), int(size * 0.085))
-    radius = c - ring * 2 - font.size * 0.62
+    radius = c - ring * 2 - font.size * 1.2  # baseline radius: caps and accents inside the ring
     total = sum(font.getlength(ch) for ch in text)
     span = min(2 * math.pi * 0.92, total / radius)
     angle = -math.pi / 2 - span / 2
     for ch in text:
         w = font.getlength(ch)
         a = angle + (w / 2) / radius * (span * radius / total)
-        glyph = Image.new("RGBA", (font.size * 2, font.size * 2), (0, 0, 0, 0))
-        ImageDraw.Draw(glyph).text((font.size, font.size), ch, font=font, fill=red, anchor="mm")
+        box = font.size * 3  # room for stacked diacritics (Ủ, Ầ) after rotation
+        glyph = Image.new("RGBA", (box, box), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((box / 2, box / 2), ch, font=font, fill=red, anchor="ms")
         glyph = glyph.rotate(-math.degrees(a) - 90, resample=Image.BICUBIC)
         x = c + radius * math.cos(a) - glyph.width / 2
         y = c + radius * math.sin(a) - glyph.height / 2
@@ -391,11 +392,11 @@ def field_box(mediabox, rotation, corner, width, height, margin):
     for u, v in corners:
         if rotation == 0:
             mapped.append((x0 + u, y0 + v))
-        elif rotation == 90:   # displayed = page turned clockwise
-            mapped.append((x0 + v, y1 - u))
+        elif rotation == 90:   # shown turned clockwise: page's left edge on top
+            mapped.append((x1 - v, y0 + u))
         elif rotation == 180:
             mapped.append((x1 - u, y1 - v))
-        else:                  # 270
-            mapped.append((x1 - v, y0 + u))
+        else:                  # 270: page's right edge on top
+            mapped.append((x0 + v, y1 - u))
     (ax, ay), (bx, by) = mapped
     return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))

@@ -99,8 +99,8 @@ def test_searchable_pdf_page_is_the_image_the_boxes_refer_to(tmp_path):
         meta = pdf.open_metadata()
         assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
         assert "/OutputIntents" in pdf.Root
-        images = list(pdf.pages[0].images.values())
-        assert (images[0].width, images[0].height) == (page.width, page.height)
+        image = next(iter(pdf.pages[0].Resources.XObject.values()))
+        assert (int(image.Width), int(image.Height)) == (page.width, page.height)
     assert round(box[2] * page.dpi / 72) == page.width
     assert round(box[3] * page.dpi / 72) == page.height
     # the invisible text, read back by poppler, lies where hOCR said

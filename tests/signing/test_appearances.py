@@ -91,7 +91,8 @@ def test_result_seal_is_red_over_blue_signature(tmp_path, signers):
 def test_rotated_page_gets_the_stamp_top_left_as_displayed(tmp_path, signers):
     pdf = make_text_pdf(rotate=90)
     before = render_page_one(pdf, tmp_path, "rot-before")
-    after = render_page_one(sign_pdf(pdf, signers["officer"], "digitized"), tmp_path, "rot")
+    signed = sign_pdf(pdf, signers["officer"], "digitized")
+    after = render_page_one(signed, tmp_path, "rot")
     assert before.shape[1] > before.shape[0]        # landscape as displayed
     assert changed(before, after, ((0, 130), (0, 414))) > 500
     assert changed(before, after, ((0, 130), (700, 1170))) == 0
@@ -109,4 +110,7 @@ def test_field_box_follows_mediabox_and_rotation():
     assert field_box([10, 20, 605, 862], 0, "top-left", 100, 40, 18) == (28, 804, 128, 844)
     assert field_box([0, 0, 595, 842], 0, "top-right", 100, 40, 18) == (477, 784, 577, 824)
     # turned 90° clockwise: the displayed top-left is the page's bottom-left
-    assert field_box([0, 0, 595, 842], 90, "top-left", 100, 40, 18) == (18, 724, 58, 824)
+    assert field_box([0, 0, 595, 842], 90, "top-left", 100, 40, 18) == (18, 18, 58, 118)
+    # turned 90° anticlockwise: the displayed top-left is the page's top-right
+    assert field_box([0, 0, 595, 842], 270, "top-left", 100, 40, 18) == (537, 724, 577, 824)
+    assert field_box([0, 0, 595, 842], 180, "top-left", 100, 40, 18) == (477, 18, 577, 58)

@@ -133,7 +133,8 @@ SPEC = {
             "post": {"summary": "Upload a paper with its metadata",
                      "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                          "type": "object", "required": ["file", "type_code"],
-                         "properties": {"file": {"type": "string", "format": "binary"},
+                         "properties": {"file": {"description": "the file (PDF, PNG, JPEG or TIFF)",
+                                                 "contentMediaType": "application/octet-stream"},
                                         **DOCUMENT_FIELDS}}}}},
                      "responses": {"201": _json(_ref("Document")), **_errors("400", "401", "403", "404")}}},
         "/subjects/{subject_id}/documents/{document_id}": {

@@ -1,0 +1,148 @@
+"""OCR figures: the whole pipeline against raw tesseract on the same degraded
+Vietnamese pages, in the same run.
+
+    .venv/bin/python bench/ocr.py [--quick]
+
+Prints pages/min and character error rates (mean, max) of recognize() over
+one page of each degradation in tests/ocr/scans.py; beside it raw
+`tesseract img stdout -l vie+eng` serially and two at a time, and
+tesseract's own time on a perfect scan of the same page. Nothing is asserted.
+"""
+import argparse
+import concurrent.futures
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import ocr  # noqa: E402
+from tests.ocr import scans  # noqa: E402
+
+
+def cpu_seconds():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn):
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def raw_tesseract(path, languages, env=None):
+    done = subprocess.run(["tesseract", path, "stdout", "-l", languages],
+                          capture_output=True, env=env, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def write_pages(kinds, workdir):
+    paths = {}
+    for kind in kinds:
+        image = scans.degraded(kind)
+        fmt = "JPEG" if kind in ("jpeg", "combined") else "PNG"
+        path = os.path.join(workdir, f"{kind}.{fmt.lower()}")
+        with open(path, "wb") as f:
+            f.write(scans.image_bytes(image, fmt))
+        paths[kind] = path
+    return paths
+
+
+def multipage_tiff(kinds, workdir):
+    from PIL import Image
+    images = [Image.open(os.path.join(workdir, p)).convert("RGB") for p in
+              sorted(os.listdir(workdir)) if p.split(".")[0] in kinds]
+    path = os.path.join(workdir, "all.tif")
+    images[0].save(path, "TIFF", save_all=True, append_images=images[1:],
+                   compression="tiff_deflate", dpi=(300, 300))
+    order = [p.split(".")[0] for p in sorted(os.listdir(workdir)) if p.split(".")[0] in kinds]
+    return path, order
+
+
+def line(label, pages, wall, cpu, rates=None, extra=""):
+    ppm = pages / wall * 60
+    busy = cpu / wall
+    text = f"{label:<44s} {ppm:7.1f} pages/min  {wall / pages:6.2f} s/page  cores busy {busy:4.2f}"
+    if rates:
+        text += f"  CER mean {statistics.mean(rates) * 100:5.2f} %  max {max(rates) * 100:6.2f} %"
+    print(text + extra)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer pages, fewer runs")
+    args = parser.parse_args(argv)
+    kinds = scans.KINDS[:6] if args.quick else scans.KINDS
+    truth = scans.ground_truth()
+    one_thread = dict(os.environ, OMP_THREAD_LIMIT="1")
+    print(f"OCR bench: {len(kinds)} degraded pages ({', '.join(kinds)}), "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as workdir:
+        paths = write_pages(kinds, workdir)
+        tiff, order = multipage_tiff(kinds, workdir)
+
+        # tesseract's own time on a perfect scan of the same page
+        clean = paths.get("clean") or write_pages(["clean"], workdir)["clean"]
+        runs = 2 if args.quick else 3
+        perfect = {}
+        for languages in ("vie", "vie+eng"):
+            times = [timed(lambda: raw_tesseract(clean, languages, one_thread))[1] for _ in range(runs)]
+            perfect[languages] = statistics.median(times)
+        print(f"tesseract alone on the perfect scan (1 thread, median of {runs}): "
+              f"vie {perfect['vie']:.2f} s, vie+eng {perfect['vie+eng']:.2f} s")
+        print()
+
+        per_kind = {}
+        for languages in (ocr.DEFAULT_LANGUAGES, "vie+eng"):
+            for workers in (1, 2):
+                if languages != ocr.DEFAULT_LANGUAGES and workers == 1:
+                    continue
+                result, wall, cpu = timed(lambda: ocr.recognize(tiff, languages=languages,
+                                                               workers=workers))
+                rates = [scans.cer(truth, page.text) for page in result.pages]
+                if languages == ocr.DEFAULT_LANGUAGES and workers == 2:
+                    per_kind = dict(zip(order, rates))
+                ratio = (wall / len(rates)) / perfect[languages]
+                line(f"pipeline -l {languages}, {workers} worker(s)", len(rates), wall, cpu, rates,
+                     f"  = {ratio:4.2f} x perfect-scan tesseract")
+
+        for languages in ("vie+eng",):
+            texts = {}
+
+            def serial():
+                for kind in order:
+                    texts[kind] = raw_tesseract(paths[kind], languages)
+            _, wall, cpu = timed(serial)
+            rates = [scans.cer(truth, texts[k]) for k in order]
+            raw_per_kind = dict(zip(order, rates))
+            line(f"raw tesseract -l {languages}, serial", len(order), wall, cpu, rates)
+
+            def concurrent_two():
+                with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                    return list(pool.map(lambda k: raw_tesseract(paths[k], languages), order))
+            outs, wall, cpu = timed(concurrent_two)
+            line(f"raw tesseract -l {languages}, 2 concurrent", len(order), wall, cpu,
+                 [scans.cer(truth, t) for t in outs])
+
+            def concurrent_two_single():
+                with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                    return list(pool.map(lambda k: raw_tesseract(paths[k], languages, one_thread), order))
+            outs, wall, cpu = timed(concurrent_two_single)
+            line(f"raw tesseract -l {languages}, 2 conc., OMP=1", len(order), wall, cpu,
+                 [scans.cer(truth, t) for t in outs])
+
+        print()
+        print(f"{'page':<14s} {'pipeline CER':>13s} {'raw tesseract CER':>18s}")
+        for kind in order:
+            print(f"{kind:<14s} {per_kind[kind] * 100:12.2f}% {raw_per_kind[kind] * 100:17.2f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,362 @@
+"""Search figures: Kho's Whoosh index beside SQLite FTS5 on the same corpus.
+
+    .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--procs 1]
+                                     [--dir DIR] [--keep]
+
+Generates N Vietnamese administrative papers deterministically (seeded): OCR
+text of 150-400 syllables from administrative phrases, names, places, dates
+and numbers; paper names from 20 paper types; owners from 20 000 personal
+ids. Prints indexing speed and size, then p50/p95 latency of one-word,
+two-word, phrase, no-diacritics and faceted queries (the same queries for
+both engines), each returning the top 20 with highlighted snippets and the
+exact total.
+
+How FTS5 is made comparable: the same normalize_vi() text goes into an
+`exact` column and fold_vi() of it into a `folded` column (tokenizer
+unicode61 remove_diacritics 0, so tones are kept in `exact`); a query word w
+becomes (exact:"w" OR folded:"fold(w)"), ranked by bm25 with exact x3; a
+phrase is matched in both columns; snippets by snippet(); totals by
+count(*); facets by GROUP BY over a metadata table joined on rowid.
+Timings are printed, never asserted.
+"""
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from search import open_index  # noqa: E402
+from search.analysis import fold_vi, normalize_vi  # noqa: E402
+
+SEED = 20240501
+
+PAPER_TYPES = [
+    ("KS", "Giấy khai sinh"), ("KH", "Giấy chứng nhận kết hôn"), ("CT", "Giấy chứng tử"),
+    ("HN", "Giấy xác nhận tình trạng hôn nhân"), ("CC", "Căn cước công dân"),
+    ("QSD", "Giấy chứng nhận quyền sử dụng đất"), ("XD", "Giấy phép xây dựng"),
+    ("DKKD", "Giấy chứng nhận đăng ký hộ kinh doanh"), ("BTN", "Bằng tốt nghiệp"),
+    ("HB", "Học bạ"), ("LLTP", "Phiếu lý lịch tư pháp"), ("GPLX", "Giấy phép lái xe"),
+    ("BHYT", "Thẻ bảo hiểm y tế"), ("QD", "Quyết định hành chính"),
+    ("HDMB", "Hợp đồng mua bán nhà ở"), ("CN", "Giấy xác nhận cư trú"),
+    ("TT", "Tờ trình"), ("BB", "Biên bản"), ("CCHN", "Chứng chỉ hành nghề"),
+    ("GUQ", "Giấy ủy quyền"),
+]
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
+          "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Mai", "Lương"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quang", "Xuân", "Thu",
+          "Kim", "Hồng", "Gia", "Bảo", "Anh"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hoa", "Hùng",
+         "Hương", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Ngân", "Nhung", "Phúc",
+         "Phương", "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Thắng", "Thủy", "Trang", "Trung",
+         "Tuấn", "Tùng", "Vân", "Việt", "Yến", "Đạt", "Ánh", "Huyền"]
+PLACES = ["phường Bến Nghé", "quận Một", "thành phố Hồ Chí Minh", "phường Hàng Bạc",
+          "quận Hoàn Kiếm", "thành phố Hà Nội", "xã Tân Phú", "huyện Đồng Văn", "tỉnh Hà Giang",
+          "phường Thạch Thang", "quận Hải Châu", "thành phố Đà Nẵng", "xã Mường Khương",
+          "tỉnh Lào Cai", "phường Vĩnh Ninh", "thành phố Huế", "xã Cẩm Thanh", "tỉnh Quảng Nam",
+          "phường Ninh Kiều", "thành phố Cần Thơ", "thị trấn Sa Pa", "tỉnh Điện Biên",
+          "xã Đắk Mil", "tỉnh Đắk Nông", "phường Hoà Khánh", "thị xã Thuận An"]
+ISSUERS = ["Ủy ban nhân dân", "Sở Tư pháp", "Công an", "Sở Tài nguyên và Môi trường",
+           "Phòng Tư pháp", "Sở Giáo dục và Đào tạo", "Sở Xây dựng", "Bảo hiểm xã hội",
+           "Tòa án nhân dân", "Văn phòng đăng ký đất đai"]
+PHRASES = [
+    "Cộng hoà xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc",
+    "căn cứ Luật Tổ chức chính quyền địa phương", "căn cứ Nghị định số",
+    "theo đề nghị của trưởng phòng", "quyết định", "điều", "khoản", "chương",
+    "họ và tên", "ngày tháng năm sinh", "giới tính", "dân tộc Kinh", "quốc tịch Việt Nam",
+    "nơi cư trú", "nơi đăng ký khai sinh", "số định danh cá nhân", "quê quán",
+    "người đi đăng ký", "quan hệ với người được khai sinh", "cha", "mẹ", "vợ", "chồng",
+    "thửa đất số", "tờ bản đồ số", "diện tích", "mét vuông", "mục đích sử dụng",
+    "đất ở tại đô thị", "thời hạn sử dụng", "lâu dài", "nguồn gốc sử dụng",
+    "được Nhà nước giao đất có thu tiền sử dụng đất", "tài sản gắn liền với đất",
+    "nhà ở riêng lẻ", "công trình xây dựng", "số tầng", "kết cấu", "bê tông cốt thép",
+    "ngành nghề kinh doanh", "vốn kinh doanh", "đồng", "địa điểm kinh doanh",
+    "xếp loại tốt nghiệp", "khá", "giỏi", "trung bình", "hệ chính quy",
+    "không có án tích", "hạng", "có giá trị đến", "nơi khám chữa bệnh ban đầu",
+    "bên bán", "bên mua", "giá chuyển nhượng", "thanh toán", "bàn giao",
+    "chịu trách nhiệm thi hành quyết định này", "nơi nhận", "lưu văn thư",
+    "chủ tịch", "phó chủ tịch", "giám đốc", "trưởng phòng", "cán bộ tư pháp hộ tịch",
+    "ký tên", "đóng dấu", "bản chính", "bản sao", "sao y", "chứng thực",
+    "hồ sơ đã được tiếp nhận", "thời hạn giải quyết", "ngày làm việc",
+    "đã kiểm tra đầy đủ", "thuế thu nhập cá nhân", "lệ phí trước bạ", "hoá đơn",
+    "sức khoẻ", "thuỷ lợi", "uỷ quyền", "xác minh", "bổ sung", "đính chính",
+]
+STATES = ["reusable", "reusable", "reusable", "pending", "archived"]
+VALIDITY = ["in_force", "in_force", "in_force", "expired", "revoked"]
+DESKS = ["BPMC-%02d" % n for n in range(1, 31)]
+
+
+def person(rng):
+    return "%s %s %s" % (rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN))
+
+
+def date(rng, start=1950, end=2025):
+    return "%02d/%02d/%d" % (rng.randint(1, 28), rng.randint(1, 12), rng.randint(start, end))
+
+
+def owners(count=20_000, seed=SEED):
+    rng = random.Random(seed)
+    out = set()
+    while len(out) < count:
+        province = rng.randint(1, 96)
+        century_sex = rng.choice("0123")
+        year = rng.randint(0, 99)
+        out.add("%03d%s%02d%06d" % (province, century_sex, year, rng.randint(0, 999_999)))
+    return sorted(out)
+
+
+def documents(n, seed=SEED):
+    """Yield n deterministic records for SearchIndex.apply / rebuild."""
+    rng = random.Random(seed)
+    owner_ids = owners()
+    for k in range(n):
+        type_code, paper_name = rng.choice(PAPER_TYPES)
+        year = rng.randint(1995, 2025)
+        number = "%d/%d/%s-%s" % (rng.randint(1, 9999), year, type_code,
+                                  rng.choice(["UBND", "STP", "CA", "STNMT", "SXD"]))
+        issuer = "%s %s" % (rng.choice(ISSUERS), rng.choice(PLACES))
+        length = rng.randint(150, 400)
+        words = [paper_name.upper(), "Số", number]
+        count = len(words) + 2
+        while count < length:
+            pick = rng.random()
+            if pick < 0.55:
+                piece = rng.choice(PHRASES)
+            elif pick < 0.72:
+                piece = person(rng)
+            elif pick < 0.85:
+                piece = rng.choice(PLACES)
+            elif pick < 0.93:
+                piece = "ngày " + date(rng)
+            else:
+                piece = str(rng.randint(1, 100_000))
+            words.append(piece)
+            count += piece.count(" ") + 1
+        desk = rng.choice(DESKS)
+        yield {
+            "doc_id": "doc-%06d" % k,
+            "text": " ".join(words) + ".",
+            "paper_name": paper_name,
+            "type_code": type_code,
+            "number": number,
+            "issuer": issuer,
+            "issue_date": "%d-%02d-%02d" % (year, rng.randint(1, 12), rng.randint(1, 28)),
+            "validity": rng.choice(VALIDITY),
+            "owner_id": rng.choice(owner_ids),
+            "dossier_codes": ["000.00.%02d.H%02d-%02d%02d%02d-%04d"
+                              % (rng.randint(1, 40), rng.randint(1, 63), year % 100,
+                                 rng.randint(1, 12), rng.randint(1, 28), rng.randint(1, 9999))],
+            "provenance": "ocr",
+            "state": rng.choice(STATES),
+            "desk": desk,
+            "stamp": k,
+        }
+
+
+# -- queries -----------------------------------------------------------------------
+
+CONTENT_WORDS = sorted({w for p in PHRASES + PLACES + ISSUERS for w in p.lower().split()
+                        if len(w) > 2 and "-" not in w} | {w.lower() for w in FAMILY + GIVEN})
+
+
+def make_queries(count, seed=SEED + 1):
+    rng = random.Random(seed)
+    multi = [p for p in PHRASES + PLACES + [t[1] for t in PAPER_TYPES] if " " in p]
+    one = [rng.choice(CONTENT_WORDS) for _ in range(count)]
+    two = []
+    for _ in range(count):
+        words = rng.choice(multi).lower().replace(" - ", " ").split()
+        i = rng.randrange(len(words) - 1)
+        two.append(words[i:i + 2])
+    phrase = []
+    for _ in range(count):
+        words = rng.choice(multi).lower().replace(" - ", " ").split()
+        i = rng.randrange(len(words) - 1)
+        phrase.append(words[i:i + rng.randint(2, 3)])
+    folded = [[fold_vi(w) for w in pair] for pair in
+              (rng.choice(two) for _ in range(count))]
+    faceted = [rng.choice(CONTENT_WORDS) for _ in range(count)]
+    return {"one-word": [[w] for w in one], "two-word": two, "phrase": phrase,
+            "no-diacritics": folded, "faceted": [[w] for w in faceted]}
+
+
+# -- Whoosh --------------------------------------------------------------------------
+
+def whoosh_text(kind, words):
+    return '"%s"' % " ".join(words) if kind == "phrase" else " ".join(words)
+
+
+def bench_whoosh(path, n, queries, procs):
+    index = open_index(path)
+    start = time.perf_counter()
+    index.rebuild(documents(n), procs=procs)
+    elapsed = time.perf_counter() - start
+    stats = index.stats()
+    lat = {}
+    totals = {}
+    for kind, items in queries.items():
+        facets = ("type_code", "year", "state", "desk") if kind == "faceted" else ()
+        index.search(whoosh_text(kind, items[0]), facets=facets)  # warm up
+        times, hits = [], 0
+        for words in items:
+            t0 = time.perf_counter()
+            results = index.search(whoosh_text(kind, words), facets=facets, pagelen=20)
+            times.append(time.perf_counter() - t0)
+            hits += results.total
+        lat[kind] = times
+        totals[kind] = hits / len(items)
+    # one owner's warehouse (the permission filter the app passes)
+    owner_ids = owners()
+    rng = random.Random(SEED + 2)
+    times = []
+    for words in queries["one-word"]:
+        t0 = time.perf_counter()
+        index.search(words[0], filters={"owner_ids": {rng.choice(owner_ids)}}, facets=())
+        times.append(time.perf_counter() - t0)
+    lat["one-word, owner filter"] = times
+    totals["one-word, owner filter"] = float("nan")
+    index.close()
+    return elapsed, stats.size_bytes, lat, totals
+
+
+# -- SQLite FTS5 ---------------------------------------------------------------------
+
+def fts_term(word):
+    return '(exact:"%s" OR folded:"%s")' % (normalize_vi(word).lower(), fold_vi(word).lower())
+
+
+def fts_query(kind, words):
+    if kind == "phrase":
+        return '(exact:"%s" OR folded:"%s")' % (
+            " ".join(normalize_vi(w).lower() for w in words),
+            " ".join(fold_vi(w).lower() for w in words))
+    return " AND ".join(fts_term(w) for w in words)
+
+
+def bench_fts(path, n, queries):
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE meta(rowid INTEGER PRIMARY KEY, doc_id TEXT UNIQUE, owner_id TEXT,"
+               " type_code TEXT, year INT, state TEXT, desk TEXT, paper_name TEXT)")
+    db.execute("CREATE INDEX meta_owner ON meta(owner_id)")
+    db.execute("CREATE VIRTUAL TABLE fts USING fts5(exact, folded,"
+               " tokenize='unicode61 remove_diacritics 0')")
+    start = time.perf_counter()
+    with db:
+        for rowid, doc in enumerate(documents(n), 1):
+            text = normalize_vi(doc["paper_name"] + "\n" + doc["text"])
+            db.execute("INSERT INTO meta VALUES (?,?,?,?,?,?,?,?)",
+                       (rowid, doc["doc_id"], doc["owner_id"], doc["type_code"],
+                        int(doc["issue_date"][:4]), doc["state"], doc["desk"],
+                        doc["paper_name"]))
+            db.execute("INSERT INTO fts(rowid, exact, folded) VALUES (?,?,?)",
+                       (rowid, text, fold_vi(text)))
+    db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+    db.commit()
+    elapsed = time.perf_counter() - start
+    size = os.path.getsize(path)
+    top = ("SELECT meta.doc_id, bm25(fts, 3.0, 1.0) AS score,"
+           " snippet(fts, 0, '<mark>', '</mark>', '…', 24)"
+           " FROM fts JOIN meta ON meta.rowid = fts.rowid WHERE fts MATCH ?"
+           " ORDER BY score LIMIT 20")
+    lat, totals = {}, {}
+    for kind, items in queries.items():
+        times, hits = [], 0
+        for words in items:
+            q = fts_query(kind, words)
+            t0 = time.perf_counter()
+            db.execute(top, (q,)).fetchall()
+            total = db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (q,)).fetchone()[0]
+            if kind == "faceted":
+                for column in ("type_code", "year", "state", "desk"):
+                    db.execute("SELECT %s, count(*) FROM meta WHERE rowid IN"
+                               " (SELECT rowid FROM fts WHERE fts MATCH ?) GROUP BY 1"
+                               % column, (q,)).fetchall()
+            times.append(time.perf_counter() - t0)
+            hits += total
+        lat[kind] = times
+        totals[kind] = hits / len(items)
+    owner_ids = owners()
+    rng = random.Random(SEED + 2)
+    times = []
+    owner_top = ("SELECT meta.doc_id, bm25(fts, 3.0, 1.0) AS score,"
+                 " snippet(fts, 0, '<mark>', '</mark>', '…', 24)"
+                 " FROM fts JOIN meta ON meta.rowid = fts.rowid"
+                 " WHERE fts MATCH ? AND meta.owner_id = ? ORDER BY score LIMIT 20")
+    for words in queries["one-word"]:
+        q = fts_query("one-word", words)
+        owner = rng.choice(owner_ids)
+        t0 = time.perf_counter()
+        db.execute(owner_top, (q, owner)).fetchall()
+        db.execute("SELECT count(*) FROM fts JOIN meta ON meta.rowid = fts.rowid"
+                   " WHERE fts MATCH ? AND meta.owner_id = ?", (q, owner)).fetchone()
+        times.append(time.perf_counter() - t0)
+    lat["one-word, owner filter"] = times
+    totals["one-word, owner filter"] = float("nan")
+    db.close()
+    return elapsed, size, lat, totals
+
+
+def pct(times, p):
+    times = sorted(times)
+    return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] * 1000
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--procs", type=int, default=1,
+                        help="Whoosh indexing processes (the machine has 2 cores)")
+    parser.add_argument("--dir", help="work directory (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the indexes")
+    parser.add_argument("--skip-fts", action="store_true")
+    args = parser.parse_args(argv)
+    work = args.dir or tempfile.mkdtemp(prefix="kho-search-bench-")
+    os.makedirs(work, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        syllables = sum(len(d["text"].split()) for d in documents(args.docs))
+        gen = time.perf_counter() - t0
+        print("corpus: %d documents, %.0f syllables each on average (generated in %.1f s,"
+              " seed %d)" % (args.docs, syllables / args.docs, gen, SEED))
+        queries = make_queries(args.queries)
+        w_time, w_size, w_lat, w_tot = bench_whoosh(os.path.join(work, "whoosh"), args.docs,
+                                                    queries, args.procs)
+        if args.skip_fts:
+            f_time, f_size, f_lat, f_tot = None, None, {}, {}
+        else:
+            f_time, f_size, f_lat, f_tot = bench_fts(os.path.join(work, "fts.sqlite"),
+                                                     args.docs, queries)
+        print("\n%-26s %22s %22s" % ("", "Kho / Whoosh", "SQLite FTS5"))
+        print("%-26s %22s %22s" % ("indexing (docs/s)", "%.0f (%.0f s)" % (
+            args.docs / w_time, w_time), "%.0f (%.0f s)" % (args.docs / f_time, f_time)
+            if f_time else "-"))
+        print("%-26s %22s %22s" % ("index size (MB)", "%.1f" % (w_size / 1e6),
+                                   "%.1f" % (f_size / 1e6) if f_size else "-"))
+        print("(generating the corpus alone takes %.1f s of each indexing time)" % gen)
+        print("\n%-26s %9s %9s %8s   %9s %9s %8s" % (
+            "query latency (ms)", "p50", "p95", "avg hits", "p50", "p95", "avg hits"))
+        for kind in w_lat:
+            row = "%-26s %9.1f %9.1f %8.0f" % (kind, pct(w_lat[kind], 50), pct(w_lat[kind], 95),
+                                              w_tot[kind])
+            if kind in f_lat:
+                row += "   %9.1f %9.1f %8.0f" % (pct(f_lat[kind], 50), pct(f_lat[kind], 95),
+                                                f_tot[kind])
+            print(row)
+        print("\n%d queries of each kind; top 20 with snippets and the exact total; faceted"
+              " adds counts by type_code, year, state, desk." % args.queries)
+        print("Whoosh mean over all kinds: %.1f ms" % statistics.mean(
+            t * 1000 for times in w_lat.values() for t in times))
+    finally:
+        if not args.keep and not args.dir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The preprocessing steps alone (no tesseract)."""
+import numpy as np
+import pytest
+
+from ocr import preprocess
+from tests.ocr import scans
+
+
+def ink(image):
+    flat = preprocess.normalise_background(np.asarray(image.convert("RGB")).max(axis=2))
+    return preprocess._binary_small(flat)[0]
+
+
+@pytest.mark.parametrize("degrees", [-7.0, -2.0, 3.0, 9.0])
+def test_skew_is_measured(degrees):
+    image = scans.skew(scans.render_page(dpi=150), degrees)
+    assert abs(preprocess.estimate_skew(ink(image)) + degrees) < 0.3
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_orientation(turn):
+    image = scans.render_page(dpi=150)
+    if turn:
+        image = scans.rotate_quarter(image, turn)
+    mask = ink(image)
+    quarter = preprocess.quarter_turns(mask)
+    assert quarter == (turn // 90) % 2
+    if quarter:
+        mask = np.rot90(mask, -1)
+    assert preprocess.is_upside_down(mask) == (turn in (180, 270))
+
+
+def test_page_quad_found_only_on_a_photo():
+    photo = np.asarray(scans.keystone(scans.render_page(dpi=150)))
+    quad = preprocess.find_page_quad(photo)
+    assert quad is not None
+    h, w = photo.shape[:2]
+    assert quad[0][0] < quad[1][0] and quad[0][1] < quad[3][1]
+    assert preprocess.find_page_quad(np.asarray(scans.render_page(dpi=150))) is None
+
+
+def test_uneven_light_is_flattened_and_seal_dropped():
+    page = scans.uneven_light(scans.red_seal_and_signature(scans.render_page(dpi=150)))
+    gray = np.asarray(page).max(axis=2)
+    flat = preprocess.normalise_background(gray)
+    paper = flat[gray > 0]  # everything
+    # the paper is nearly white everywhere after normalisation
+    corners = [flat[5:40, 5:40], flat[-40:-5, -40:-5], flat[5:40, -40:-5]]
+    assert all(np.median(c) > 240 for c in corners)
+    binary = preprocess.binarise(flat)
+    assert (binary == 0).mean() < 0.08   # text only: no seal disc, no shadow band
+    assert paper.size
+
+
+def test_low_resolution_is_upscaled():
+    page = np.asarray(scans.render_page(dpi=200))
+    prepared = preprocess.prepare_page(page, dpi=200)
+    assert prepared.dpi == 300 and abs(prepared.scale - 1.5) < 1e-6
+    assert prepared.image.shape[1] == round(page.shape[1] * 1.5)

@@ -1,0 +1,162 @@
+"""Every route of the app, asked by every role: the wrong ones are refused
+(401/403, or the log-in page for anonymous page requests) and a refusal
+writes nothing to either database.
+
+The table below must name every view the app registers, so a new route
+without a refusal test fails here."""
+import pytest
+import transaction
+
+from repository.db import app_root
+from repository.operations import add_document
+from repository.seed import ACCOUNTS
+
+from ..conftest import csrf_from, login
+from ..files import pdf_bytes
+
+OWNER = "001090012345"
+PURPOSE = "000.15.16.H10-261128-0001"
+ROLES = {username: role for username, _, role, _, _ in ACCOUNTS}   # congdan2 is "another citizen"
+EVERYONE = set(ROLES) | {None}
+STAFF = {"canbo", "buudien", "xuly", "luutru"}
+RECEPTION = {"canbo", "buudien"}
+VIEWERS = STAFF | {"congdan"}
+SIGNED_IN = set(ROLES)
+
+# view callable → (method, path template, who may, extra params); {doc} is filled in
+CASES = {
+    # pages
+    "views.pages.auth.home": ("GET", "/", EVERYONE, {}),
+    "views.pages.auth.login": ("GET", "/login", EVERYONE, {}),
+    "views.pages.auth.logout": ("POST", "/logout", EVERYONE, {}),
+    "views.i18n.switch_language": ("GET", "/lang/en", EVERYONE, {}),
+    "views.pages.desk.desk": ("GET", "/desk", STAFF, {"id": OWNER}),
+    "views.pages.desk.desk_create": ("POST", "/desk", RECEPTION,
+                                     {"subject_id": "079203000001", "name": "Lê Văn Bình"}),
+    "views.pages.warehouse.warehouse_page": ("GET", f"/subjects/{OWNER}/", VIEWERS, {}),
+    "views.pages.warehouse.upload_get": ("GET", f"/subjects/{OWNER}/upload", RECEPTION, {}),
+    "views.pages.warehouse.upload_post": ("POST", f"/subjects/{OWNER}/upload", RECEPTION, {"type_code": "GKS"}),
+    "views.pages.document.document_page": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/", VIEWERS, {}),
+    "views.pages.document.open_with_purpose": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/open", VIEWERS,
+                                               {"purpose": PURPOSE}),
+    "views.pages.document.preview": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/preview/1", VIEWERS, {}),
+    "views.pages.document.download": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/download", VIEWERS,
+                                      {"purpose": PURPOSE}),
+    # API
+    "views.api.openapi.openapi": ("GET", "/api/v1/openapi.json", EVERYONE, {}),
+    "views.api.accounts.me": ("GET", "/api/v1/me", SIGNED_IN, {}),
+    "views.api.accounts.create_token": ("POST", "/api/v1/tokens", EVERYONE, None),
+    "views.api.catalogues.list_catalogue": ("GET", "/api/v1/catalogues/doctypes", SIGNED_IN, {}),
+    "views.api.catalogues.add_doctype": ("POST", "/api/v1/catalogues/doctypes", {"quantri"},
+                                         {"code": "GPLX", "name": "Giấy phép lái xe", "retention_class": "10y"}),
+    "views.api.subjects.list_subjects": ("GET", "/api/v1/subjects", {"luutru"}, {}),
+    "views.api.subjects.create_subject": ("POST", "/api/v1/subjects", RECEPTION,
+                                          {"subject_id": "079203000001", "name": "Lê Văn Bình"}),
+    "views.api.subjects.get_warehouse": ("GET", f"/api/v1/subjects/{OWNER}", VIEWERS, {}),
+    "views.api.subjects.list_documents": ("GET", f"/api/v1/subjects/{OWNER}/documents", VIEWERS, {}),
+    "views.api.subjects.upload_document": ("POST", f"/api/v1/subjects/{OWNER}/documents", RECEPTION,
+                                           {"type_code": "GKS"}),
+    "views.api.subjects.get_document": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}", VIEWERS, {}),
+    "views.api.subjects.get_content": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/content", VIEWERS,
+                                       {"purpose": PURPOSE}),
+}
+UPLOADS = {"views.pages.warehouse.upload_post", "views.api.subjects.upload_document"}
+
+
+def registered_views(app):
+    """Qualified names of the view callables reachable by a request (not error views)."""
+    names = set()
+    for item in app.registry.introspector.get_category("views"):
+        intr = item["introspectable"]
+        if intr["exception_only"] or intr.get("context") and isinstance(intr["context"], type) \
+                and issubclass(intr["context"], BaseException):
+            continue
+        view = intr["callable"]
+        if getattr(view, "__module__", "").startswith("pyramid."):   # the static view
+            continue
+        names.add(f"{view.__module__}.{getattr(view, '__name__', '')}")
+    return names
+
+
+def test_the_table_names_every_view(wsgi_app):
+    assert registered_views(wsgi_app) == set(CASES)
+
+
+def last_transactions(wsgi_app):
+    dbs = wsgi_app.registry._zodb_databases[""].databases
+    return {name: db.storage.lastTransaction() for name, db in dbs.items()}
+
+
+@pytest.fixture
+def world(wsgi_app, testapp):
+    """A document to ask for, and a bearer token per account, made before any snapshot."""
+    tm = transaction.TransactionManager()
+    conn = wsgi_app.registry._zodb_databases[""].open(tm)
+    with tm:
+        root = app_root(conn)
+        doc = add_document(root, root.subjects[OWNER], pdf_bytes(), "gks.pdf", {"type_code": "GKS"},
+                           root.accounts.users["canbo"])
+        doc_id = doc.__name__
+        tokens = {u: root.accounts.issue_token(u) for u in ROLES}
+    conn.close()
+    return doc_id, tokens
+
+
+SESSIONS = {}   # username → (session cookie, CSRF token): one argon2 log-in per account per run
+
+
+def use_session(testapp, username):
+    if username not in SESSIONS:
+        testapp.reset()
+        login(testapp, username)
+        SESSIONS[username] = (testapp.cookies["kho_session"], csrf_from(testapp.get("/login")))
+    testapp.reset()
+    testapp.set_cookie("kho_session", SESSIONS[username][0])
+    return SESSIONS[username][1]
+
+
+def ask(testapp, username, tokens, view, doc_id):
+    method, path, _, params = CASES[view]
+    path = path.format(doc=doc_id)
+    testapp.reset()
+    headers = {}
+    csrf = None
+    if path.startswith("/api/"):
+        if username:
+            headers["Authorization"] = f"Bearer {tokens[username]}"
+    elif username:
+        csrf = use_session(testapp, username)
+    if method == "GET":
+        return testapp.get(path, params or {}, headers=headers, status="*")
+    if path.startswith("/api/"):
+        if view == "views.api.accounts.create_token":
+            return testapp.post_json(path, {"username": "canbo", "password": "matkhau-demo"}, status="*")
+        if view in UPLOADS:
+            return testapp.post(path, params, headers=headers, status="*",
+                                upload_files=[("file", "a.pdf", pdf_bytes())])
+        return testapp.post_json(path, params, headers=headers, status="*")
+    data = dict(params or {}, csrf_token=csrf or csrf_from(testapp.get("/login")))
+    if view in UPLOADS:
+        return testapp.post(path, data, status="*", upload_files=[("file", "a.pdf", pdf_bytes())])
+    return testapp.post(path, data, status="*")
+
+
+@pytest.mark.parametrize("view", sorted(CASES))
+def test_each_role_is_refused_or_served(view, wsgi_app, testapp, world):
+    doc_id, tokens = world
+    allowed = CASES[view][2]
+    is_api = CASES[view][1].startswith("/api/")
+    for username in sorted(EVERYONE - allowed, key=str):
+        before = last_transactions(wsgi_app)
+        response = ask(testapp, username, tokens, view, doc_id)
+        if username is None:
+            if is_api:
+                assert response.status_int == 401, (view, username, response.status)
+            else:
+                assert response.status_int == 302 and "/login" in response.location, (view, response.status)
+        else:
+            assert response.status_int == 403, (view, username, response.status)
+        assert last_transactions(wsgi_app) == before, f"{view} refused {username} but wrote"
+    for username in sorted(allowed - {None}):
+        response = ask(testapp, username, tokens, view, doc_id)
+        assert response.status_int not in (401, 403), (view, username, response.status)
