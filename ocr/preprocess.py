@@ -50,7 +50,7 @@ def prepare_page(pixels, dpi=None):
         pixels = warp_quad(pixels, quad)
         dewarped = True
         dpi = None   # a photo's pixel density says nothing about the paper
-    gray = pixels.max(axis=2)  # drops red and blue ink
+    gray = brightest_channel(pixels)
     flat = normalise_background(gray)
     small, factor = _binary_small(flat)
     quarter = quarter_turns(small)
@@ -113,6 +113,14 @@ def warp_quad(rgb, quad):
                                borderMode=cv2.BORDER_REPLICATE)
 
 
+# -- 2. coloured ink ---------------------------------------------------------------
+
+def brightest_channel(rgb):
+    """Per pixel max(R, G, B): red and blue ink turn nearly white, black stays."""
+    r, g, b = cv2.split(np.ascontiguousarray(rgb))
+    return cv2.max(cv2.max(r, g), b)
+
+
 # -- 3. background ---------------------------------------------------------------
 
 def normalise_background(gray):
@@ -136,6 +144,8 @@ def binarise(flat):
 def remove_edge_strips(binary):
     """Whiten big dark components touching the image edge (scanner borders)."""
     h, w = binary.shape
+    if min(binary[0].min(), binary[-1].min(), binary[:, 0].min(), binary[:, -1].min()) > 0:
+        return binary     # no ink on the edge
     count, labels, stats, _ = cv2.connectedComponentsWithStats(255 - binary, connectivity=8)
     if count <= 1:
         return binary

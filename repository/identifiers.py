@@ -83,7 +83,11 @@ def validate_subject_id(value):
     value = (value or "").strip()
     if _DIGITS12.match(value):
         return "person", validate_personal_id(value)
-    return "organisation", validate_enterprise_code(value)
+    if _ENTERPRISE.match(value):
+        return "organisation", validate_enterprise_code(value)
+    raise InvalidIdentifier(
+        "Nhập số định danh cá nhân (12 chữ số) hoặc mã số doanh nghiệp (10 chữ số) / "
+        "Enter a personal id (12 digits) or an enterprise code (10 digits)")
 
 
 def validate_unit_code(value):

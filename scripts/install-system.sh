@@ -10,7 +10,7 @@ PACKAGES=(
   softhsm2 opensc                                      # PKCS#11 token for signing tests
   libnss3-tools                                        # certutil: NSS trust store for pdfsig
   chromium                                             # browser tests (Playwright drives it)
-  fonts-dejavu-core fonts-liberation fonts-noto-core   # fonts with Vietnamese glyphs; Liberation Serif is Times-metric
+  fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-noto-core  # Vietnamese glyphs; Liberation Serif 2 is Times-metric
 )
 
 missing=()

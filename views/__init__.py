@@ -38,6 +38,7 @@ def main(global_config=None, **settings):
         config.include(".i18n")
         config.include(".resources")
         config.include(".errors")
+        config.include(".retries")
         config.include(".pages")
         config.include(".api")
         config.add_static_view("static", "views:static", cache_max_age=3600)

@@ -17,5 +17,6 @@ def read_upload(request, field="file"):
     upload = request.POST.get(field)
     if not hasattr(upload, "file"):
         raise ValidationError({field: "Chưa chọn tệp / no file was sent"})
+    upload.file.seek(0)      # a retried request (pyramid_retry) reuses the parsed form
     data = upload.file.read(limit + 1)
     return data, upload.filename or ""
