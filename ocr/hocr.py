@@ -69,3 +69,34 @@ def parse_hocr(hocr):
         if lines:
             blocks.append("\n".join(lines))
     return _bbox(page.get("title")), words, "\n\n".join(blocks)
+
+
+def build_hocr(width, height, words, page_number=1):
+    """A minimal hOCR page for words that did not come from tesseract (a
+    PDF's own text layer): a new line whenever a word starts left of the
+    previous one's end."""
+    xhtml = "http://www.w3.org/1999/xhtml"
+    root = etree.Element(f"{{{xhtml}}}html", nsmap={None: xhtml})
+    head = etree.SubElement(root, f"{{{xhtml}}}head")
+    etree.SubElement(head, f"{{{xhtml}}}title")
+    etree.SubElement(head, f"{{{xhtml}}}meta", name="ocr-system", content="kho: PDF text layer")
+    body = etree.SubElement(root, f"{{{xhtml}}}body")
+    page = etree.SubElement(body, f"{{{xhtml}}}div", {"class": "ocr_page", "id": f"page_{page_number}",
+                                                       "title": f"bbox 0 0 {width} {height}; ppageno {page_number - 1}"})
+    area = etree.SubElement(page, f"{{{xhtml}}}div", {"class": "ocr_carea", "title": f"bbox 0 0 {width} {height}"})
+    par = etree.SubElement(area, f"{{{xhtml}}}p", {"class": "ocr_par"})
+    line, last = None, None
+    for n, word in enumerate(words, 1):
+        if line is None or word.bbox[0] < last.bbox[2] - 1:
+            line = etree.SubElement(par, f"{{{xhtml}}}span", {"class": "ocr_line"})
+        x0, y0, x1, y1 = word.bbox
+        span = etree.SubElement(line, f"{{{xhtml}}}span", {
+            "class": "ocrx_word", "id": f"word_{page_number}_{n}",
+            "title": f"bbox {x0} {y0} {x1} {y1}; x_wconf {int(round(word.confidence))}"})
+        span.text = word.text
+        last = word
+    for ln in par:
+        boxes = [[int(v) for v in s.get("title").split(";")[0].split()[1:]] for s in ln]
+        ln.set("title", "bbox %d %d %d %d" % (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                              max(b[2] for b in boxes), max(b[3] for b in boxes)))
+    return etree.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")

@@ -3,8 +3,10 @@ import concurrent.futures
 import os
 import tempfile
 
-from .errors import OcrError, OcrFailed
-from .hocr import parse_hocr
+import cv2
+
+from .errors import OcrFailed
+from .hocr import build_hocr, parse_hocr
 from .inputs import ImagePage, open_pages, read_source, sniff
 from .pdf import merge_pages
 from .preprocess import prepare_page
@@ -62,7 +64,10 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
 
 def _ocr_page(page, languages, review_threshold):
     pixels, dpi = page.load()
-    prepared = prepare_page(pixels, dpi)
+    try:
+        prepared = prepare_page(pixels, dpi)
+    except (cv2.error, ValueError, MemoryError) as exc:
+        raise OcrFailed(f"page {page.index + 1}: cannot clean the image ({exc})") from None
     hocr, pdf = recognise_image(prepared.image, prepared.dpi, languages)
     _, words, text = parse_hocr(hocr)
     h, w = prepared.image.shape
@@ -77,5 +82,6 @@ def _ocr_page(page, languages, review_threshold):
 
 def _text_page(page, review_threshold):
     return Page(index=page.index, width=page.width, height=page.height, dpi=page.dpi,
-                words=page.words, text=page.text, hocr="", mean_confidence=100.0,
+                words=page.words, text=page.text, mean_confidence=100.0,
+                hocr=build_hocr(page.width, page.height, page.words, page.index + 1),
                 needs_review=False, source="text-layer")

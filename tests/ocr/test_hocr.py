@@ -60,3 +60,15 @@ def test_broken_hocr_raises_ocr_failed():
         parse_hocr("<html><body><div class='ocr_page'")
     with pytest.raises(OcrFailed, match="no page"):
         parse_hocr("<html><body></body></html>")
+
+
+def test_built_hocr_round_trips():
+    from ocr.hocr import build_hocr
+    from ocr.result import Word
+    words = [Word("GIẤY", (10, 10, 90, 40), 100.0), Word("KHAI", (100, 10, 180, 40), 100.0),
+             Word("Số:", (10, 60, 50, 90), 100.0), Word("1 < 2 & 3", (60, 60, 150, 90), 100.0)]
+    hocr = build_hocr(600, 800, words)
+    bbox, parsed, text = parse_hocr(hocr)
+    assert bbox == (0, 0, 600, 800)
+    assert parsed == words
+    assert text == "GIẤY KHAI\nSố: 1 < 2 & 3"

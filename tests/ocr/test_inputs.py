@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import ocr
-from ocr.hocr import safe_parser
+from ocr.hocr import parse_hocr, safe_parser
 from tests.ocr import scans
 from tests.ocr.conftest import needs_tesseract
 
@@ -80,6 +80,7 @@ def test_pdf_text_layer_is_kept_and_image_page_is_recognised():
     assert first.text.startswith("GIAY KHAI SINH So: 123/QD-UBND")
     assert first.mean_confidence == 100.0
     assert {"NHUNG", "123/QD-UBND"} <= {w.text for w in first.words}
+    assert "NHUNG" in parse_hocr(first.hocr)[2]
     assert (first.width, first.height) == (round(595 * 300 / 72), round(842 * 300 / 72))
     assert second.source == "ocr"
     assert scans.cer(short_truth(), second.text) <= 0.02
