@@ -4,6 +4,7 @@ import os
 import tempfile
 
 import cv2
+import pikepdf
 
 from .errors import OcrFailed
 from .hocr import build_hocr, parse_hocr
@@ -58,7 +59,10 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
                 raise
         parts = [part for _, part in results]
         source_pdf = data if sniff(data) == "pdf" else None
-        pdf = merge_pages(parts, source_pdf, title=name)
+        try:
+            pdf = merge_pages(parts, source_pdf, title=name)
+        except pikepdf.PdfError as exc:
+            raise OcrFailed(f"{name}: cannot assemble the searchable PDF ({exc})") from None
     return OcrResult([page for page, _ in results], pdf)
 
 

@@ -63,10 +63,21 @@ def ensure_var(settings):
     return var
 
 
+def ensure_dev_pki(settings):
+    """A development PKI under kho.pki_dir, made once (never for production)."""
+    pki_dir = settings.get("kho.pki_dir")
+    if not pki_dir or os.path.exists(os.path.join(pki_dir, "root.pem")):
+        return
+    import signing
+    signing.init_dev_pki(pki_dir)
+    print(f"development PKI written to {pki_dir} (NOT for production)")
+
+
 def cmd_setup(args):
     from .seed import describe_accounts, seed_demo
     settings = settings_of(args)
     ensure_var(settings)
+    ensure_dev_pki(settings)
     db = kdb.open_databases(settings)
     try:
         conn = db.open()

@@ -12,6 +12,7 @@ from .content import ContentError, inspect
 from .errors import ValidationError
 from .identifiers import (InvalidIdentifier, parse_date, validate_dossier_code,
                           validate_personal_id, validate_subject_id)
+from .signatures import check_signatures
 from .resources import EXTRACTIONS, PROVENANCES, STATES, Document, Warehouse, utcnow
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -96,8 +97,10 @@ def new_document_id():
 
 
 def add_document(root, warehouse, data, filename, raw_metadata, actor,
-                 max_bytes=DEFAULT_MAX_BYTES):
-    """Store a new paper in warehouse: validate all, then write once."""
+                 max_bytes=DEFAULT_MAX_BYTES, trust_roots=()):
+    """Store a new paper in warehouse: validate all, then write once.
+
+    A PDF that arrives signed is kept byte for byte, with its signatures' report."""
     errors = {}
     metadata = None
     try:
@@ -118,6 +121,7 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
         filename=_safe_filename(filename, facts.content_type),
         content_type=facts.content_type, size=facts.size, sha256=facts.sha256,
         pages=facts.pages, created_by=actor.username, **metadata)
+    document.signature_report = check_signatures(data, trust_roots)
     doc_id = new_document_id()
     warehouse.documents.add(doc_id, document)
     audit.record(warehouse, actor, "add_document", subject=warehouse.subject_id,

@@ -111,6 +111,8 @@ EXTRACTIONS = {"ocr": "Nhận dạng OCR", "manual": "Nhập tay"}
 class Document(Persistent):
     """A paper: its original bytes (a blob, never rewritten), derived files,
     and the metadata of RULES-VN "Digitizing a paper"."""
+    signature_report = None
+    signed_by = None
 
     def __init__(self, *, type_code, owner_id, name, original, filename,
                  content_type, size, sha256, pages, created_by,

@@ -45,8 +45,8 @@ ACCOUNTS = [
     # username, full name, role, subject id, desk
     ("congdan", "Nguyễn Văn An", "citizen", "001090012345", None),
     ("congdan2", "Lò Thị Hoà", "citizen", "010195004321", None),
-    ("canbo", "Trần Thị Mai", "officer", None, "000.15.16.H10"),
-    ("buudien", "Phạm Văn Đức", "postal", None, "000.15.16.H10"),
+    ("canbo", "Nguyễn Thị Hoà", "officer", None, "000.15.16.H10"),
+    ("buudien", "Trần Văn Đức", "postal", None, "000.15.16.H10"),
     ("xuly", "Hoàng Minh Tuấn", "processor", None, "000.00.15.H10"),
     ("luutru", "Vũ Thị Lan", "records", None, "000.00.00.H10"),
     ("kiemtoan", "Đỗ Quang Huy", "auditor", None, None),

@@ -19,8 +19,8 @@ is what matched.
 """
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 __all__ = ["normalize_vi", "fold_vi", "tokenize", "Token", "WORD", "WHOLE", "PART",
            "is_code_like"]
@@ -121,8 +121,7 @@ _PART = re.compile(_ALNUM_RUN)
 _HAS_DIGIT = re.compile(r"\d")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str      # normalized, lower-cased
     pos: int       # position (syllable index); a WHOLE shares its first PART's
     start: int     # character offsets in the NFC text

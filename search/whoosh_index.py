@@ -48,6 +48,7 @@ BOOST_CODE = 5.0
 MAX_PREFIX_TERMS = 1000       # a prefix expanding to more terms is refused
 MIN_AUTO_PREFIX = 3           # codes this long are also matched as prefixes
 OWNER_POSTINGS_LIMIT = 2000   # bigger owner sets are checked against a column
+DRIVING_FILTER_LIMIT = 500    # smaller allowed sets are intersected in the query
 WRITE_LOCK_TIMEOUT = 30.0
 
 _COLUMN_FIELDS = ("type_code", "validity", "owner_id", "state", "desk")
@@ -400,6 +401,12 @@ class WhooshIndex:
         if allowed is not None and not allowed:
             return SearchResults(0, page, pagelen, [], {name: {} for name in facets})
         whoosh_query = self._to_whoosh(tree, reader)
+        if allowed is not None and len(allowed) <= DRIVING_FILTER_LIMIT:
+            # a small allowed set drives the search (skipping the other postings);
+            # the same set is still checked by the collector below
+            doc_ids = reader.column_reader("doc_id")
+            whoosh_query = wq.And([whoosh_query, wq.ConstantScoreQuery(
+                wq.Or([wq.Term("doc_id", doc_ids[d]) for d in allowed]), score=0.0)])
         groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets}
         results = searcher.search(whoosh_query, limit=page * pagelen, filter=allowed,
                                   groupedby=groupedby or None)

@@ -24,6 +24,10 @@ def storage_settings(base):
         "kho.cache_dir": f"{base}/cache",
         "kho.index_dir": f"{base}/index",
         "kho.pki_dir": f"{base}/pki",
+        "kho.trust_roots": f"{base}/pki/root.pem",
+        "kho.signer.canbo": f"p12 {base}/pki/officer.p12 {base}/pki/passphrase.txt",
+        "kho.signer.buudien": f"p12 {base}/pki/postal.p12 {base}/pki/passphrase.txt",
+        "kho.signer.agency": f"p12 {base}/pki/agency.p12 {base}/pki/passphrase.txt",
         "kho.session_secret": "test-secret-" + "x" * 40,
         "kho.auto_evolve": "true",
         "kho.upload.max_bytes": str(5 * 1024 * 1024),
@@ -33,8 +37,10 @@ def storage_settings(base):
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory):
-    """A database with the demo catalogue and accounts, written once."""
+    """A database with the demo catalogue and accounts, and a development PKI, written once."""
+    import signing
     base = tmp_path_factory.mktemp("template")
+    signing.init_dev_pki(base / "pki")
     db = open_databases(storage_settings(base))
     conn = db.open(transaction.TransactionManager())
     evolve(conn)

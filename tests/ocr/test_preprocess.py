@@ -57,3 +57,12 @@ def test_low_resolution_is_upscaled():
     prepared = preprocess.prepare_page(page, dpi=200)
     assert prepared.dpi == 300 and abs(prepared.scale - 1.5) < 1e-6
     assert prepared.image.shape[1] == round(page.shape[1] * 1.5)
+
+
+def test_dark_scanner_border_is_whitened():
+    page = scans.dark_border(scans.render_page(dpi=150))
+    prepared = preprocess.prepare_page(np.asarray(page), dpi=300)
+    image = prepared.image
+    for edge in (image[:10], image[-10:], image[:, :10], image[:, -10:]):
+        assert (edge == 0).mean() < 0.01
+    assert (image == 0).mean() > 0.01       # the text is still there

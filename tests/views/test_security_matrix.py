@@ -42,7 +42,10 @@ CASES = {
     "views.pages.document.preview": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/preview/1", VIEWERS, {}),
     "views.pages.document.download": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/download", VIEWERS,
                                       {"purpose": PURPOSE}),
+    "views.pages.signatures.verify_form": ("GET", "/verify", EVERYONE, {}),
+    "views.pages.signatures.verify_post": ("POST", "/verify", EVERYONE, {}),
     # API
+    "views.api.signatures.verify": ("POST", "/api/v1/verify", EVERYONE, {}),
     "views.api.openapi.openapi": ("GET", "/api/v1/openapi.json", EVERYONE, {}),
     "views.api.accounts.me": ("GET", "/api/v1/me", SIGNED_IN, {}),
     "views.api.accounts.create_token": ("POST", "/api/v1/tokens", EVERYONE, None),
@@ -60,7 +63,8 @@ CASES = {
     "views.api.subjects.get_content": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/content", VIEWERS,
                                        {"purpose": PURPOSE}),
 }
-UPLOADS = {"views.pages.warehouse.upload_post", "views.api.subjects.upload_document"}
+UPLOADS = {"views.pages.warehouse.upload_post", "views.api.subjects.upload_document",
+           "views.pages.signatures.verify_post", "views.api.signatures.verify"}
 
 
 def registered_views(app):

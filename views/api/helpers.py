@@ -65,6 +65,8 @@ def document_json(document, request):
         "size": document.size,
         "sha256": document.sha256,
         "pages": document.pages,
+        "signatures": document.signature_report,
+        "signed_by": document.signed_by,
         "created": iso(document.created),
         "created_by": document.created_by,
         "links": {

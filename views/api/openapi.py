@@ -81,7 +81,20 @@ SPEC = {
                              "filename": STR, "content_type": {"enum": ["application/pdf", "image/png",
                                                                         "image/jpeg", "image/tiff"]},
                              "size": {"type": "integer"}, "sha256": STR, "pages": {"type": "integer"},
+                             "signatures": {"oneOf": [{"type": "null"}, _ref("VerificationReport")]},
+                             "signed_by": NSTR,
                              "created": STR, "created_by": STR, "links": {"type": "object"}}},
+            "VerificationReport": {
+                "type": "object", "required": ["ok", "problems", "signatures"],
+                "properties": {"ok": {"type": "boolean"}, "filename": STR, "checked": STR,
+                               "problems": {"type": "array", "items": STR},
+                               "signatures": {"type": "array", "items": {
+                                   "type": "object", "required": ["signer", "intact", "trusted", "ok"],
+                                   "properties": {"signer": STR, "signing_time": NSTR, "timestamp_time": NSTR,
+                                                  "intact": {"type": "boolean"}, "trusted": {"type": "boolean"},
+                                                  "trust_problem": NSTR, "revocation": STR,
+                                                  "changes_after": STR, "level": STR,
+                                                  "ok": {"type": "boolean"}}}}}},
             "List": {"type": "object", "required": ["items", "total"],
                      "properties": {"items": {"type": "array"}, "total": {"type": "integer"},
                                     "next": NSTR}},
@@ -91,6 +104,12 @@ SPEC = {
     "paths": {
         "/openapi.json": {"get": {"summary": "This description", "security": [],
                                   "responses": {"200": _json({"type": "object"})}}},
+        "/verify": {"post": {
+            "summary": "Check the signatures of a PDF (anyone; nothing is kept)", "security": [],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"contentMediaType": "application/pdf"}}}}}},
+            "responses": {"200": _json(_ref("VerificationReport")), **_errors("400")}}},
         "/me": {"get": {"summary": "The account behind the request",
                         "responses": {"200": _json(_ref("User")), **_errors("401")}}},
         "/tokens": {"post": {

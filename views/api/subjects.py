@@ -3,6 +3,7 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import ValidationError
+from repository.signatures import trust_roots
 from repository.operations import add_document, authorize_read, create_warehouse
 from repository.resources import Document, Documents, Subjects, Warehouse
 
@@ -60,7 +61,8 @@ def upload_document(context, request):
     data, filename = read_upload(request)
     values = {k: request.POST.get(k, "") for k in METADATA_FIELDS + ("extraction",)}
     document = add_document(request.kho_root, context.__parent__, data, filename, values,
-                            request.user, max_bytes=max_upload_bytes(request))
+                            request.user, max_bytes=max_upload_bytes(request),
+                                trust_roots=trust_roots(request.registry.settings))
     request.response.status = 201
     return document_json(document, request)
 

@@ -4,6 +4,7 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import ValidationError
+from repository.signatures import trust_roots
 from repository.operations import add_document
 from repository.resources import PROVENANCES, STATES, Warehouse
 
@@ -46,7 +47,8 @@ def upload_post(context, request):
     try:
         data, filename = read_upload(request)
         document = add_document(request.kho_root, context, data, filename, values, request.user,
-                                max_bytes=max_upload_bytes(request))
+                                max_bytes=max_upload_bytes(request),
+                                trust_roots=trust_roots(request.registry.settings))
     except ValidationError as exc:
         request.response.status = 400
         return upload_form(request, values, exc.errors)
