@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,6 +35,48 @@ def timed(fn):
     cpu, wall = cpu_seconds(), time.perf_counter()
     value = fn()
     return value, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+class TesseractSampler:
+    """Counts this process's running tesseract children every 20 ms: how
+    many pages are really recognised at once, whatever else loads the machine."""
+
+    def __init__(self):
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _children(self):
+        count = 0
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/children") as f:
+                    pids = f.read().split()
+            except OSError:
+                continue
+            for pid in pids:
+                try:
+                    with open(f"/proc/{pid}/comm") as f:
+                        count += f.read().strip() == "tesseract"
+                except OSError:
+                    pass
+        return count
+
+    def _run(self):
+        while not self._stop.wait(0.02):
+            self.samples.append(self._children())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mean(self):
+        return statistics.mean(self.samples) if self.samples else 0.0
 
 
 def raw_tesseract(path, languages, env=None):
@@ -65,10 +108,12 @@ def multipage_tiff(kinds, workdir):
     return path, order
 
 
-def line(label, pages, wall, cpu, rates=None, extra=""):
+def line(label, pages, wall, cpu, rates=None, extra="", running=None):
     ppm = pages / wall * 60
     busy = cpu / wall
-    text = f"{label:<44s} {ppm:7.1f} pages/min  {wall / pages:6.2f} s/page  cores busy {busy:4.2f}"
+    text = f"{label:<40s} {ppm:6.1f} pages/min {wall / pages:5.2f} s/page  CPU {busy:4.2f} cores"
+    if running is not None:
+        text += f"  tesseracts running {running:4.2f}"
     if rates:
         text += f"  CER mean {statistics.mean(rates) * 100:5.2f} %  max {max(rates) * 100:6.2f} %"
     print(text + extra)
@@ -103,14 +148,15 @@ def main(argv=None):
             for workers in (1, 2):
                 if languages != ocr.DEFAULT_LANGUAGES and workers == 1:
                     continue
-                result, wall, cpu = timed(lambda: ocr.recognize(tiff, languages=languages,
-                                                               workers=workers))
+                with TesseractSampler() as sampler:
+                    result, wall, cpu = timed(lambda: ocr.recognize(tiff, languages=languages,
+                                                                   workers=workers))
                 rates = [scans.cer(truth, page.text) for page in result.pages]
                 if languages == ocr.DEFAULT_LANGUAGES and workers == 2:
                     per_kind = dict(zip(order, rates))
                 ratio = (wall / len(rates)) / perfect[languages]
                 line(f"pipeline -l {languages}, {workers} worker(s)", len(rates), wall, cpu, rates,
-                     f"  = {ratio:4.2f} x perfect-scan tesseract")
+                     f"  = {ratio:4.2f} x perfect-scan tesseract", sampler.mean)
 
         for languages in ("vie+eng",):
             texts = {}
@@ -118,25 +164,31 @@ def main(argv=None):
             def serial():
                 for kind in order:
                     texts[kind] = raw_tesseract(paths[kind], languages)
-            _, wall, cpu = timed(serial)
+            with TesseractSampler() as sampler:
+                _, wall, cpu = timed(serial)
             rates = [scans.cer(truth, texts[k]) for k in order]
             raw_per_kind = dict(zip(order, rates))
-            line(f"raw tesseract -l {languages}, serial", len(order), wall, cpu, rates)
+            line(f"raw tesseract -l {languages}, serial", len(order), wall, cpu, rates,
+                 running=sampler.mean)
 
             def concurrent_two():
                 with concurrent.futures.ThreadPoolExecutor(2) as pool:
                     return list(pool.map(lambda k: raw_tesseract(paths[k], languages), order))
-            outs, wall, cpu = timed(concurrent_two)
+            with TesseractSampler() as sampler:
+                outs, wall, cpu = timed(concurrent_two)
             line(f"raw tesseract -l {languages}, 2 concurrent", len(order), wall, cpu,
-                 [scans.cer(truth, t) for t in outs])
+                 [scans.cer(truth, t) for t in outs], running=sampler.mean)
 
             def concurrent_two_single():
                 with concurrent.futures.ThreadPoolExecutor(2) as pool:
                     return list(pool.map(lambda k: raw_tesseract(paths[k], languages, one_thread), order))
-            outs, wall, cpu = timed(concurrent_two_single)
+            with TesseractSampler() as sampler:
+                outs, wall, cpu = timed(concurrent_two_single)
             line(f"raw tesseract -l {languages}, 2 conc., OMP=1", len(order), wall, cpu,
-                 [scans.cer(truth, t) for t in outs])
+                 [scans.cer(truth, t) for t in outs], running=sampler.mean)
 
+        print(f"(CPU: this process and its children, in cores; other work on the machine "
+              f"shares them: load average now {os.getloadavg()[0]:.1f})")
         print()
         print(f"{'page':<14s} {'pipeline CER':>13s} {'raw tesseract CER':>18s}")
         for kind in order:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pikepdf
 from lxml import etree
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageOps
 
 from .errors import CorruptInput, OcrFailed, UnsupportedInput
 from .hocr import nfc, safe_parser
@@ -189,7 +189,7 @@ def _pdf_pages(data, name, workdir):
                                   RENDER_DPI, words))
         else:
             dpi = _render_dpi(w_pt, h_pt)
-            pages.append(ImagePage(index, lambda i=index, d=dpi: _render(path, name, i, d, workdir)))
+            pages.append(ImagePage(index, lambda i=index, d=dpi: _pdf_page_pixels(path, name, i, d, workdir)))
     return pages
 
 
@@ -208,6 +208,53 @@ def _clean_layout(text):
 def _render_dpi(w_pt, h_pt):
     inches = max(1e-6, (w_pt / 72.0) * (h_pt / 72.0))
     return int(min(RENDER_DPI, math.sqrt(MAX_PIXELS / inches)))
+
+
+def _pdf_page_pixels(path, name, index, dpi, workdir):
+    """A scanner's PDF page is one image drawn over the whole page: take it
+    as it is (fast, native resolution); render anything else with poppler."""
+    extracted = _single_page_image(path, index)
+    return extracted if extracted is not None else _render(path, name, index, dpi, workdir)
+
+
+_DRAWING_ONLY = {"q", "Q", "cm", "Do", "gs"}
+
+
+def _single_page_image(path, index):
+    try:
+        with pikepdf.open(path) as pdf:
+            page = pdf.pages[index]
+            if int(page.obj.get("/Rotate", 0)) % 360:
+                return None
+            xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+            if len(xobjects) != 1:
+                return None
+            xobject = next(iter(xobjects.values()))
+            if xobject.get("/Subtype") != "/Image" or xobject.get("/ImageMask", False):
+                return None
+            draws, matrix = 0, None
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op not in _DRAWING_ONLY:
+                    return None
+                if op == "cm":
+                    matrix = [float(v) for v in operands]
+                draws += op == "Do"
+            box = [float(v) for v in page.mediabox]
+            w_pt, h_pt = box[2] - box[0], box[3] - box[1]
+            if draws != 1 or matrix is None or abs(matrix[1]) > 1e-6 or abs(matrix[2]) > 1e-6:
+                return None
+            a, d, e, f = matrix[0], matrix[3], matrix[4] - box[0], matrix[5] - box[1]
+            if (abs(a - w_pt) > 0.01 * w_pt or abs(d - h_pt) > 0.01 * h_pt
+                    or abs(e) > 0.01 * w_pt or abs(f) > 0.01 * h_pt):
+                return None
+            image = pikepdf.PdfImage(xobject).as_pil_image()
+            if image.width * image.height > MAX_PIXELS:
+                return None
+            rgb = np.asarray(image.convert("RGB"))
+            return rgb, image.width / (w_pt / 72.0)
+    except Exception:   # noqa: BLE001 - any oddity: let poppler render the page
+        return None
 
 
 def _render(path, name, index, dpi, workdir):

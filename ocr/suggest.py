@@ -167,35 +167,44 @@ def _issue_date(text, folded):
 # -- issuer -------------------------------------------------------------------------------
 
 def _issuer(text, folded):
+    """The agency line at the top left, and the area line under it
+    ("UỶ BAN NHÂN DÂN" / "XÃ YÊN BÌNH"). With a two-column header, OCR often
+    reads the agency and the national motto as one line, so only the
+    upper-case words before the motto count."""
     lines = _lines(folded, 8)
     for i, (start, end) in enumerate(lines):
-        line = folded[start:end]
-        motto = line.find(NATIONAL_MOTTO)
-        if motto == 0:
+        start, end = _upper_run(text, folded, start, end)
+        if end <= start or not folded[start:end].startswith(AGENCY_STARTS):
             continue
-        if motto > 0:              # agency and national motto read as one line
-            end = start + len(line[:motto].rstrip())
-            line = folded[start:end]
-        stripped = line.lstrip()
-        if not stripped.startswith(AGENCY_STARTS) or not _mostly_upper(text[start:end]):
-            continue
-        start += len(line) - len(stripped)
+        parts = [text[start:end]]
         if i + 1 < len(lines):
-            n_start, n_end = lines[i + 1]
-            nxt = folded[n_start:n_end].strip()
-            cut = nxt.find(NATIONAL_MOTTO)
-            if cut > 0:
-                nxt = nxt[:cut].rstrip()
-            if nxt.startswith(AREA_STARTS) and _mostly_upper(text[n_start:n_end]):
-                end = folded.index(nxt, n_start) + len(nxt)
-        value = " ".join(text[start:end].split())
+            n_start, n_end = _upper_run(text, folded, *lines[i + 1])
+            if n_end > n_start and folded[n_start:n_end].startswith(AREA_STARTS):
+                parts.append(text[n_start:n_end])
+                end = n_end     # the span runs from the agency to the area line
+        value = " ".join(" ".join(parts).split())
         return _make(text, start, end, value)
     return None
 
 
-def _mostly_upper(s):
-    letters = [c for c in s if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+def _upper_run(text, folded, start, end):
+    """(start, end) of the leading upper-case words of a line, stopping at
+    the national motto or at the first word in lower case."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    run_start = run_end = None
+    for word in words:
+        w_start, w_end = start + word.start(), start + word.end()
+        if folded.startswith(NATIONAL_MOTTO, w_start):
+            break
+        letters = [c for c in text[w_start:w_end] if c.isalpha()]
+        if letters and not all(c.isupper() for c in letters):
+            break
+        if run_start is None:
+            run_start = w_start
+        run_end = w_end
+    if run_start is None:
+        return start, start
+    return run_start, run_end
 
 
 # -- personal id ----------------------------------------------------------------------

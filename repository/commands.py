@@ -26,6 +26,19 @@ def register(subparsers):
     p.add_argument("-n", type=int, default=20)
     p.set_defaults(func=cmd_audit_tail)
 
+    p = subparsers.add_parser("worker", help="run OCR jobs (with ZEO/RelStorage; FileStorage runs them in the app)")
+    p.add_argument("--once", action="store_true", help="run the queued jobs, then stop")
+    p.set_defaults(func=cmd_worker)
+
+    p = subparsers.add_parser("import", help="bulk intake of scanned papers into one warehouse")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (PDF, PNG, JPEG, TIFF)")
+    p.add_argument("--owner", required=True, help="personal id or enterprise code of the warehouse")
+    p.add_argument("--type", required=True, dest="type_code", help="paper-type code, e.g. GKS")
+    p.add_argument("--provenance", default="agency_result",
+                   choices=["digitized", "agency_result", "certified_copy", "uploaded"])
+    p.add_argument("--as", dest="as_user", help="the account to record as the importer")
+    p.set_defaults(func=cmd_import)
+
     user = subparsers.add_parser("user", help="accounts").add_subparsers(dest="user_cmd")
     p = user.add_parser("add", help="add an account (password asked, or from $KHO_PASSWORD)")
     p.add_argument("username")
@@ -158,3 +171,68 @@ def cmd_token_create(args):
         return 2
     print(token)
     return 0
+
+
+def cmd_worker(args):
+    import signal
+    import threading
+    from .ocr_jobs import OcrWorker
+    settings = settings_of(args)
+    db = kdb.open_databases(settings)
+    worker = OcrWorker(db, settings)
+    try:
+        if args.once:
+            worker.requeue_abandoned()
+            count = 0
+            while worker.run_one():
+                count += 1
+            print(f"{count} OCR job(s) run")
+            return 0
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"OCR worker {worker.name} waiting for jobs (Ctrl-C to stop)")
+        try:
+            worker.run_forever(stop)
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+    finally:
+        worker.close()
+        kdb.close_databases(db)
+
+
+def cmd_import(args):
+    from .intake import ImportActor, collect, import_files, open_for_import
+    from .signatures import trust_roots
+    settings = settings_of(args)
+    files = collect(args.paths)
+    if not files:
+        print("kho: nothing to import (PDF, PNG, JPEG or TIFF files)", file=sys.stderr)
+        return 2
+    db, conn = open_for_import(settings)
+    try:
+        root = kdb.app_root(conn)
+        actor = ImportActor()
+        if args.as_user:
+            actor = root.accounts.users.get(args.as_user)
+            if actor is None:
+                print(f"kho: no account {args.as_user}", file=sys.stderr)
+                return 2
+        accepted, refused = import_files(
+            conn, files, args.owner, args.type_code, actor, {"provenance": args.provenance},
+            max_bytes=int(settings.get("kho.upload.max_bytes") or 0) or None,
+            trust_roots=trust_roots(settings), progress=progress_bar)
+    finally:
+        conn.close()
+        kdb.close_databases(db)
+    print(f"\n{len(accepted)} imported, OCR queued; {len(refused)} refused")
+    for path, reason in refused:
+        print(f"  refused {path}: {reason}")
+    return 3 if refused else 0
+
+
+def progress_bar(done, total, label, width=30):
+    filled = int(width * done / total)
+    name = os.path.basename(label)[:40]
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
+    sys.stderr.flush()

@@ -37,7 +37,15 @@ def evolve2(zodb_root):
             catalogues.retention.add(code, RetentionSchedule(code, name, years))
 
 
-STEPS = [evolve1, evolve2]
+def evolve3(zodb_root):
+    """Generation 3: the OCR job queue."""
+    from .ocr_jobs import JobQueue
+    root = zodb_root[ROOT_KEY]
+    if not hasattr(root, "jobs"):
+        root.jobs = JobQueue()
+
+
+STEPS = [evolve1, evolve2, evolve3]
 GENERATION = len(STEPS)
 
 

@@ -12,6 +12,7 @@ from .content import ContentError, inspect
 from .errors import ValidationError
 from .identifiers import (InvalidIdentifier, parse_date, validate_dossier_code,
                           validate_personal_id, validate_subject_id)
+from .ocr_jobs import queue_ocr
 from .signatures import check_signatures
 from .resources import EXTRACTIONS, PROVENANCES, STATES, Document, Warehouse, utcnow
 
@@ -124,6 +125,7 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
     document.signature_report = check_signatures(data, trust_roots)
     doc_id = new_document_id()
     warehouse.documents.add(doc_id, document)
+    queue_ocr(root, document)
     audit.record(warehouse, actor, "add_document", subject=warehouse.subject_id,
                  document=doc_id, detail={"sha256": facts.sha256, "type_code": metadata["type_code"],
                                           "size": facts.size})

@@ -42,6 +42,8 @@ class Root(Persistent):
         self.dossiers = _child(self, "dossiers", Dossiers())
         self.catalogues = _child(self, "catalogues", Catalogues())
         self.accounts = _child(self, "accounts", Accounts())
+        from .ocr_jobs import JobQueue
+        self.jobs = JobQueue()
 
     def __getitem__(self, name):
         if name in self._traversable:
@@ -111,8 +113,17 @@ EXTRACTIONS = {"ocr": "Nhận dạng OCR", "manual": "Nhập tay"}
 class Document(Persistent):
     """A paper: its original bytes (a blob, never rewritten), derived files,
     and the metadata of RULES-VN "Digitizing a paper"."""
-    signature_report = None
-    signed_by = None
+    signature_report = None       # verification report of the PDF's signatures, if any
+    signed_by = None              # who signed the desk's digitized copy
+    ocr = None                    # OcrData once recognised
+    ocr_job = None                # id of its OCR job
+    review_state = None           # None → "pending" after OCR → "confirmed" by an officer
+    reviewed_by = None
+
+    @property
+    def text(self):
+        """The paper's text: recognised (and maybe corrected), '' before OCR."""
+        return self.ocr.text if self.ocr is not None else ""
 
     def __init__(self, *, type_code, owner_id, name, original, filename,
                  content_type, size, sha256, pages, created_by,

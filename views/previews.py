@@ -17,23 +17,29 @@ class PreviewError(RuntimeError):
     pass
 
 
-def preview_path(cache_dir, sha256, page, width):
-    return os.path.join(cache_dir, "previews", sha256[:2], sha256, f"{page}-{width}.png")
+def preview_path(cache_dir, sha256, variant, page, width):
+    return os.path.join(cache_dir, "previews", sha256[:2], sha256, f"{variant}-{page}-{width}.png")
 
 
-def render_preview(document, page, width, cache_dir):
-    """Path of a PNG of page (1-based) at width pixels, rendering it when absent."""
+def render_preview(document, page, width, cache_dir, variant="original"):
+    """Path of a PNG of page (1-based) at width pixels, rendering it when absent.
+
+    variant: "original", or a derivative's name (e.g. "searchable", whose page
+    images are the ones the OCR word boxes refer to)."""
     if not 1 <= page <= document.pages:
         raise PreviewError(f"page {page} out of range 1..{document.pages}")
+    if variant != "original" and variant not in document.derivatives:
+        raise PreviewError(f"no {variant} version")
     width = min(WIDTHS, key=lambda w: abs(w - width))
-    target = preview_path(cache_dir, document.sha256, page, width)
+    target = preview_path(cache_dir, document.sha256, variant, page, width)
     if os.path.exists(target):
         return target
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    with document.original.open("r") as f:
+    blob = document.original if variant == "original" else document.derivatives[variant]
+    is_pdf = variant != "original" or document.content_type == "application/pdf"
+    with blob.open("r") as f:
         source = f.name
-        png = (_render_pdf(source, page, width) if document.content_type == "application/pdf"
-               else _render_image(source, page, width))
+        png = _render_pdf(source, page, width) if is_pdf else _render_image(source, page, width)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
     with os.fdopen(fd, "wb") as out:
         out.write(png)

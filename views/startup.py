@@ -1,4 +1,6 @@
-"""At start: make sure the database exists and is at the code's generation."""
+"""At start: make sure the database exists and is at the code's generation,
+and start the OCR worker thread where the settings ask for one."""
+import atexit
 import logging
 
 import transaction
@@ -32,3 +34,15 @@ def prepare_database(registry):
     finally:
         tm.abort()
         conn.close()
+
+
+def start_ocr_worker(registry):
+    """One machine, one process (FileStorage): OCR runs in a thread of the app.
+    With ZEO or RelStorage, run `kho worker` processes instead."""
+    if registry.settings.get("kho.ocr.embedded_worker") != "true":
+        return None
+    from repository.ocr_jobs import EmbeddedWorker
+    worker = EmbeddedWorker(registry._zodb_databases[""], registry.settings).start()
+    registry.kho_ocr_worker = worker
+    atexit.register(worker.shutdown)
+    return worker

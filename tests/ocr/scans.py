@@ -83,6 +83,40 @@ def render_page(dpi=300, lines=PAPER_LINES, width_mm=210, point_size=13):
     return page
 
 
+HEADER_LEFT = ("UỶ BAN NHÂN DÂN", "XÃ YÊN BÌNH", "Số: 123/QĐ-UBND")
+HEADER_RIGHT = ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                "Yên Bình, ngày 21 tháng 7 năm 2022")
+BODY = ("GIẤY KHAI SINH", "Họ, chữ đệm, tên: NGUYỄN THỊ HỒNG NHUNG",
+        "Ngày, tháng, năm sinh: 01/02/2022", "Số định danh cá nhân: 002322001234")
+
+
+def render_official_header_page(dpi=300, point_size=12):
+    """The usual layout of an administrative paper: the agency, its number
+    on the left; the national motto and the place and date on the right."""
+    px = dpi / 25.4
+    width = int(round(210 * px))
+    size = int(round(point_size * dpi / 72))
+    regular, bold = _font(FONT_PATHS, size), _font(BOLD_FONT_PATHS, size)
+    leading = int(size * 1.6)
+    height = int(30 * px) + leading * (len(HEADER_LEFT) + len(BODY) + 2)
+    page = Image.new("RGB", (width, height), (250, 250, 247))
+    draw = ImageDraw.Draw(page)
+    left_centre, right_centre = width * 0.27, width * 0.68
+    y0 = int(15 * px)
+    for column, centre in ((HEADER_LEFT, left_centre), (HEADER_RIGHT, right_centre)):
+        for i, text in enumerate(column):
+            font = bold if i < 2 else regular
+            draw.text((centre, y0 + i * leading), text, font=font, fill=(20, 20, 25), anchor="ma")
+    y = y0 + (len(HEADER_LEFT) + 1) * leading
+    for i, text in enumerate(BODY):
+        font = bold if i == 0 else regular
+        x = (width - draw.textlength(text, font=font)) / 2 if i == 0 else int(25 * px)
+        draw.text((x, y), text, font=font, fill=(20, 20, 25))
+        y += leading
+    page.info["dpi"] = (dpi, dpi)
+    return page
+
+
 # -- degradations -----------------------------------------------------------
 
 def _with_dpi(image, dpi):

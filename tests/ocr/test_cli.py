@@ -1,11 +1,13 @@
 """`kho ocr`: output formats, exit codes, one-line errors, no half-written files."""
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pikepdf
 
 from tests.ocr import scans
-from tests.ocr.conftest import needs_tesseract
+from tests.ocr.support import needs_tesseract
 
 RUN = ("import argparse, sys\n"
        "from ocr import cli\n"
@@ -15,9 +17,14 @@ RUN = ("import argparse, sys\n"
        "sys.exit(a.func(a))\n")
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def kho_ocr(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     return subprocess.run([sys.executable, "-c", RUN, "ocr", *map(str, args)],
-                          capture_output=True, cwd=cwd, timeout=300)
+                          capture_output=True, cwd=cwd, env=env, timeout=300)
 
 
 def short_scan(tmp_path):

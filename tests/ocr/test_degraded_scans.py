@@ -4,7 +4,7 @@ import pytest
 
 import ocr
 from tests.ocr import scans
-from tests.ocr.conftest import needs_tesseract
+from tests.ocr.support import needs_tesseract
 
 pytestmark = needs_tesseract
 
@@ -49,3 +49,14 @@ def test_upside_down_page_is_turned(tmp_path):
     result = ocr.recognize(scans.image_bytes(image), workers=1)
     assert result.pages[0].quarter_turns == 2
     assert scans.cer(scans.ground_truth(), result.text) <= 0.02
+
+
+def test_suggestions_from_a_recognised_two_column_paper():
+    page = scans.skew(scans.render_official_header_page(), 2.0)
+    result = ocr.recognize(scans.image_bytes(page), workers=1)
+    s = ocr.suggest_metadata(result.text, [("GKS", "Giấy khai sinh"), ("GCT", "Giấy chứng tử")])
+    assert s.doc_type.value == "GKS"
+    assert s.number.value == "123/QĐ-UBND"
+    assert s.issue_date.value.isoformat() == "2022-07-21"
+    assert s.issuer.value == "UỶ BAN NHÂN DÂN XÃ YÊN BÌNH"
+    assert s.personal_id.value == "002322001234"

@@ -7,12 +7,11 @@ import zlib
 
 import pikepdf
 import pytest
-from PIL import Image
 
 import ocr
 from ocr.hocr import parse_hocr, safe_parser
 from tests.ocr import scans
-from tests.ocr.conftest import needs_tesseract
+from tests.ocr.support import needs_tesseract
 
 SHORT = scans.PAPER_LINES[:6]
 
@@ -45,7 +44,8 @@ def text_layer_pdf():
 def image_pdf(*images):
     buf = io.BytesIO()
     first, rest = images[0], list(images[1:])
-    first.save(buf, "PDF", resolution=300, save_all=True, append_images=rest)
+    first.save(buf, "PDF", resolution=first.info.get("dpi", (300, 300))[0], save_all=True,
+               append_images=rest)
     return buf.getvalue()
 
 
@@ -153,3 +153,25 @@ def test_missing_file_and_bad_languages(tmp_path):
         ocr.recognize(tmp_path / "nothing.png")
     with pytest.raises(ValueError, match="language"):
         ocr.recognize(b"", languages="vie; rm -rf")
+
+
+def test_scanner_pdf_image_is_taken_natively_else_rendered(tmp_path):
+    from ocr import inputs
+    page = scans.render_page(dpi=200, lines=SHORT)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(image_pdf(page))
+    pixels, dpi = inputs._pdf_page_pixels(str(path), "scan.pdf", 0, 300, str(tmp_path))
+    assert pixels.shape[:2] == (page.height, page.width) and abs(dpi - 200) < 0.5
+    # a page turned by /Rotate is not a plain image any more: poppler renders it
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Rotate = 90
+        pdf.save(path)
+    pixels, dpi = inputs._pdf_page_pixels(str(path), "scan.pdf", 0, 300, str(tmp_path))
+    assert dpi == 300
+    assert abs(pixels.shape[0] - page.width * 1.5) < 3 and abs(pixels.shape[1] - page.height * 1.5) < 3
+
+
+@needs_tesseract
+def test_missing_language_data_is_a_clear_failure():
+    with pytest.raises(ocr.OcrFailed, match="tesseract failed: .*xx"):
+        ocr.recognize(scans.image_bytes(scans.render_page(dpi=150, lines=SHORT[:2])), languages="xx")

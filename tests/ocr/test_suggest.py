@@ -70,3 +70,14 @@ def test_fold_keeps_length():
     text = "Đồng Tâm, Hà Giang, NGUYỄN"
     assert fold(text) == "DONG TAM, HA GIANG, NGUYEN"
     assert len(fold(text)) == len(text)
+
+
+def test_two_column_header_read_as_interleaved_lines():
+    text = ("UỶ BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\n"
+            "XÃ YÊN BÌNH Độc lập - Tự do - Hạnh phúc\n"
+            "Số: 123/QĐ-UBND Yên Bình, ngày 21 tháng 7 năm 2022\n")
+    s = suggest_metadata(text)
+    assert s.issuer.value == "UỶ BAN NHÂN DÂN XÃ YÊN BÌNH"
+    assert s.issuer.source.startswith("UỶ BAN") and s.issuer.source.endswith("XÃ YÊN BÌNH")
+    assert s.number.value == "123/QĐ-UBND"
+    assert s.issue_date.value == date(2022, 7, 21)

@@ -37,6 +37,7 @@ def test_a_generation_1_database_evolves_to_the_current_generation(tmp_path):
         assert len(warehouse.consents) == 0 and warehouse.consents.__parent__ is warehouse
     assert root.catalogues.retention["permanent"].years is None
     assert root.catalogues.retention["10y"].years == 10
+    assert len(root.jobs.jobs) == 0 and len(root.jobs.queued) == 0
     assert evolve(conn) == []      # nothing left to do
     conn.close()
     db.close()

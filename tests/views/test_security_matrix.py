@@ -42,6 +42,10 @@ CASES = {
     "views.pages.document.preview": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/preview/1", VIEWERS, {}),
     "views.pages.document.download": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/download", VIEWERS,
                                       {"purpose": PURPOSE}),
+    "views.pages.review.review_get": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/review", RECEPTION, {}),
+    "views.pages.review.review_post": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/review", RECEPTION,
+                                       {"page_text_0": "x"}),
+    "views.pages.review.retry_ocr": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/retry-ocr", RECEPTION, {}),
     "views.pages.signatures.verify_form": ("GET", "/verify", EVERYONE, {}),
     "views.pages.signatures.verify_post": ("POST", "/verify", EVERYONE, {}),
     # API
@@ -60,6 +64,10 @@ CASES = {
     "views.api.subjects.upload_document": ("POST", f"/api/v1/subjects/{OWNER}/documents", RECEPTION,
                                            {"type_code": "GKS"}),
     "views.api.subjects.get_document": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}", VIEWERS, {}),
+    "views.api.ocr.get_ocr": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/ocr", VIEWERS, {}),
+    "views.api.ocr.retry_ocr": ("POST", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/ocr", RECEPTION, {}),
+    "views.api.ocr.get_text": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/text", VIEWERS,
+                               {"purpose": PURPOSE}),
     "views.api.subjects.get_content": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/content", VIEWERS,
                                        {"purpose": PURPOSE}),
 }

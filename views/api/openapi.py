@@ -95,6 +95,14 @@ SPEC = {
                                                   "trust_problem": NSTR, "revocation": STR,
                                                   "changes_after": STR, "level": STR,
                                                   "ok": {"type": "boolean"}}}}}},
+            "OcrStatus": {
+                "type": "object", "required": ["state"],
+                "properties": {"state": {"enum": ["queued", "running", "done", "failed", None]},
+                               "pages_done": {"type": "integer"}, "pages_total": {"type": "integer"},
+                               "error": NSTR, "attempts": {"type": "integer"}, "job_id": STR,
+                               "review_state": {"enum": ["pending", "confirmed", None]},
+                               "mean_confidence": {"type": "number"}, "needs_review": {"type": "boolean"},
+                               "pages_needing_review": {"type": "array", "items": {"type": "integer"}}}},
             "List": {"type": "object", "required": ["items", "total"],
                      "properties": {"items": {"type": "array"}, "total": {"type": "integer"},
                                     "next": NSTR}},
@@ -168,6 +176,22 @@ SPEC = {
                     "responses": {"200": {"description": "the file", "content": {
                         "application/pdf": {}, "image/png": {}, "image/jpeg": {}, "image/tiff": {}}},
                         **_errors("400", "401", "403", "404")}}},
+        "/subjects/{subject_id}/documents/{document_id}/ocr": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "get": {"summary": "The paper's OCR job: state and page progress",
+                    "responses": {"200": _json(_ref("OcrStatus")), **_errors("401", "403", "404")}},
+            "post": {"summary": "Queue a failed OCR job again",
+                     "responses": {"202": _json(_ref("OcrStatus")),
+                                   "409": _json(_ref("Error"), "The job has not failed"),
+                                   **_errors("401", "403", "404")}}},
+        "/subjects/{subject_id}/documents/{document_id}/text": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "get": {"summary": "The recognised text; staff must state a purpose (logged)",
+                    "parameters": [{"name": "purpose", "in": "query", "schema": STR}],
+                    "responses": {"200": _json({"type": "object", "required": ["text", "pages"],
+                                                "properties": {"text": STR, "extraction": STR,
+                                                               "pages": {"type": "array"}}}),
+                                  **_errors("400", "401", "403", "404")}}},
     },
 }
 

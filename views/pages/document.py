@@ -31,7 +31,11 @@ def remember_purpose(request, document, purpose):
 @view_config(context=Document, permission=R.VIEW_WAREHOUSE, renderer="document.jinja2")
 def document_page(context, request):
     doctype = request.kho_root.catalogues.doctypes.get(context.type_code)
+    from .review import ocr_job
+    from ..api.helpers import api_url
     return {"document": context, "warehouse": context.__parent__.__parent__,
+            "job": ocr_job(request, context), "ocr_status_url": api_url(request, context, "ocr"),
+            "can_add": bool(request.has_permission(R.ADD_DOCUMENT, context)),
             "doctype_name": doctype.name if isinstance(doctype, DocumentType) else context.type_code,
             "purpose": stated_purpose(request, context),
             "can_read": bool(request.has_permission(R.READ_CONTENT, context)),
@@ -56,7 +60,8 @@ def preview(context, request):
     try:
         page = int(request.subpath[0]) if request.subpath else 1
         width = int(request.params.get("w", 300))
-        path = render_preview(context, page, width, request.registry.settings["kho.cache_dir"])
+        variant = request.params.get("v", "original")
+        path = render_preview(context, page, width, request.registry.settings["kho.cache_dir"], variant)
     except (ValueError, PreviewError):
         raise HTTPNotFound() from None
     response = FileResponse(path, request=request, content_type="image/png")

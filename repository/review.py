@@ -1,0 +1,70 @@
+"""The officer's review of OCR: correct the text and the suggested metadata,
+then confirm. Text or data changed by hand is recorded as manual extraction,
+as RULES-VN asks ("whether the data came from OCR or by hand")."""
+import unicodedata
+
+from . import audit
+from .errors import ValidationError
+from .operations import clean_metadata
+from .resources import utcnow
+
+EDITABLE = ("type_code", "name", "number", "issue_date", "issuer", "summary", "valid_from",
+            "valid_until", "validity_scope", "state", "dossier_code", "procedure_code")
+
+
+def current_metadata(document):
+    """The document's metadata as the strings a form shows."""
+    values = {}
+    for field in EDITABLE:
+        value = getattr(document, field)
+        values[field] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
+    values["provenance"] = document.provenance
+    return values
+
+
+def proposed_metadata(document):
+    """Current metadata, with OCR suggestions filling the fields still empty."""
+    values = current_metadata(document)
+    suggestions = document.ocr.suggestions if document.ocr is not None else {}
+    for field in ("type_code", "number", "issue_date", "issuer"):
+        if field in suggestions and not values.get(field):
+            values[field] = suggestions[field]["value"]
+    return values
+
+
+def confirm_review(root, document, actor, page_texts, raw_metadata):
+    """Apply the reviewed text and metadata; ValidationError leaves all as it was."""
+    if document.ocr is None:
+        raise ValidationError({"review": "Giấy tờ chưa được nhận dạng OCR / not recognised yet"})
+    if document.review_state == "confirmed":
+        raise ValidationError({"review": "Đã xác nhận trước đó / already confirmed"})
+    pages = document.ocr.pages
+    if len(page_texts) != len(pages):
+        raise ValidationError({"text": f"Cần nội dung của {len(pages)} trang / text for {len(pages)} pages"})
+    merged = dict(current_metadata(document), **{k: v for k, v in raw_metadata.items() if k in EDITABLE})
+    metadata = clean_metadata(merged, root.catalogues)
+    page_texts = [unicodedata.normalize("NFC", t.replace("\r\n", "\n")) for t in page_texts]
+    text_changed = any(_squash(new) != _squash(old["text"]) for new, old in zip(page_texts, pages))
+    suggested = {k: v["value"] for k, v in document.ocr.suggestions.items()}
+    data_keyed = any(str(merged.get(k) or "") != str(v or "") for k, v in suggested.items()
+                     if k in EDITABLE)
+    for field in EDITABLE:
+        setattr(document, field, metadata[field])
+    if text_changed:
+        for page, text in zip(pages, page_texts):
+            page["text"] = text
+        document.ocr.pages = pages
+        document.ocr.text = "\f".join(page_texts)
+        document.ocr._p_changed = True
+    document.extraction = "manual" if (text_changed or data_keyed) else "ocr"
+    document.review_state = "confirmed"
+    document.reviewed_by = actor.username
+    document.modified = utcnow()
+    audit.record(document, actor, "confirm_review", subject=document.owner_id,
+                 document=document.__name__,
+                 detail={"text_changed": text_changed, "extraction": document.extraction})
+    return document
+
+
+def _squash(text):
+    return " ".join(text.split())

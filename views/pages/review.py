@@ -1,0 +1,98 @@
+"""OCR on a document's page: progress, retry, and the officer's review
+(page image beside its text, low-confidence words marked), which ends with
+the digitizer's signature on the searchable copy."""
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import view_config
+
+from repository import roles as R
+from repository.errors import ValidationError
+from repository.ocr_jobs import FAILED, SEARCHABLE, job_queue
+from repository.operations import authorize_read
+from repository.resources import Document
+from repository.review import EDITABLE, confirm_review, proposed_metadata
+from repository.signatures import SignerNotConfigured, sign_digitized
+
+from .document import remember_purpose, stated_purpose
+
+
+def ocr_job(request, document):
+    return job_queue(request.kho_root).jobs.get(document.ocr_job) if document.ocr_job else None
+
+
+def ensure_review_purpose(request, document):
+    """Reviewing a scan reads it: the purpose is the dossier it came with, or the
+    digitizing itself for the one who uploaded it; logged once per session."""
+    if stated_purpose(request, document) is None:
+        purpose = document.dossier_code or (
+            "digitizing" if document.created_by == request.user.username else None)
+        if purpose is None:
+            return False
+        if purpose == "digitizing":
+            from repository import audit
+            audit.record(document, request.user, "read_content", subject=document.owner_id,
+                         document=document.__name__, purpose="digitizing")
+        else:
+            authorize_read(document, request.user, purpose)
+        remember_purpose(request, document, purpose)
+    return True
+
+
+def review_values(request, document, values=None, errors=None):
+    threshold = float(request.registry.settings.get("kho.ocr.review_threshold") or 70)
+    catalogues = request.kho_root.catalogues
+    return {"document": document, "warehouse": document.__parent__.__parent__,
+            "pages": document.ocr.pages, "threshold": threshold,
+            "values": values or proposed_metadata(document), "errors": errors or {},
+            "suggestions": document.ocr.suggestions,
+            "variant": SEARCHABLE if SEARCHABLE in document.derivatives else "original",
+            "doctypes": list(catalogues.doctypes.values())}
+
+
+@view_config(context=Document, name="review", permission=R.ADD_DOCUMENT, renderer="review.jinja2",
+             request_method="GET")
+def review_get(context, request):
+    if context.ocr is None:
+        request.session.flash("Giấy tờ chưa nhận dạng xong / OCR has not finished", "error")
+        return HTTPFound(request.resource_url(context))
+    if not ensure_review_purpose(request, context):
+        request.session.flash("Hãy nêu mục đích (mã hồ sơ) trước khi soát xét / state a purpose first",
+                              "error")
+        return HTTPFound(request.resource_url(context))
+    return review_values(request, context)
+
+
+@view_config(context=Document, name="review", permission=R.ADD_DOCUMENT, renderer="review.jinja2",
+             request_method="POST")
+def review_post(context, request):
+    if context.ocr is None:
+        raise ValidationError({"review": "Giấy tờ chưa nhận dạng xong / OCR has not finished"})
+    texts = [request.POST.get(f"page_text_{i}", "") for i in range(len(context.ocr.pages))]
+    values = {k: request.POST.get(k, "") for k in EDITABLE}
+    try:
+        confirm_review(request.kho_root, context, request.user, texts, values)
+    except ValidationError as exc:
+        request.response.status = 400
+        return review_values(request, context, values, exc.errors)
+    message = "Đã xác nhận kết quả số hoá."
+    if context.provenance == "digitized" and not context.signature_report:
+        source = context.derivatives.get(SEARCHABLE) or (
+            context.original if context.content_type == "application/pdf" else None)
+        if source is not None:
+            with source.open("r") as f:
+                data = f.read()
+            try:
+                sign_digitized(context, data, request.registry.settings, request.user)
+                message += " Bản số hoá đã được ký số."
+            except SignerNotConfigured as exc:
+                request.session.flash(str(exc), "error")
+    request.session.flash(message)
+    return HTTPFound(request.resource_url(context))
+
+
+@view_config(context=Document, name="retry-ocr", permission=R.ADD_DOCUMENT, request_method="POST")
+def retry_ocr(context, request):
+    job = ocr_job(request, context)
+    if job is not None and job.state == FAILED:
+        job_queue(request.kho_root).retry(job)
+        request.session.flash("Đã xếp hàng nhận dạng lại.")
+    return HTTPFound(request.resource_url(context))
