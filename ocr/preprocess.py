@@ -26,8 +26,6 @@ LOW_GLYPH_HEIGHT = 22.0
 HIGH_GLYPH_HEIGHT = 70.0
 MAX_SKEW = 12.0
 
-cv2.setNumThreads(1)
-
 
 @dataclass
 class PreparedPage:
@@ -115,10 +113,19 @@ def warp_quad(rgb, quad):
 
 # -- 2. coloured ink ---------------------------------------------------------------
 
+COLOUR_CHROMA = 60     # max - min channel above which a pixel is coloured ink
+
+
 def brightest_channel(rgb):
-    """Per pixel max(R, G, B): red and blue ink turn nearly white, black stays."""
+    """Per pixel max(R, G, B): red and blue ink turn nearly white while black
+    print stays black; clearly coloured pixels (seal, signature, and their
+    JPEG-smeared edges in shadow) are set to white outright."""
     r, g, b = cv2.split(np.ascontiguousarray(rgb))
-    return cv2.max(cv2.max(r, g), b)
+    high = cv2.max(cv2.max(r, g), b)
+    low = cv2.min(cv2.min(r, g), b)
+    coloured = cv2.subtract(high, low) > COLOUR_CHROMA
+    high[coloured] = 255
+    return high
 
 
 # -- 3. background ---------------------------------------------------------------

@@ -39,6 +39,23 @@ def register(subparsers):
     p.add_argument("--as", dest="as_user", help="the account to record as the importer")
     p.set_defaults(func=cmd_import)
 
+    search = subparsers.add_parser("search", help="the full-text index of the warehouse").add_subparsers(
+        dest="search_cmd")
+    p = search.add_parser("query", help="the hits a user would see")
+    p.add_argument("text")
+    p.add_argument("--as", dest="as_user", required=True, help="the account whose view to show")
+    p.add_argument("--purpose", help="staff: a dossier code, to see text excerpts (logged)")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search_query)
+    p = search.add_parser("reindex", help="rebuild the index from the repository")
+    p.set_defaults(func=cmd_search_reindex)
+    p = search.add_parser("check", help="documents missing, stale or orphaned in the index (exit 1 if any)")
+    p.set_defaults(func=cmd_search_check)
+    p = search.add_parser("indexer", help="apply the index queue (kho.search.indexer = process)")
+    p.add_argument("--once", action="store_true")
+    p.set_defaults(func=cmd_search_indexer)
+
     user = subparsers.add_parser("user", help="accounts").add_subparsers(dest="user_cmd")
     p = user.add_parser("add", help="add an account (password asked, or from $KHO_PASSWORD)")
     p.add_argument("username")
@@ -236,3 +253,109 @@ def progress_bar(done, total, label, width=30):
     name = os.path.basename(label)[:40]
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
     sys.stderr.flush()
+
+
+class _IndexerSession:
+    """The database and the one index writer, for a search command."""
+
+    def __init__(self, args):
+        from .indexing import Indexer
+        self.settings = settings_of(args)
+        if not self.settings.get("kho.index_dir"):
+            raise SystemExit("kho: kho.index_dir is not set in the ini file")
+        self.db = kdb.open_databases(self.settings)
+        self.indexer = Indexer(self.db, self.settings["kho.index_dir"])
+
+    def __enter__(self):
+        return self.indexer
+
+    def __exit__(self, *exc):
+        self.indexer.close()
+        kdb.close_databases(self.db)
+
+
+def cmd_search_reindex(args):
+    with _IndexerSession(args) as indexer:
+        count = indexer.reindex()
+    print(f"index rebuilt: {count} documents")
+    return 0
+
+
+def cmd_search_check(args):
+    with _IndexerSession(args) as indexer:
+        drift = indexer.check()
+        pending = indexer.conn.root()[kdb.ROOT_KEY].index_queue.pending
+        queued = len(pending)
+    for name in ("missing", "stale", "orphaned"):
+        keys = getattr(drift, name)
+        print(f"{name}: {len(keys)}" + (f"  {' '.join(keys[:20])}" + (" …" if len(keys) > 20 else "") if keys else ""))
+    print(f"queued for indexing: {queued}")
+    if drift:
+        print("the index is NOT consistent: run `kho search indexer --once` or `kho search reindex`",
+              file=sys.stderr)
+        return 1
+    print("index consistent with the repository")
+    return 0
+
+
+def cmd_search_indexer(args):
+    import time
+    with _IndexerSession(args) as indexer:
+        if args.once:
+            print(f"{indexer.process_pending()} change(s) applied")
+            return 0
+        print("indexer applying the queue (Ctrl-C to stop)")
+        try:
+            while True:
+                indexer.process_pending()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            return 0
+
+
+def cmd_search_query(args):
+    import json
+    from .errors import ValidationError
+    from .searching import run_search
+    from .visibility import NotAllowed
+    with _IndexerSession(args) as indexer:
+        indexer.process_pending()
+        conn = indexer.db.open()
+        try:
+            with conn.transaction_manager:
+                root = kdb.app_root(conn)
+                user = root.accounts.users.get(args.as_user)
+                if user is None:
+                    print(f"kho: no account {args.as_user}", file=sys.stderr)
+                    return 2
+                try:
+                    result = run_search(root, indexer.index, user, args.text, page=args.page,
+                                        purpose=args.purpose)
+                except ValidationError as exc:
+                    print("kho: " + "; ".join(exc.errors.values()), file=sys.stderr)
+                    return 2
+                except NotAllowed:
+                    print(f"kho: {args.as_user} may not search", file=sys.stderr)
+                    return 2
+                hits = [{"owner_id": h["document"].owner_id, "document_id": h["document"].__name__,
+                         "name": h["document"].name, "number": h["document"].number,
+                         "score": h["score"], "snippet": _plain(h["snippet_html"])} for h in result["hits"]]
+        finally:
+            conn.close()
+    if args.json:
+        print(json.dumps({"total": result["total"], "page": result["page"], "hits": hits,
+                          "facets": {k: {str(a): b for a, b in v.items()} for k, v in result["facets"].items()}},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(f"{result['total']} hit(s) for {args.as_user}")
+        for h in hits:
+            print(f"  {h['owner_id']}/{h['document_id']}  {h['name']}  {h['number']}  ({h['score']})")
+            if h["snippet"]:
+                print(f"      {h['snippet']}")
+    return 0
+
+
+def _plain(html):
+    import html as htmlmod
+    import re
+    return htmlmod.unescape(re.sub(r"</?mark>", "", html)) if html else None

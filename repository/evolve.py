@@ -45,7 +45,22 @@ def evolve3(zodb_root):
         root.jobs = JobQueue()
 
 
-STEPS = [evolve1, evolve2, evolve3]
+def evolve4(zodb_root):
+    """Generation 4: the search index queue and the desk → owners map; every
+    existing document is queued for indexing."""
+    from .indexing import DeskOwners, IndexQueue, desk_of, doc_key
+    root = zodb_root[ROOT_KEY]
+    if not hasattr(root, "index_queue"):
+        root.index_queue = IndexQueue()
+    if not hasattr(root, "desk_owners"):
+        root.desk_owners = DeskOwners()
+    for warehouse in root.subjects.values():
+        for document in warehouse.documents.values():
+            root.index_queue.mark(doc_key(document))
+            root.desk_owners.add(desk_of(root, document), document.owner_id)
+
+
+STEPS = [evolve1, evolve2, evolve3, evolve4]
 GENERATION = len(STEPS)
 
 

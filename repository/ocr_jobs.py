@@ -24,6 +24,7 @@ from ZODB.POSException import ConflictError
 from . import audit
 from .db import app_root
 from .folder import Folder
+from .indexing import touched
 from .resources import utcnow
 
 log = logging.getLogger(__name__)
@@ -272,7 +273,7 @@ class OcrWorker:
                 out.write(result.searchable_pdf)
             document.derivatives[SEARCHABLE] = blob
         document.review_state = "pending"
-        document.modified = utcnow()
+        touched(root, document)
         job.state, job.finished = DONE, utcnow()
         job.pages_done = job.pages_total = len(result.pages)
         audit.record(root, None, "ocr_done", subject=job.subject_id, document=job.document_id,

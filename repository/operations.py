@@ -12,6 +12,7 @@ from .content import ContentError, inspect
 from .errors import ValidationError
 from .identifiers import (InvalidIdentifier, parse_date, validate_dossier_code,
                           validate_personal_id, validate_subject_id)
+from .indexing import touched
 from .ocr_jobs import queue_ocr
 from .signatures import check_signatures
 from .resources import EXTRACTIONS, PROVENANCES, STATES, Document, Warehouse, utcnow
@@ -93,6 +94,55 @@ def clean_metadata(raw, catalogues):
     return clean
 
 
+EDITABLE = ("type_code", "name", "number", "issue_date", "issuer", "summary", "valid_from",
+            "valid_until", "validity_scope", "state", "dossier_code", "procedure_code")
+
+
+def current_metadata(document):
+    """The document's metadata as the strings a form shows."""
+    values = {}
+    for field in EDITABLE:
+        value = getattr(document, field)
+        values[field] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
+    values["provenance"] = document.provenance
+    return values
+
+
+def update_metadata(root, document, raw, actor):
+    """Change some metadata fields (the others stay); ValidationError changes nothing."""
+    unknown = set(raw) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({k: "Trường này không sửa được / not an editable field" for k in unknown})
+    merged = dict(current_metadata(document), **{k: "" if v is None else str(v) for k, v in raw.items()})
+    metadata = clean_metadata(merged, root.catalogues)
+    changed = {k: merged[k] for k in raw if metadata[k] != getattr(document, k)}
+    for field in EDITABLE:
+        setattr(document, field, metadata[field])
+    touched(root, document)
+    audit.record(document, actor, "update_metadata", subject=document.owner_id,
+                 document=document.__name__, detail=changed)
+    return document
+
+
+def delete_document(root, document, actor, reason=""):
+    """Take a paper out of use: hidden from lists and search, kept for restore."""
+    if document.deleted:
+        raise ValidationError({"document": "Giấy tờ đã bị xoá / already deleted"})
+    document.deleted = utcnow()
+    touched(root, document)
+    audit.record(document, actor, "delete_document", subject=document.owner_id,
+                 document=document.__name__, detail={"reason": reason})
+
+
+def restore_document(root, document, actor):
+    if not document.deleted:
+        raise ValidationError({"document": "Giấy tờ chưa bị xoá / not deleted"})
+    document.deleted = None
+    touched(root, document)
+    audit.record(document, actor, "restore_document", subject=document.owner_id,
+                 document=document.__name__)
+
+
 def new_document_id():
     return uuid.uuid4().hex[:16]
 
@@ -126,6 +176,7 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
     doc_id = new_document_id()
     warehouse.documents.add(doc_id, document)
     queue_ocr(root, document)
+    touched(root, document)
     audit.record(warehouse, actor, "add_document", subject=warehouse.subject_id,
                  document=doc_id, detail={"sha256": facts.sha256, "type_code": metadata["type_code"],
                                           "size": facts.size})

@@ -28,6 +28,7 @@ class Root(Persistent):
         *[(Allow, R.role_principal(r), R.DESK) for r in R.STAFF],
         *[(Allow, R.role_principal(r), R.CREATE_SUBJECT) for r in R.RECEPTION],
         (Allow, R.role_principal(R.RECORDS), R.LIST_SUBJECTS),
+        *[(Allow, R.role_principal(r), R.SEARCH) for r in (R.CITIZEN,) + R.STAFF],
         (Allow, R.role_principal(R.ADMIN), (R.MANAGE_CATALOGUES, R.MANAGE_ACCOUNTS)),
         (Allow, R.role_principal(R.AUDITOR), R.READ_AUDIT),
         DENY_ALL,
@@ -42,8 +43,11 @@ class Root(Persistent):
         self.dossiers = _child(self, "dossiers", Dossiers())
         self.catalogues = _child(self, "catalogues", Catalogues())
         self.accounts = _child(self, "accounts", Accounts())
+        from .indexing import DeskOwners, IndexQueue
         from .ocr_jobs import JobQueue
         self.jobs = JobQueue()
+        self.index_queue = IndexQueue()
+        self.desk_owners = DeskOwners()
 
     def __getitem__(self, name):
         if name in self._traversable:
@@ -82,7 +86,7 @@ class Warehouse(Persistent):
             (Allow, R.role_principal(R.OFFICER), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT)),
             (Allow, R.role_principal(R.POSTAL), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT)),
             (Allow, R.role_principal(R.PROCESSOR), (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
-            (Allow, R.role_principal(R.RECORDS), (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
+            (Allow, R.role_principal(R.RECORDS), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.DELETE_DOCUMENT)),
             DENY_ALL,
         ]
 
@@ -119,6 +123,7 @@ class Document(Persistent):
     ocr_job = None                # id of its OCR job
     review_state = None           # None → "pending" after OCR → "confirmed" by an officer
     reviewed_by = None
+    deleted = None                # when it was moved out of use (None: in use)
 
     @property
     def text(self):

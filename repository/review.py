@@ -5,22 +5,8 @@ import unicodedata
 
 from . import audit
 from .errors import ValidationError
-from .operations import clean_metadata
-from .resources import utcnow
-
-EDITABLE = ("type_code", "name", "number", "issue_date", "issuer", "summary", "valid_from",
-            "valid_until", "validity_scope", "state", "dossier_code", "procedure_code")
-
-
-def current_metadata(document):
-    """The document's metadata as the strings a form shows."""
-    values = {}
-    for field in EDITABLE:
-        value = getattr(document, field)
-        values[field] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
-    values["provenance"] = document.provenance
-    return values
-
+from .operations import EDITABLE, clean_metadata, current_metadata
+from .indexing import touched
 
 def proposed_metadata(document):
     """Current metadata, with OCR suggestions filling the fields still empty."""
@@ -59,7 +45,7 @@ def confirm_review(root, document, actor, page_texts, raw_metadata):
     document.extraction = "manual" if (text_changed or data_keyed) else "ocr"
     document.review_state = "confirmed"
     document.reviewed_by = actor.username
-    document.modified = utcnow()
+    touched(root, document)
     audit.record(document, actor, "confirm_review", subject=document.owner_id,
                  document=document.__name__,
                  detail={"text_changed": text_changed, "extraction": document.extraction})

@@ -33,7 +33,9 @@ CREATE_SUBJECT = "create_subject"
 LIST_SUBJECTS = "list_subjects"
 VIEW_WAREHOUSE = "view_warehouse"  # metadata of the warehouse and its documents
 READ_CONTENT = "read_content"      # the files themselves (staff: with a purpose)
-ADD_DOCUMENT = "add_document"
+ADD_DOCUMENT = "add_document"     # also: correct its metadata, review its OCR
+DELETE_DOCUMENT = "delete_document"
+SEARCH = "search"
 
 
 def role_principal(role):

@@ -61,10 +61,10 @@ def settings(seeded_template, tmp_path):
 @pytest.fixture
 def wsgi_app(settings):
     from views import main
+    from views.startup import shutdown
     app = main({}, **settings)
     yield app
-    for db in list(app.registry._zodb_databases.values()):
-        db.close()
+    shutdown(app.registry)
 
 
 @pytest.fixture

@@ -46,3 +46,35 @@ def start_ocr_worker(registry):
     registry.kho_ocr_worker = worker
     atexit.register(worker.shutdown)
     return worker
+
+
+def start_search(registry):
+    """The index for reads, and where kho.search.indexer = embedded, the one
+    writer of this process (one machine). Otherwise a `kho search indexer`
+    process applies the queue."""
+    index_dir = registry.settings.get("kho.index_dir")
+    if not index_dir:
+        registry.kho_search_index = None
+        return None
+    import search
+    db = registry._zodb_databases[""]
+    if registry.settings.get("kho.search.indexer", "embedded") == "embedded":
+        from repository.indexing import IndexerThread
+        thread = IndexerThread(db, index_dir).start()
+        registry.kho_indexer = thread
+        registry.kho_search_index = thread.indexer.index
+        atexit.register(thread.shutdown)
+        return thread
+    registry.kho_search_index = search.open_index(index_dir)
+    return None
+
+
+def shutdown(registry):
+    """Stop the background threads and close the databases (tests, reloads)."""
+    for name in ("kho_ocr_worker", "kho_indexer"):
+        worker = getattr(registry, name, None)
+        if worker is not None:
+            worker.shutdown()
+            setattr(registry, name, None)
+    for db in list(registry._zodb_databases.values()):
+        db.close()

@@ -248,6 +248,31 @@ def image_bytes(image, fmt="PNG"):
     return buf.getvalue()
 
 
+def lossless_pdf(images):
+    """A scanner-style PDF: each image a page of its own physical size (from
+    its dpi, 300 when unknown), stored losslessly (Flate)."""
+    import zlib
+    import pikepdf
+    pdf = pikepdf.new()
+    for image in images:
+        rgb = image.convert("RGB")
+        dpi = float(image.info.get("dpi", (300, 300))[0] or 300)
+        w_pt, h_pt = rgb.width * 72 / dpi, rgb.height * 72 / dpi
+        xobject = pikepdf.Stream(pdf, zlib.compress(rgb.tobytes(), 6))
+        xobject.Type, xobject.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        xobject.Width, xobject.Height = rgb.width, rgb.height
+        xobject.ColorSpace, xobject.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+        xobject.Filter = pikepdf.Name.FlateDecode
+        content = f"q {w_pt:.4f} 0 0 {h_pt:.4f} 0 0 cm /Im0 Do Q".encode()
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=[0, 0, w_pt, h_pt],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=xobject)),
+            Contents=pikepdf.Stream(pdf, content))))
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
 # -- character error rate -----------------------------------------------------
 
 def normalise(text):

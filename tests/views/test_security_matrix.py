@@ -22,6 +22,7 @@ STAFF = {"canbo", "buudien", "xuly", "luutru"}
 RECEPTION = {"canbo", "buudien"}
 VIEWERS = STAFF | {"congdan"}
 SIGNED_IN = set(ROLES)
+SEARCHERS = STAFF | {"congdan", "congdan2"}
 
 # view callable → (method, path template, who may, extra params); {doc} is filled in
 CASES = {
@@ -46,6 +47,7 @@ CASES = {
     "views.pages.review.review_post": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/review", RECEPTION,
                                        {"page_text_0": "x"}),
     "views.pages.review.retry_ocr": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/retry-ocr", RECEPTION, {}),
+    "views.pages.search.search_page": ("GET", "/search", SEARCHERS, {"q": "giấy"}),
     "views.pages.signatures.verify_form": ("GET", "/verify", EVERYONE, {}),
     "views.pages.signatures.verify_post": ("POST", "/verify", EVERYONE, {}),
     # API
@@ -68,6 +70,12 @@ CASES = {
     "views.api.ocr.retry_ocr": ("POST", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/ocr", RECEPTION, {}),
     "views.api.ocr.get_text": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/text", VIEWERS,
                                {"purpose": PURPOSE}),
+    "views.api.search.search_api": ("GET", "/api/v1/search", SEARCHERS, {"q": "giấy"}),
+    "views.api.subjects.patch_document": ("PATCH", f"/api/v1/subjects/{OWNER}/documents/{{doc}}", RECEPTION,
+                                         {"number": "9/2026"}),
+    "views.api.subjects.delete_doc": ("DELETE", f"/api/v1/subjects/{OWNER}/documents/{{doc}}", {"luutru"}, {}),
+    "views.api.subjects.restore_doc": ("POST", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/restore",
+                                       {"luutru"}, {}),
     "views.api.subjects.get_content": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/content", VIEWERS,
                                        {"purpose": PURPOSE}),
 }
@@ -140,6 +148,10 @@ def ask(testapp, username, tokens, view, doc_id):
         csrf = use_session(testapp, username)
     if method == "GET":
         return testapp.get(path, params or {}, headers=headers, status="*")
+    if method == "PATCH":
+        return testapp.patch_json(path, params, headers=headers, status="*")
+    if method == "DELETE":
+        return testapp.delete(path, headers=headers, status="*")
     if path.startswith("/api/"):
         if view == "views.api.accounts.create_token":
             return testapp.post_json(path, {"username": "canbo", "password": "matkhau-demo"}, status="*")

@@ -67,6 +67,8 @@ def document_json(document, request):
         "pages": document.pages,
         "signatures": document.signature_report,
         "signed_by": document.signed_by,
+        "deleted": iso(document.deleted),
+        "review_state": document.review_state,
         "created": iso(document.created),
         "created_by": document.created_by,
         "links": {

@@ -82,6 +82,7 @@ SPEC = {
                                                                         "image/jpeg", "image/tiff"]},
                              "size": {"type": "integer"}, "sha256": STR, "pages": {"type": "integer"},
                              "signatures": {"oneOf": [{"type": "null"}, _ref("VerificationReport")]},
+                             "deleted": NSTR, "review_state": {"enum": ["pending", "confirmed", None]},
                              "signed_by": NSTR,
                              "created": STR, "created_by": STR, "links": {"type": "object"}}},
             "VerificationReport": {
@@ -167,7 +168,36 @@ SPEC = {
         "/subjects/{subject_id}/documents/{document_id}": {
             "parameters": [SUBJECT_ID, DOCUMENT_ID],
             "get": {"summary": "A paper's metadata",
-                    "responses": {"200": _json(_ref("Document")), **_errors("401", "403", "404")}}},
+                    "responses": {"200": _json(_ref("Document")), **_errors("401", "403", "404")}},
+            "patch": {"summary": "Correct some metadata fields (desk staff)",
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "properties": {k: v for k, v in DOCUMENT_FIELDS.items()
+                                                           if k not in ("provenance", "extraction")},
+                          "additionalProperties": True}}}},
+                      "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}},
+            "delete": {"summary": "Take a paper out of use (records managers); it can be restored",
+                       "parameters": [{"name": "reason", "in": "query", "schema": STR}],
+                       "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}}},
+        "/subjects/{subject_id}/documents/{document_id}/restore": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "post": {"summary": "Bring a deleted paper back (records managers)",
+                     "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}}},
+        "/search": {"get": {
+            "summary": "Full-text search over the papers the account may see",
+            "parameters": [{"name": "q", "in": "query", "required": True, "schema": STR},
+                           {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                           {"name": "purpose", "in": "query", "schema": STR,
+                            "description": "staff: a dossier code, to receive text excerpts (logged)"},
+                           {"name": "type_code", "in": "query", "schema": STR},
+                           {"name": "year", "in": "query", "schema": STR},
+                           {"name": "state", "in": "query", "schema": STR},
+                           {"name": "desk", "in": "query", "schema": STR}],
+            "responses": {"200": _json({"type": "object", "required": ["total", "hits", "facets"],
+                                        "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                                                       "pagecount": {"type": "integer"},
+                                                       "facets": {"type": "object"},
+                                                       "hits": {"type": "array"}}}),
+                          **_errors("400", "401", "403")}}},
         "/subjects/{subject_id}/documents/{document_id}/content": {
             "parameters": [SUBJECT_ID, DOCUMENT_ID],
             "get": {"summary": "The original file; staff must state a purpose (logged)",

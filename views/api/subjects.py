@@ -4,7 +4,8 @@ from pyramid.view import view_config
 from repository import roles as R
 from repository.errors import ValidationError
 from repository.signatures import trust_roots
-from repository.operations import add_document, authorize_read, create_warehouse
+from repository.operations import (add_document, authorize_read, create_warehouse, delete_document,
+                                   restore_document, update_metadata)
 from repository.resources import Document, Documents, Subjects, Warehouse
 
 from ..pages.document import content_response
@@ -50,7 +51,7 @@ def get_warehouse(context, request):
 @view_config(route_name="api", context=Documents, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def list_documents(context, request):
-    items = sorted(context.values(), key=lambda d: d.created, reverse=True)
+    items = sorted((d for d in context.values() if not d.deleted), key=lambda d: d.created, reverse=True)
     return {"items": [document_json(d, request) for d in items], "total": len(context)}
 
 
@@ -70,6 +71,27 @@ def upload_document(context, request):
 @view_config(route_name="api", context=Document, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def get_document(context, request):
+    return document_json(context, request)
+
+
+@view_config(route_name="api", context=Document, request_method="PATCH",
+             permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def patch_document(context, request):
+    update_metadata(request.kho_root, context, json_body(request), request.user)
+    return document_json(context, request)
+
+
+@view_config(route_name="api", context=Document, request_method="DELETE",
+             permission=R.DELETE_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def delete_doc(context, request):
+    delete_document(request.kho_root, context, request.user, request.params.get("reason", ""))
+    return document_json(context, request)
+
+
+@view_config(route_name="api", context=Document, name="restore", request_method="POST",
+             permission=R.DELETE_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def restore_doc(context, request):
+    restore_document(request.kho_root, context, request.user)
     return document_json(context, request)
 
 

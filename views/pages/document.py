@@ -33,13 +33,38 @@ def document_page(context, request):
     doctype = request.kho_root.catalogues.doctypes.get(context.type_code)
     from .review import ocr_job
     from ..api.helpers import api_url
+    purpose = stated_purpose(request, context)
+    query = request.params.get("q", "").strip()
     return {"document": context, "warehouse": context.__parent__.__parent__,
+            "query": query, "highlights": highlights(context, query) if purpose else {},
+            "preview_variant": "searchable" if "searchable" in context.derivatives else "original",
             "job": ocr_job(request, context), "ocr_status_url": api_url(request, context, "ocr"),
             "can_add": bool(request.has_permission(R.ADD_DOCUMENT, context)),
             "doctype_name": doctype.name if isinstance(doctype, DocumentType) else context.type_code,
-            "purpose": stated_purpose(request, context),
+            "purpose": purpose,
             "can_read": bool(request.has_permission(R.READ_CONTENT, context)),
             "error": request.params.get("error")}
+
+
+def highlights(document, query):
+    """{page number: [(left, top, width, height) in %]} of the OCR words that
+    match the query, to draw over the page images."""
+    if not query or document.ocr is None:
+        return {}
+    import search
+    boxes = {}
+    for page in document.ocr.pages:
+        try:
+            matched = search.match_words(query, [w[0] for w in page["words"]])
+        except search.QuerySyntaxError:
+            return {}
+        if matched:
+            width, height = page["width"], page["height"]
+            boxes[page["index"] + 1] = [
+                (100 * w[1] / width, 100 * w[2] / height, 100 * (w[3] - w[1]) / width,
+                 100 * (w[4] - w[2]) / height)
+                for w in (page["words"][i] for i in matched)]
+    return boxes
 
 
 @view_config(context=Document, name="open", permission=R.READ_CONTENT, request_method="POST")

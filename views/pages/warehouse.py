@@ -16,7 +16,8 @@ METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summa
 
 
 def sorted_documents(warehouse):
-    return sorted(warehouse.documents.items(), key=lambda kv: kv[1].created, reverse=True)
+    return sorted(((k, d) for k, d in warehouse.documents.items() if not d.deleted),
+                  key=lambda kv: kv[1].created, reverse=True)
 
 
 @view_config(context=Warehouse, permission=R.VIEW_WAREHOUSE, renderer="warehouse.jinja2")
