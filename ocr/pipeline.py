@@ -72,7 +72,10 @@ def _ocr_page(page, languages, review_threshold):
         prepared = prepare_page(pixels, dpi)
     except (cv2.error, ValueError, MemoryError) as exc:
         raise OcrFailed(f"page {page.index + 1}: cannot clean the image ({exc})") from None
-    hocr, pdf = recognise_image(prepared.image, prepared.dpi, languages)
+    try:
+        hocr, pdf = recognise_image(prepared.image, prepared.dpi, languages)
+    except OcrFailed as exc:
+        raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
     h, w = prepared.image.shape
     mean = sum(x.confidence for x in words) / len(words) if words else 0.0

@@ -48,8 +48,8 @@ def prepare_page(pixels, dpi=None):
         pixels = warp_quad(pixels, quad)
         dewarped = True
         dpi = None   # a photo's pixel density says nothing about the paper
-    gray = brightest_channel(pixels)
-    flat = normalise_background(gray)
+    gray, coloured = brightest_channel(pixels)
+    flat = drop_coloured_ink(normalise_background(gray), coloured)
     small, factor = _binary_small(flat)
     quarter = quarter_turns(small)
     small = np.rot90(small, -quarter) if quarter else small
@@ -114,18 +114,24 @@ def warp_quad(rgb, quad):
 # -- 2. coloured ink ---------------------------------------------------------------
 
 COLOUR_CHROMA = 60     # max - min channel above which a pixel is coloured ink
+DARK_INK = 110         # normalised brightness below which a pixel is kept as print
 
 
 def brightest_channel(rgb):
-    """Per pixel max(R, G, B): red and blue ink turn nearly white while black
-    print stays black; clearly coloured pixels (seal, signature, and their
-    JPEG-smeared edges in shadow) are set to white outright."""
+    """Per pixel max(R, G, B) (red and blue ink turn nearly white, black
+    print stays black) and the mask of clearly coloured pixels."""
     r, g, b = cv2.split(np.ascontiguousarray(rgb))
     high = cv2.max(cv2.max(r, g), b)
     low = cv2.min(cv2.min(r, g), b)
-    coloured = cv2.subtract(high, low) > COLOUR_CHROMA
-    high[coloured] = 255
-    return high
+    return high, cv2.subtract(high, low) > COLOUR_CHROMA
+
+
+def drop_coloured_ink(flat, coloured):
+    """Whiten coloured pixels that are not dark after normalisation: a
+    signature's or seal's remains (also in shadow and JPEG-smeared), while
+    black print under the seal, whose JPEG colour bleeds, stays."""
+    flat[coloured & (flat > DARK_INK)] = 255
+    return flat
 
 
 # -- 3. background ---------------------------------------------------------------

@@ -10,7 +10,7 @@ from PIL import Image
 
 PDF, PNG, JPEG, TIFF = "application/pdf", "image/png", "image/jpeg", "image/tiff"
 ACCEPTED = (PDF, PNG, JPEG, TIFF)
-MAX_PIXELS = 80_000_000          # ~ A3 at 600 dpi in colour; larger is a bomb
+MAX_PIXELS = 60_000_000          # the OCR library refuses larger pages too; larger is a bomb
 MAX_PAGES = 1000
 
 

@@ -14,6 +14,7 @@ from pyhanko.sign.general import SigningError as PyhankoSigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
+from .asyncsafe import callable_anywhere
 from .appearances import field_box, get_profile
 from .errors import (LtvNotReachableError, NotAPdfError, SigningError,
                      TimestampError)
@@ -23,6 +24,7 @@ from .trust import load_trust_roots
 from .tsa import UrlTimeStamper
 
 
+@callable_anywhere
 def sign_pdf(pdf_bytes: bytes, signer, profile="digitized", *, name=None, tsa_url=None,
              timestamper=None, ltv=False, trust_roots=(), copy_kind=None, agency=None,
              field_name=None, location=None) -> bytes:

@@ -20,6 +20,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from .asyncsafe import callable_anywhere
 from .appearances import vietnam_time
 from .errors import NotAPdfError
 from .normalize import ensure_pdf
@@ -111,6 +112,7 @@ class VerificationReport:
         return "\n".join(lines)
 
 
+@callable_anywhere
 def verify_pdf(pdf_bytes: bytes, trust_roots=(), *, allow_fetching=False) -> VerificationReport:
     """Check every signature of `pdf_bytes` against `trust_roots` (paths,
     bytes or certificates). NotAPdfError if it is not a readable PDF.

@@ -20,8 +20,10 @@ def live_server(wsgi_app):
     server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which other libraries' asyncio.run() refuse."""
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
     from playwright.sync_api import sync_playwright

@@ -173,5 +173,5 @@ def test_scanner_pdf_image_is_taken_natively_else_rendered(tmp_path):
 
 @needs_tesseract
 def test_missing_language_data_is_a_clear_failure():
-    with pytest.raises(ocr.OcrFailed, match="tesseract failed: .*xx"):
+    with pytest.raises(ocr.OcrFailed, match="page 1: tesseract failed: .*xx"):
         ocr.recognize(scans.image_bytes(scans.render_page(dpi=150, lines=SHORT[:2])), languages="xx")
