@@ -9,7 +9,7 @@ import pikepdf
 from .errors import OcrFailed
 from .hocr import build_hocr, parse_hocr
 from .inputs import ImagePage, open_pages, read_source, sniff
-from .pdf import merge_pages
+from .pdf import merge_pages, scan_page
 from .preprocess import prepare_page
 from .result import OcrResult, Page
 from .tesseract import check_languages, recognise_image
@@ -73,18 +73,19 @@ def _ocr_page(page, languages, review_threshold):
     except (cv2.error, ValueError, MemoryError) as exc:
         raise OcrFailed(f"page {page.index + 1}: cannot clean the image ({exc})") from None
     try:
-        hocr, pdf = recognise_image(prepared.image, prepared.dpi, languages)
+        hocr, text_pdf = recognise_image(prepared.image, prepared.dpi, languages)
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
     h, w = prepared.image.shape
+    part = scan_page(prepared.colour, prepared.dpi, text_pdf)
     mean = sum(x.confidence for x in words) / len(words) if words else 0.0
     result = Page(index=page.index, width=w, height=h, dpi=prepared.dpi, words=words,
                   text=text, hocr=hocr, mean_confidence=mean,
                   needs_review=mean < review_threshold,
                   quarter_turns=prepared.quarter_turns, skew_degrees=prepared.skew_degrees,
                   dewarped=prepared.dewarped)
-    return result, pdf
+    return result, part
 
 
 def _text_page(page, review_threshold):

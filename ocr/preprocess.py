@@ -12,6 +12,11 @@ The steps, each cheap next to one tesseract run:
      (ascenders, capitals and Vietnamese tone marks lie above the x-height);
   5. resample to ~300 dpi text size, rotate, binarise (Otsu), remove dark
      strips touching the edge.
+
+Beside the binary page it returns the colour page with the geometric
+corrections only (keystone, quarter turns, deskew, scale): the same pixel
+grid as the binary image, so the word boxes fit both; that colour image is
+what the searchable PDF shows (seals and ink kept).
 """
 from dataclasses import dataclass
 
@@ -31,6 +36,8 @@ MAX_SKEW = 12.0
 class PreparedPage:
     """A page image ready for tesseract, and what was done to get it."""
     image: np.ndarray          # uint8, 0 = ink, 255 = paper
+    colour: np.ndarray         # the page as scanned (HxWx3 RGB, or HxW when grey),
+                               # same geometry as `image`, not cleaned
     dpi: int
     quarter_turns: int         # clockwise quarter turns applied (0-3)
     skew_degrees: float        # counter-clockwise rotation applied
@@ -40,6 +47,7 @@ class PreparedPage:
 
 def prepare_page(pixels, dpi=None):
     """Clean one page. `pixels`: HxW gray or HxWx3 RGB uint8; `dpi` if known."""
+    grey = pixels.ndim == 2 or _is_grey(pixels)
     if pixels.ndim == 2:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)
     dewarped = False
@@ -63,7 +71,25 @@ def prepare_page(pixels, dpi=None):
         flat = np.ascontiguousarray(np.rot90(flat, -quarter))
     flat = _rotate(flat, angle, 255, cv2.INTER_CUBIC, scale)
     binary = binarise(flat)
-    return PreparedPage(binary, out_dpi, quarter, angle, scale, dewarped)
+    colour = same_geometry(pixels[:, :, 0] if grey else pixels, quarter, angle, scale)
+    return PreparedPage(binary, colour, out_dpi, quarter, angle, scale, dewarped)
+
+
+def same_geometry(pixels, quarter, angle, scale):
+    """`pixels` turned, deskewed and scaled exactly as the binary page was
+    (corners uncovered by the rotation are white)."""
+    if quarter:
+        pixels = np.rot90(pixels, -quarter)
+    pixels = np.ascontiguousarray(pixels)
+    fill = 255 if pixels.ndim == 2 else (255, 255, 255)
+    return _rotate(pixels, angle, fill, cv2.INTER_CUBIC, scale)
+
+
+def _is_grey(rgb):
+    """True when the three channels are equal (a grey scan stored as RGB);
+    looked at on every 4th row and column, which is enough to see colour."""
+    sample = rgb[::4, ::4]
+    return bool((sample[:, :, 0] == sample[:, :, 1]).all() and (sample[:, :, 1] == sample[:, :, 2]).all())
 
 
 # -- 1. keystone ---------------------------------------------------------------

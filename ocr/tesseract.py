@@ -1,22 +1,39 @@
-"""One tesseract run per page giving both hOCR and a one-page PDF whose
-invisible text layer lies over the very image that was recognised.
+"""One tesseract run per page, through pytesseract, giving both the hOCR and
+a one-page text-only PDF (tesseract's invisible text layer without the
+image; pdf.py puts the colour page under it).
 
-Tesseract is called as a subprocess (not through pytesseract) so that each
-call gets OMP_THREAD_LIMIT=1 in its own environment, a timeout and its
-stderr: parallelism comes from running one tesseract per core.
+Parallelism comes from running one tesseract per core, so each tesseract
+must use one thread: pytesseract starts tesseract with this process's
+environment (it cannot take an environment per call), so importing this
+module sets OMP_THREAD_LIMIT=1 in os.environ unless it is already set (an
+explicit setting is respected). It is set once, at import, not around each
+call: changing os.environ while other threads start processes would race,
+and a lock held for a whole run would serialise the pages. Other OpenMP code
+started later in this process sees the limit too.
+
+pytesseract's run_and_get_multiple_output() takes no `config` (no --dpi,
+--psm or -c textonly_pdf=1) and saves the image without its dpi, so the
+lower-level run_tesseract() is used: the "hocr" and "pdf" config files ask
+for both outputs from the one run.
 """
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 
+import pytesseract
 from PIL import Image
+from pytesseract import TesseractError, TesseractNotFoundError
 
 from .errors import OcrFailed
 
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
 TESSERACT = os.environ.get("KHO_TESSERACT", "tesseract")
+if "KHO_TESSERACT" in os.environ:
+    pytesseract.pytesseract.tesseract_cmd = TESSERACT
 _LANGUAGES = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
+_MAX_MESSAGE = 300
 
 
 def check_languages(languages):
@@ -32,20 +49,26 @@ def tesseract_available():
 def recognise_image(binary, dpi, languages, timeout=300):
     """Run tesseract on a binary page (uint8 array, 0 ink / 255 paper).
 
-    Returns (hocr_text, pdf_bytes)."""
+    Returns (hocr_text, text_only_pdf_bytes): the PDF page is the image's
+    size at `dpi` and holds only the invisible text."""
     check_languages(languages)
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
     with tempfile.TemporaryDirectory(prefix="kho-ocr-") as tmp:
         source = os.path.join(tmp, "page.png")
         base = os.path.join(tmp, "out")
         Image.fromarray(binary).convert("1", dither=Image.Dither.NONE).save(source, dpi=(dpi, dpi))
-        command = [TESSERACT, source, base, "-l", languages, "--dpi", str(dpi), "--psm", "3",
-                   "-c", "tessedit_create_hocr=1", "-c", "tessedit_create_pdf=1"]
         try:
-            done = subprocess.run(command, capture_output=True, env=env, timeout=timeout)
-        except FileNotFoundError:
-            raise OcrFailed(f"tesseract is not installed (looked for {TESSERACT!r})") from None
-        except subprocess.TimeoutExpired:
+            pytesseract.pytesseract.run_tesseract(
+                source, base, extension="hocr pdf", lang=languages,
+                config=f"--dpi {int(dpi)} --psm 3 -c textonly_pdf=1", timeout=timeout)
+        except TesseractNotFoundError:
+            raise OcrFailed(f"tesseract is not installed (looked for "
+                            f"{pytesseract.pytesseract.tesseract_cmd!r})") from None
+        except TesseractError as exc:
+            message = _message(exc.message) or f"exit code {exc.status}"
+            raise OcrFailed(f"tesseract failed: {message}") from None
+        except RuntimeError as exc:     # pytesseract's way of saying "timed out"
+            if "timeout" not in str(exc):
+                raise
             raise OcrFailed(f"tesseract took longer than {timeout} s on one page") from None
         try:
             with open(base + ".hocr", "rb") as f:
@@ -54,13 +77,12 @@ def recognise_image(binary, dpi, languages, timeout=300):
                 pdf = f.read()
         except OSError:
             hocr, pdf = "", b""
-        if done.returncode != 0 or not hocr or not pdf:
-            message = _last_error(done.stderr) or f"exit code {done.returncode}"
-            raise OcrFailed(f"tesseract failed: {message}")
+        if not hocr or not pdf:
+            raise OcrFailed("tesseract failed: it wrote no hOCR or no PDF")
         return hocr, pdf
 
 
-def _last_error(stderr):
-    lines = [l.strip() for l in stderr.decode("utf-8", "replace").splitlines() if l.strip()]
-    errors = [l for l in lines if "rror" in l or "ailed" in l]
-    return (errors or lines or [""])[0]
+def _message(stderr):
+    """pytesseract joins tesseract's stderr lines with spaces: keep it short."""
+    text = " ".join(str(stderr or "").split())
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"

@@ -10,14 +10,30 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def serve(app):
+    from waitress.server import create_server
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server
+
+
 @pytest.fixture
 def live_server(wsgi_app):
-    from waitress.server import create_server
-    server = create_server(wsgi_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = serve(wsgi_app)
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+@pytest.fixture
+def live_server_with_ocr(settings):
+    """The app as `make run` serves it: the OCR worker and the indexer in the app."""
+    from views import main
+    from views.startup import shutdown
+    app = main({}, **dict(settings, **{"kho.ocr.embedded_worker": "true"}))
+    server = serve(app)
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    shutdown(app.registry)
 
 
 @pytest.fixture(scope="module")

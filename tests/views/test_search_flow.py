@@ -43,7 +43,7 @@ def test_found_by_a_phrase_from_its_text_with_and_without_diacritics(scanned, as
         assert "1 giấy tờ tìm thấy" in page.text, query
         assert "<mark>" in page.text, query
     found = page.click(description="Giấy khai sinh", index=0)
-    assert 'class="hit"' in found.text         # the query's words boxed on the page image
+    assert 'class="match"' in found.text       # the query's words boxed on the page image
     nothing = app.get("/search", {"q": "hộ chiếu"})
     assert "Không tìm thấy" in nothing.text
 
