@@ -42,11 +42,16 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from zc.lockfile import LockError
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except LockError as exc:
+        print(f"kho: the database is open in another process ({exc}); stop the app "
+              "(`make run`) first, or use ZEO so that several processes can share it", file=sys.stderr)
+        return 75
 
 
 if __name__ == "__main__":

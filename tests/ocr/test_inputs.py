@@ -65,6 +65,9 @@ def test_multipage_tiff_keeps_order_and_reports_progress(tmp_path):
     assert result.text.count("\f") == 1
     with pikepdf.open(io.BytesIO(result.searchable_pdf)) as pdf:
         assert len(pdf.pages) == 2
+        # the colour scan stays colour, the grey one is stored grey
+        spaces = [next(iter(p.Resources.XObject.values())).ColorSpace for p in pdf.pages]
+        assert spaces == [pikepdf.Name.DeviceRGB, pikepdf.Name.DeviceGray]
 
 
 @needs_tesseract

@@ -57,6 +57,19 @@ def test_low_resolution_is_upscaled():
     prepared = preprocess.prepare_page(page, dpi=200)
     assert prepared.dpi == 300 and abs(prepared.scale - 1.5) < 1e-6
     assert prepared.image.shape[1] == round(page.shape[1] * 1.5)
+    assert prepared.colour.shape == prepared.image.shape + (3,)
+
+
+def test_colour_page_gets_the_same_turn_and_deskew():
+    page = scans.skew(scans.rotate_quarter(scans.red_seal_and_signature(
+        scans.render_page(dpi=150)), 90), 3.0)
+    prepared = preprocess.prepare_page(np.asarray(page), dpi=150)
+    assert prepared.quarter_turns == 3 and abs(prepared.skew_degrees + 3.0) < 0.3
+    assert prepared.colour.shape == prepared.image.shape + (3,)
+    # the text of the colour page falls where the binary page's text is
+    dark = prepared.colour.max(axis=2) < 100
+    ink = prepared.image == 0
+    assert (dark & ink).sum() > 0.8 * dark.sum()
 
 
 def test_dark_scanner_border_is_whitened():

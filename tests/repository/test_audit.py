@@ -103,3 +103,15 @@ def test_undo_in_the_main_database_leaves_the_audit_trail(settings):
     assert log.entries[len(log)]["action"] == "create_warehouse"
     conn.close()
     close_databases(db)
+
+
+def test_a_command_on_a_database_in_use_says_so(settings, tmp_path):
+    db = open_databases(settings)            # the running app holds the FileStorage lock
+    try:
+        ini = write_ini(tmp_path, settings)
+        busy = subprocess.run([sys.executable, "-m", "repository.cli", "-c", ini, "audit", "verify"],
+                              capture_output=True, text=True)
+    finally:
+        close_databases(db)
+    assert busy.returncode == 75
+    assert "open in another process" in busy.stderr and "Traceback" not in busy.stderr
