@@ -106,6 +106,23 @@ def scanner_pdf(kinds, workdir):
     return path, list(kinds)
 
 
+def pdf_sizes(result):
+    """Bytes of the searchable PDF, of each page's JPEG and each page's area
+    as a fraction of an A4 page at 300 dpi."""
+    import io
+
+    import pikepdf
+    a4 = (210 / 25.4 * 300) * (297 / 25.4 * 300)
+    jpeg, area = [], []
+    with pikepdf.open(io.BytesIO(result.searchable_pdf)) as pdf:
+        for page, info in zip(pdf.pages, result.pages):
+            for image in page.Resources.XObject.values():
+                if image.get("/Filter") == pikepdf.Name.DCTDecode:
+                    jpeg.append(len(image.read_raw_bytes()))
+                    area.append(info.width * info.height * (300 / info.dpi) ** 2 / a4)
+    return {"total": len(result.searchable_pdf), "jpeg": jpeg, "a4": area}
+
+
 def line(label, pages, wall, cpu, rates=None, extra="", running=None):
     ppm = pages / wall * 60
     busy = cpu / wall
@@ -124,6 +141,9 @@ def main(argv=None):
     kinds = scans.KINDS[:6] if args.quick else scans.KINDS
     truth = scans.ground_truth()
     one_thread = dict(os.environ, OMP_THREAD_LIMIT="1")
+    # `import ocr` sets OMP_THREAD_LIMIT=1 in os.environ (pytesseract passes
+    # this process's environment on); raw tesseract "default" runs drop it.
+    default_threads = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
     print(f"OCR bench: {len(kinds)} degraded pages ({', '.join(kinds)}), "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as workdir:
@@ -154,6 +174,7 @@ def main(argv=None):
                 rates = [scans.cer(truth, page.text) for page in result.pages]
                 if languages == ocr.DEFAULT_LANGUAGES and workers == 2:
                     per_kind = dict(zip(order, rates))
+                    sizes = pdf_sizes(result)
                 ratio = (wall / len(rates)) / perfect[languages]
                 cpu_ratio = (cpu / len(rates)) / perfect_cpu[languages]
                 line(f"pipeline -l {languages}, {workers} worker(s)", len(rates), wall, cpu, rates,
@@ -165,7 +186,7 @@ def main(argv=None):
 
             def serial():
                 for kind in order:
-                    texts[kind] = raw_tesseract(paths[kind], languages)
+                    texts[kind] = raw_tesseract(paths[kind], languages, default_threads)
             with TesseractSampler() as sampler:
                 _, wall, cpu = timed(serial)
             rates = [scans.cer(truth, texts[k]) for k in order]
@@ -175,7 +196,8 @@ def main(argv=None):
 
             def concurrent_two():
                 with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                    return list(pool.map(lambda k: raw_tesseract(paths[k], languages), order))
+                    return list(pool.map(lambda k: raw_tesseract(paths[k], languages,
+                                                                 default_threads), order))
             with TesseractSampler() as sampler:
                 outs, wall, cpu = timed(concurrent_two)
             line(f"raw tesseract -l {languages}, 2 concurrent", len(order), wall, cpu,
@@ -189,6 +211,11 @@ def main(argv=None):
             line(f"raw tesseract -l {languages}, 2 conc., OMP=1", len(order), wall, cpu,
                  [scans.cer(truth, t) for t in outs], running=sampler.mean)
 
+        print(f"searchable PDF: {sizes['total'] / len(order) / 1024:.0f} KB/page; colour JPEG "
+              f"q{ocr.pdf.JPEG_QUALITY} {statistics.mean(sizes['jpeg']) / 1024:.0f} KB/page mean, "
+              f"max {max(sizes['jpeg']) / 1024:.0f} KB (pages of {statistics.mean(sizes['a4']):.2f} A4 "
+              f"at 300 dpi; at this density a full A4 page is about "
+              f"{statistics.mean(j / a for j, a in zip(sizes['jpeg'], sizes['a4'])) / 1024:.0f} KB)")
         print(f"(CPU: this process and its children, in cores; other work on the machine "
               f"shares them: load average now {os.getloadavg()[0]:.1f})")
         print()

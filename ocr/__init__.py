@@ -15,14 +15,21 @@ Public interface:
         with a real text layer keep their text. progress(done, total) is
         called as pages finish.
     OcrResult: .text (NFC, pages separated by "\\f"), .pages (list of Page),
-        .searchable_pdf (bytes; page N is the image page N's word boxes
-        refer to), .mean_confidence, .needs_review
+        .searchable_pdf (bytes, marked PDF/A-2b when every page was
+        recognised; page N shows the colour scan, JPEG q80, turned,
+        deskewed and flattened onto exactly the pixels page N's word boxes
+        refer to, under tesseract's invisible text), .mean_confidence,
+        .needs_review
     Page: .index .width .height .dpi .words (Word: text, bbox, confidence)
         .text .hocr .mean_confidence .needs_review .source ...
     suggest_metadata(text, doc_types=()) -> Suggestions
         proposals for the officer (paper type, number and symbol, issue
         date, issuer, personal id), each with the span of text it came from.
     Errors: OcrError > UnsupportedInput, CorruptInput, OcrFailed.
+
+Tesseract runs through pytesseract, one process per core; since pytesseract
+hands tesseract this process's environment, importing the library sets
+OMP_THREAD_LIMIT=1 in os.environ unless it is already set (see tesseract.py).
 
 The default language is "vie" alone: on Vietnamese papers "vie+eng" was both
 slower (about 1.6x) and less accurate (English wins on words whose marks are

@@ -1,0 +1,125 @@
+"""The searchable PDF shows the colour scan (seal and ink kept) under
+tesseract's invisible text, on the geometry the word boxes refer to; and
+tesseract is driven through pytesseract."""
+import io
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pikepdf
+import pytest
+import pytesseract
+from PIL import Image
+
+import ocr
+from ocr.errors import OcrFailed
+from ocr.tesseract import recognise_image
+from tests.ocr import scans
+from tests.ocr.support import needs_tesseract
+
+SHORT = scans.PAPER_LINES[:6]
+RENDER_DPI = 50
+
+
+def render(pdf_path, tmp_path):
+    """Page 1 rendered by poppler at RENDER_DPI, as an RGB array."""
+    out = tmp_path / "render"
+    subprocess.run(["pdftoppm", "-r", str(RENDER_DPI), "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf_path), str(out)], check=True, capture_output=True)
+    with Image.open(str(out) + ".ppm") as image:
+        return np.asarray(image.convert("RGB")).astype(np.int16)
+
+
+def red(rgb):
+    return (rgb[..., 0] > 150) & (rgb[..., 1] < 110) & (rgb[..., 2] < 110)
+
+
+def blue(rgb):
+    return (rgb[..., 2] > 130) & (rgb[..., 0] < 110)
+
+
+def seal_centre(width, height):
+    """Where scans.red_seal_and_signature() stamps the seal (fractions)."""
+    return 0.42 * width, 0.55 * height
+
+
+@needs_tesseract
+def test_seal_and_signature_are_in_the_searchable_pdf(tmp_path):
+    scan = scans.red_seal_and_signature(scans.render_page(lines=SHORT))
+    result = ocr.recognize(scans.image_bytes(scan), workers=1)
+    page = result.pages[0]
+    path = tmp_path / "out.pdf"
+    path.write_bytes(result.searchable_pdf)
+    with pikepdf.open(path) as pdf:
+        image = next(iter(pdf.pages[0].Resources.XObject.values()))
+        assert image.Filter == pikepdf.Name.DCTDecode
+        assert image.ColorSpace == pikepdf.Name.DeviceRGB
+        assert (int(image.Width), int(image.Height)) == (page.width, page.height)
+        with Image.open(io.BytesIO(image.read_raw_bytes())) as jpeg:
+            assert jpeg.format == "JPEG" and round(jpeg.info["dpi"][0]) == page.dpi
+    rgb = render(path, tmp_path)
+    h, w = rgb.shape[:2]
+    ys, xs = np.nonzero(red(rgb))
+    assert ys.size > 200, "no red seal in the searchable PDF"
+    cx, cy = seal_centre(w, h)
+    assert abs(xs.mean() - cx) < 0.08 * w and abs(ys.mean() - cy) < 0.15 * h
+    assert blue(rgb).sum() > 30, "no blue signature in the searchable PDF"
+    # the text layer is the OCR's text, and what OCR read is the paper
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    assert scans.cer(result.text, text) <= 0.01
+    assert scans.cer(scans.ground_truth(SHORT), text) <= 0.02
+
+
+@needs_tesseract
+def test_colour_page_is_turned_and_deskewed_like_the_boxes(tmp_path):
+    upright = scans.red_seal_and_signature(scans.render_page(dpi=200, lines=SHORT))
+    scan = scans.skew(scans.rotate_quarter(upright, 90), 3.0)
+    result = ocr.recognize(scans.image_bytes(scan), workers=1)
+    page = result.pages[0]
+    assert page.quarter_turns == 1 and page.width > page.height
+    path = tmp_path / "out.pdf"
+    path.write_bytes(result.searchable_pdf)
+    rgb = render(path, tmp_path)
+    h, w = rgb.shape[:2]
+    assert abs(w / h - page.width / page.height) < 0.02
+    ys, xs = np.nonzero(red(rgb))
+    assert ys.size > 100
+    # the skew canvas adds a margin; the seal is still near its upright place
+    cx, cy = seal_centre(w, h)
+    assert abs(xs.mean() - cx) < 0.1 * w and abs(ys.mean() - cy) < 0.15 * h
+    # a word's box, scaled to the rendering, lies on dark print of the colour page
+    word = max(page.words, key=lambda wd: (wd.bbox[2] - wd.bbox[0]) * (wd.confidence > 80))
+    f = RENDER_DPI / page.dpi
+    x0, y0, x1, y1 = (int(round(v * f)) for v in word.bbox)
+    inside = rgb[y0:y1 + 1, x0:x1 + 1].max(axis=2)
+    assert (inside < 128).mean() > 0.05, word
+
+
+@needs_tesseract
+def test_text_only_pdf_and_hocr_from_one_pytesseract_run():
+    page = np.asarray(scans.render_page(dpi=300, lines=SHORT[:2]).convert("L"))
+    binary = np.where(page < 128, 0, 255).astype(np.uint8)
+    hocr, text_pdf = recognise_image(binary, 300, "vie")
+    assert "ocrx_word" in hocr
+    with pikepdf.open(io.BytesIO(text_pdf)) as pdf:
+        only = pdf.pages[0]
+        assert "/XObject" not in only.Resources    # text only: no image of tesseract's
+        assert "/Font" in only.Resources
+        w_pt = float(only.mediabox[2]) - float(only.mediabox[0])
+        assert round(w_pt * 300 / 72) == binary.shape[1]
+    # pytesseract starts tesseract with this process's environment
+    assert os.environ.get("OMP_THREAD_LIMIT")
+
+
+def test_tesseract_timeout_and_absence_are_ocr_failures(monkeypatch):
+    binary = np.full((200, 300), 255, np.uint8)
+    binary[80:120, 40:260] = 0
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    with pytest.raises(OcrFailed, match="not installed"):
+        recognise_image(binary, 300, "vie")
+    monkeypatch.undo()
+    if shutil.which("tesseract"):
+        with pytest.raises(OcrFailed, match="longer than"):
+            recognise_image(binary, 300, "vie", timeout=0.001)
