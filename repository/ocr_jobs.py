@@ -148,6 +148,11 @@ def job_queue(root):
     return root.jobs
 
 
+def job_of(root, document):
+    """The OCR job of a document, or None."""
+    return root.jobs.jobs.get(document.ocr_job) if document.ocr_job else None
+
+
 def queue_ocr(root, document):
     """Queue OCR of a newly added document (call inside the adding transaction)."""
     job = job_queue(root).enqueue(document.owner_id, document.__name__)

@@ -3,6 +3,7 @@
 An exception view's response makes pyramid_tm abort the transaction, so a
 refusal never leaves a half-written object."""
 from pyramid.csrf import BadCSRFToken
+from pyramid.renderers import render_to_response
 from pyramid.httpexceptions import HTTPClientError, HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -21,9 +22,11 @@ def json_error(request, status, code, message, errors=None):
     return body
 
 
-def _page(request, status, title, message):
+def error_page(request, status, message):
+    """The error page, rendered with the request's response (so its status holds)."""
     request.response.status = status
-    return {"title": title, "message": message}
+    return render_to_response("error.jinja2", {"title": str(status), "message": message},
+                              request=request, response=request.response)
 
 
 @forbidden_view_config(renderer="json")
@@ -35,37 +38,28 @@ def forbidden(exc, request):
         return HTTPFound(request.application_url + "/login?came_from=" + request.path_qs)
     if is_api(request):
         return json_error(request, 403, "forbidden", "Không có quyền / not allowed")
-    from pyramid.renderers import render_to_response
-    return render_to_response("error.jinja2", _page(request, 403, "403", "Bạn không có quyền xem trang này."),
-                              request=request, response=request.response)
+    return error_page(request, 403, "Bạn không có quyền xem trang này.")
 
 
 @notfound_view_config(renderer="json")
 def notfound(exc, request):
     if is_api(request):
         return json_error(request, 404, "not_found", "Không tìm thấy / not found")
-    from pyramid.renderers import render_to_response
-    return render_to_response("error.jinja2", _page(request, 404, "404", "Không tìm thấy trang này."),
-                              request=request, response=request.response)
+    return error_page(request, 404, "Không tìm thấy trang này.")
 
 
 @exception_view_config(ValidationError, renderer="json")
 def invalid(exc, request):
     if is_api(request):
         return json_error(request, 400, "invalid", "Dữ liệu không hợp lệ / invalid input", exc.errors)
-    from pyramid.renderers import render_to_response
-    return render_to_response("error.jinja2", _page(request, 400, "400", str(exc)),
-                              request=request, response=request.response)
+    return error_page(request, 400, str(exc))
 
 
 @exception_view_config(BadCSRFToken, renderer="json")
 def bad_csrf(exc, request):
     if is_api(request):
         return json_error(request, 400, "csrf", "Thiếu hoặc sai mã CSRF / missing or wrong CSRF token")
-    from pyramid.renderers import render_to_response
-    return render_to_response("error.jinja2", _page(
-        request, 400, "400", "Phiên làm việc đã hết hạn, hãy tải lại trang và thử lại."),
-        request=request, response=request.response)
+    return error_page(request, 400, "Phiên làm việc đã hết hạn, hãy tải lại trang và thử lại.")
 
 
 @exception_view_config(HTTPClientError, renderer="json")

@@ -5,7 +5,7 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import ValidationError
-from repository.ocr_jobs import FAILED, job_queue
+from repository.ocr_jobs import FAILED, job_of, job_queue
 from repository.operations import authorize_read
 from repository.resources import Document
 
@@ -13,7 +13,7 @@ from .helpers import csrf_unless_token
 
 
 def ocr_status(request, document):
-    job = job_queue(request.kho_root).jobs.get(document.ocr_job) if document.ocr_job else None
+    job = job_of(request.kho_root, document)
     status = job.as_dict() if job is not None else {"state": None}
     status["review_state"] = document.review_state
     if document.ocr is not None:
@@ -32,11 +32,10 @@ def get_ocr(context, request):
 @view_config(route_name="api", context=Document, name="ocr", request_method="POST",
              permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
 def retry_ocr(context, request):
-    queue = job_queue(request.kho_root)
-    job = queue.jobs.get(context.ocr_job) if context.ocr_job else None
+    job = job_of(request.kho_root, context)
     if job is None or job.state != FAILED:
         raise HTTPConflict("Chỉ nhận dạng lại được việc đã thất bại / only a failed job can be retried")
-    queue.retry(job)
+    job_queue(request.kho_root).retry(job)
     request.response.status = 202
     return ocr_status(request, context)
 

@@ -7,9 +7,11 @@ from pyramid.view import view_config
 from repository import roles as R
 from repository.catalogues import DocumentType
 from repository.errors import ValidationError
+from repository.ocr_jobs import job_of
 from repository.operations import authorize_read
 from repository.resources import Document
 
+from ..api.helpers import api_url
 from ..previews import PreviewError, render_preview
 
 SESSION_KEY = "purposes"
@@ -31,14 +33,12 @@ def remember_purpose(request, document, purpose):
 @view_config(context=Document, permission=R.VIEW_WAREHOUSE, renderer="document.jinja2")
 def document_page(context, request):
     doctype = request.kho_root.catalogues.doctypes.get(context.type_code)
-    from .review import ocr_job
-    from ..api.helpers import api_url
     purpose = stated_purpose(request, context)
     query = request.params.get("q", "").strip()
     return {"document": context, "warehouse": context.__parent__.__parent__,
             "query": query, "highlights": highlights(context, query) if purpose else {},
             "preview_variant": "searchable" if "searchable" in context.derivatives else "original",
-            "job": ocr_job(request, context), "ocr_status_url": api_url(request, context, "ocr"),
+            "job": job_of(request.kho_root, context), "ocr_status_url": api_url(request, context, "ocr"),
             "can_add": bool(request.has_permission(R.ADD_DOCUMENT, context)),
             "doctype_name": doctype.name if isinstance(doctype, DocumentType) else context.type_code,
             "purpose": purpose,

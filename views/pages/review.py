@@ -6,17 +6,13 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import ValidationError
-from repository.ocr_jobs import FAILED, SEARCHABLE, job_queue
+from repository.ocr_jobs import FAILED, SEARCHABLE, job_of, job_queue
 from repository.operations import authorize_read
 from repository.resources import Document
 from repository.review import EDITABLE, confirm_review, proposed_metadata
 from repository.signatures import SignerNotConfigured, sign_digitized
 
 from .document import remember_purpose, stated_purpose
-
-
-def ocr_job(request, document):
-    return job_queue(request.kho_root).jobs.get(document.ocr_job) if document.ocr_job else None
 
 
 def ensure_review_purpose(request, document):
@@ -91,7 +87,7 @@ def review_post(context, request):
 
 @view_config(context=Document, name="retry-ocr", permission=R.ADD_DOCUMENT, request_method="POST")
 def retry_ocr(context, request):
-    job = ocr_job(request, context)
+    job = job_of(request.kho_root, context)
     if job is not None and job.state == FAILED:
         job_queue(request.kho_root).retry(job)
         request.session.flash("Đã xếp hàng nhận dạng lại.")
