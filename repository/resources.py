@@ -7,7 +7,7 @@ import datetime
 from persistent import Persistent
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
-from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
+from pyramid.authorization import DENY_ALL, Allow, Authenticated
 
 from . import roles as R
 from .folder import Folder

@@ -4,7 +4,7 @@ An exception view's response makes pyramid_tm abort the transaction, so a
 refusal never leaves a half-written object."""
 from pyramid.csrf import BadCSRFToken
 from pyramid.renderers import render_to_response
-from pyramid.httpexceptions import HTTPClientError, HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPClientError, HTTPFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from repository.errors import ValidationError

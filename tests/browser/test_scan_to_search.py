@@ -2,7 +2,6 @@
 to 'recognised' by itself, the review page confirms and signs it, and the
 search page finds it by a phrase from its text, with and without diacritics."""
 import io
-import os
 
 import pytest
 

@@ -79,6 +79,13 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
     text = validate(app.get(api_url + "/text", {"purpose": "000.15.16.H10-261128-0001"},
                             headers=token_for("xuly"))).json
     assert "Yên Bình" in text["text"]
+    signed = validate(app.get(api_url + "/content", {"purpose": "000.15.16.H10-261128-0001", "v": "signed"},
+                              headers=token_for("xuly")))
+    assert signed.content_type == "application/pdf"
+    import signing
+    report = signing.verify_pdf(signed.body, [settings["kho.trust_roots"]])
+    assert report.ok and report.signatures[0].signer == "Nguyễn Thị Hoà"
+    assert "Tải bản số hoá đã ký số" in app.get(doc_url).text
 
 
 def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, settings, token_for):

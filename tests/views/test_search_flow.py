@@ -7,10 +7,7 @@ import sys
 import textwrap
 
 import pytest
-import transaction
 
-from repository.db import app_root, close_databases, open_databases
-from repository.operations import add_document
 
 from ..files import pdf_bytes
 from .openapi_check import validate

@@ -202,7 +202,9 @@ SPEC = {
             "parameters": [SUBJECT_ID, DOCUMENT_ID],
             "get": {"summary": "The original file; staff must state a purpose (logged)",
                     "parameters": [{"name": "purpose", "in": "query", "schema": STR,
-                                    "description": "the dossier code this reading serves"}],
+                                    "description": "the dossier code this reading serves"},
+                                   {"name": "v", "in": "query", "schema": {"enum": ["original", "signed", "searchable"]},
+                                    "description": "the original (default), the desk-signed copy, or the searchable PDF"}],
                     "responses": {"200": {"description": "the file", "content": {
                         "application/pdf": {}, "image/png": {}, "image/jpeg": {}, "image/tiff": {}}},
                         **_errors("400", "401", "403", "404")}}},

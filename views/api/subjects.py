@@ -8,7 +8,7 @@ from repository.operations import (add_document, authorize_read, create_warehous
                                    restore_document, update_metadata)
 from repository.resources import Document, Documents, Subjects, Warehouse
 
-from ..pages.document import content_response
+from ..pages.document import content_response, requested_variant
 from ..pages.warehouse import METADATA_FIELDS
 from ..uploads import max_upload_bytes, read_upload
 from .helpers import csrf_unless_token, document_json, json_body, warehouse_json
@@ -98,5 +98,6 @@ def restore_doc(context, request):
 @view_config(route_name="api", context=Document, name="content", request_method="GET",
              permission=R.READ_CONTENT)
 def get_content(context, request):
+    variant = requested_variant(context, request)
     authorize_read(context, request.user, request.params.get("purpose"))
-    return content_response(context, request)
+    return content_response(context, request, variant)

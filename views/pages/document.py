@@ -1,5 +1,7 @@
 """A document's page: metadata for whoever may see the warehouse; previews and
 download only for the owner or for staff who stated a purpose (logged)."""
+import os
+
 from pyramid.httpexceptions import HTTPBadRequest, HTTPFound, HTTPNotFound
 from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
@@ -96,19 +98,33 @@ def preview(context, request):
 
 @view_config(context=Document, name="download", permission=R.READ_CONTENT)
 def download(context, request):
+    variant = requested_variant(context, request)
     purpose = request.params.get("purpose") or stated_purpose(request, context)
     try:
         purpose = authorize_read(context, request.user, purpose)
     except ValidationError as exc:
         raise HTTPBadRequest(exc.errors["purpose"]) from None
-    return content_response(context, request)
+    return content_response(context, request, variant)
 
 
-def content_response(document, request):
-    blob_file = document.original.open("r")
-    response = Response(content_type=document.content_type, app_iter=_chunks(blob_file),
-                        content_length=document.size)
-    response.content_disposition = _disposition(document.filename)
+def requested_variant(document, request):
+    """`?v=signed|searchable` picks a derived PDF; the default is the original."""
+    variant = request.params.get("v", "original")
+    if variant != "original" and variant not in document.derivatives:
+        raise HTTPNotFound()
+    return variant
+
+
+def content_response(document, request, variant="original"):
+    if variant == "original":
+        blob, content_type, filename = document.original, document.content_type, document.filename
+    else:
+        blob, content_type = document.derivatives[variant], "application/pdf"
+        filename = f"{document.filename.rsplit('.', 1)[0]}-{variant}.pdf"
+    blob_file = blob.open("r")
+    size = os.fstat(blob_file.fileno()).st_size
+    response = Response(content_type=content_type, app_iter=_chunks(blob_file), content_length=size)
+    response.content_disposition = _disposition(filename)
     response.cache_control = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
