@@ -6,7 +6,7 @@ import sys
 
 from . import db as kdb
 from .accounts import AccountError
-from .audit import audit_log
+from .audit import audit_log, record
 from .evolve import GENERATION, evolve, generation_of
 
 
@@ -169,9 +169,10 @@ def cmd_user_add(args):
     password = os.environ.get("KHO_PASSWORD") or getpass.getpass("password: ")
     try:
         with kdb.opened(settings_of(args)) as conn:
-            kdb.app_root(conn).accounts.add_user(
-                args.username, args.fullname, set(args.role), password,
-                subject_id=args.subject_id, desk=args.desk)
+            root = kdb.app_root(conn)
+            root.accounts.add_user(args.username, args.fullname, set(args.role), password,
+                                   subject_id=args.subject_id, desk=args.desk)
+            record(root, None, "add_user", detail={"username": args.username, "roles": sorted(args.role)})
     except AccountError as exc:
         print(f"kho: {exc}", file=sys.stderr)
         return 2
@@ -182,7 +183,9 @@ def cmd_user_add(args):
 def cmd_token_create(args):
     try:
         with kdb.opened(settings_of(args)) as conn:
-            token = kdb.app_root(conn).accounts.issue_token(args.username, args.label)
+            root = kdb.app_root(conn)
+            token = root.accounts.issue_token(args.username, args.label)
+            record(root, None, "issue_token", detail={"username": args.username, "label": args.label})
     except AccountError as exc:
         print(f"kho: {exc}", file=sys.stderr)
         return 2

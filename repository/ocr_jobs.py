@@ -56,6 +56,7 @@ class OcrJob(Persistent):
 
 class JobQueue(Persistent):
     """All OCR jobs by id, and the queued ones in arrival order."""
+    __parent__ = None
 
     def __init__(self):
         self.jobs = Folder()
@@ -72,11 +73,12 @@ class JobQueue(Persistent):
         job.worker = None
         self.queued.insert(f"{utcnow().isoformat()}|{job.job_id}")
 
-    def retry(self, job):
+    def retry(self, job, actor=None):
         if job.state != FAILED:
             raise ValueError(f"job {job.job_id} is {job.state}, not failed")
         job.error = None
         self._push(job)
+        audit.record(self, actor, "ocr_retry", subject=job.subject_id, document=job.document_id)
 
     def claim(self, worker):
         """The oldest queued job, now marked running by worker (or None)."""

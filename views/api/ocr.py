@@ -35,7 +35,7 @@ def retry_ocr(context, request):
     job = job_of(request.kho_root, context)
     if job is None or job.state != FAILED:
         raise HTTPConflict("Chỉ nhận dạng lại được việc đã thất bại / only a failed job can be retried")
-    job_queue(request.kho_root).retry(job)
+    job_queue(request.kho_root).retry(job, request.user)
     request.response.status = 202
     return ocr_status(request, context)
 

@@ -89,6 +89,6 @@ def review_post(context, request):
 def retry_ocr(context, request):
     job = job_of(request.kho_root, context)
     if job is not None and job.state == FAILED:
-        job_queue(request.kho_root).retry(job)
+        job_queue(request.kho_root).retry(job, request.user)
         request.session.flash("Đã xếp hàng nhận dạng lại.")
     return HTTPFound(request.resource_url(context))
