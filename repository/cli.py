@@ -9,6 +9,10 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
+
+# Pyramid still imports pkg_resources; its deprecation notice is noise on every command
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 COMMAND_MODULES = (
     "repository.commands",
