@@ -49,12 +49,15 @@ def load_signer(settings, username):
 def check_signatures(data, roots):
     """The verification report (a dict) of a PDF's signatures, or None when unsigned."""
     import signing
-    if not data.startswith(b"%PDF-") or not signing.has_signatures(data):
+    if not data.startswith(b"%PDF-"):
         return None
     try:
+        if not signing.has_signatures(data):
+            return None
         report = signing.verify_pdf(data, roots)
-    except signing.SigningError as exc:
-        return {"ok": False, "problems": [str(exc)], "signatures": []}
+    except Exception as exc:    # a PDF pyHanko cannot read is kept, with the reason shown
+        return {"ok": False, "problems": [f"Không đọc được chữ ký / signatures unreadable: {exc}"],
+                "signatures": []}
     result = report.to_dict()
     result["checked"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
     return result
