@@ -1,7 +1,8 @@
 """Search figures: Kho's Whoosh index beside SQLite FTS5 on the same corpus.
 
     .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--procs 1]
-                                     [--dir DIR] [--keep]
+                                     [--dir DIR] [--keep] [--reuse] [--skip-fts]
+                                     [--sets broad,realistic]
 
 Generates N Vietnamese administrative papers deterministically (seeded): OCR
 text of 150-400 syllables from administrative phrases, names, places, dates
@@ -9,7 +10,12 @@ and numbers; paper names from 20 paper types; owners from 20 000 personal
 ids. Prints indexing speed and size, then p50/p95 latency of one-word,
 two-word, phrase, no-diacritics and faceted queries (the same queries for
 both engines), each returning the top 20 with highlighted snippets and the
-exact total.
+total, for two query sets: "broad" (words of the corpus's shared vocabulary,
+a worst case: an average query matches most documents) and "realistic"
+(paper numbers, personal ids, numbers and dates, full names, a name
+syllable with a number, with and without diacritics, drawn from sampled
+papers: most match well under 1 %). --reuse queries the indexes already in
+--dir without indexing again.
 
 How FTS5 is made comparable: the same normalize_vi() text goes into an
 `exact` column and fold_vi() of it into a `folded` column (tokenizer
@@ -22,6 +28,7 @@ Timings are printed, never asserted.
 import argparse
 import os
 import random
+import re
 import shutil
 import sqlite3
 import statistics
@@ -185,43 +192,102 @@ def make_queries(count, seed=SEED + 1):
             "no-diacritics": folded, "faceted": [[w] for w in faceted]}
 
 
+# -- realistic queries ---------------------------------------------------------------
+# What a desk clerk types: a paper's number, a personal id, a number or date read
+# off the paper, a full name, a name with a number, a name without diacritics.
+# Drawn from documents sampled from the (seeded) corpus itself, so every query
+# has at least one match; most match well under 1 % of the corpus.
+
+_NAME = re.compile("(?:%s) (?:%s) (?:%s)" % ("|".join(FAMILY), "|".join(MIDDLE),
+                                              "|".join(GIVEN)))
+_DATE = re.compile(r"\b\d\d/\d\d/\d{4}\b")
+_NUMBER = re.compile(r"(?<![/\d])\b\d{3,6}\b(?![/\d])")
+
+
+def _sample_documents(n, count, seed):
+    rng = random.Random(seed)
+    wanted = set(rng.sample(range(n), min(n, count)))
+    picked = [doc for k, doc in enumerate(documents(n)) if k in wanted]
+    random.Random(seed + 1).shuffle(picked)
+    return picked
+
+
+def make_realistic_queries(n, count, seed=SEED + 3):
+    rng = random.Random(seed)
+    docs = _sample_documents(n, count, seed)
+    one, two, phrase, folded, faceted, owner = [], [], [], [], [], []
+    for i, doc in enumerate(docs):
+        text = doc["text"]
+        names = _NAME.findall(text) or ["%s %s" % (doc["paper_name"], doc["number"])]
+        numbers = _NUMBER.findall(text) or [doc["number"]]
+        dates = _DATE.findall(text) or [doc["number"]]
+        name = rng.choice(names)
+        rare = [doc["number"], doc["owner_id"], rng.choice(numbers), rng.choice(dates)][i % 4]
+        one.append([rare])
+        two.append([rng.choice(name.split()), rng.choice(numbers + dates)])
+        phrase.append(name.split())
+        folded.append([fold_vi(rng.choice(name.split())).lower(), rng.choice(numbers + dates)])
+        faceted.append([[doc["number"], rng.choice(numbers), rng.choice(dates)][i % 3]])
+        owner.append(([rng.choice(name.split()[1:])], doc["owner_id"]))
+    return {"one-word": one, "two-word": two, "phrase": phrase, "no-diacritics": folded,
+            "faceted": faceted}, owner
+
+
+def broad_owner_queries(queries):
+    owner_ids = owners()
+    rng = random.Random(SEED + 2)
+    return [(words, rng.choice(owner_ids)) for words in queries["one-word"]]
+
+
 # -- Whoosh --------------------------------------------------------------------------
 
 def whoosh_text(kind, words):
     return '"%s"' % " ".join(words) if kind == "phrase" else " ".join(words)
 
 
-def bench_whoosh(path, n, queries, procs):
+def build_whoosh(path, n, procs):
     index = open_index(path)
     start = time.perf_counter()
     index.rebuild(documents(n), procs=procs)
     elapsed = time.perf_counter() - start
-    stats = index.stats()
-    lat = {}
-    totals = {}
+    size = index.stats().size_bytes
+    index.close()
+    return elapsed, size
+
+
+OWNER_KIND = "one-word, owner filter"
+
+
+def query_whoosh(path, queries, owner_queries):
+    """{kind: [seconds]}, {kind: average total}, {kind: estimated totals}."""
+    index = open_index(path, create=False)
+    lat, totals, estimated = {}, {}, {}
     for kind, items in queries.items():
         facets = ("type_code", "year", "state", "desk") if kind == "faceted" else ()
         index.search(whoosh_text(kind, items[0]), facets=facets)  # warm up
-        times, hits = [], 0
+        times, hits, guessed, skipped = [], 0, 0, 0
         for words in items:
             t0 = time.perf_counter()
             results = index.search(whoosh_text(kind, words), facets=facets, pagelen=20)
             times.append(time.perf_counter() - t0)
             hits += results.total
+            guessed += bool(getattr(results, "total_is_estimate", False))
+            skipped += bool(getattr(results, "facets_skipped", False))
         lat[kind] = times
         totals[kind] = hits / len(items)
+        estimated[kind] = "%d/%d" % (guessed, skipped) if guessed or skipped else ""
     # one owner's warehouse (the permission filter the app passes)
-    owner_ids = owners()
-    rng = random.Random(SEED + 2)
-    times = []
-    for words in queries["one-word"]:
+    times, hits = [], 0
+    for words, owner in owner_queries:
         t0 = time.perf_counter()
-        index.search(words[0], filters={"owner_ids": {rng.choice(owner_ids)}}, facets=())
+        results = index.search(words[0], filters={"owner_ids": {owner}}, facets=())
         times.append(time.perf_counter() - t0)
-    lat["one-word, owner filter"] = times
-    totals["one-word, owner filter"] = float("nan")
+        hits += results.total
+    lat[OWNER_KIND] = times
+    totals[OWNER_KIND] = hits / len(owner_queries)
+    estimated[OWNER_KIND] = ""
     index.close()
-    return elapsed, stats.size_bytes, lat, totals
+    return lat, totals, estimated
 
 
 # -- SQLite FTS5 ---------------------------------------------------------------------
@@ -238,7 +304,9 @@ def fts_query(kind, words):
     return " AND ".join(fts_term(w) for w in words)
 
 
-def bench_fts(path, n, queries):
+def build_fts(path, n):
+    if os.path.exists(path):
+        os.remove(path)
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("CREATE TABLE meta(rowid INTEGER PRIMARY KEY, doc_id TEXT UNIQUE, owner_id TEXT,"
@@ -259,7 +327,12 @@ def bench_fts(path, n, queries):
     db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
     db.commit()
     elapsed = time.perf_counter() - start
-    size = os.path.getsize(path)
+    db.close()
+    return elapsed, os.path.getsize(path)
+
+
+def query_fts(path, queries, owner_queries):
+    db = sqlite3.connect(path)
     top = ("SELECT meta.doc_id, bm25(fts, 3.0, 1.0) AS score,"
            " snippet(fts, 0, '<mark>', '</mark>', '…', 24)"
            " FROM fts JOIN meta ON meta.rowid = fts.rowid WHERE fts MATCH ?"
@@ -281,30 +354,39 @@ def bench_fts(path, n, queries):
             hits += total
         lat[kind] = times
         totals[kind] = hits / len(items)
-    owner_ids = owners()
-    rng = random.Random(SEED + 2)
-    times = []
+    times, hits = [], 0
     owner_top = ("SELECT meta.doc_id, bm25(fts, 3.0, 1.0) AS score,"
                  " snippet(fts, 0, '<mark>', '</mark>', '…', 24)"
                  " FROM fts JOIN meta ON meta.rowid = fts.rowid"
                  " WHERE fts MATCH ? AND meta.owner_id = ? ORDER BY score LIMIT 20")
-    for words in queries["one-word"]:
+    for words, owner in owner_queries:
         q = fts_query("one-word", words)
-        owner = rng.choice(owner_ids)
         t0 = time.perf_counter()
         db.execute(owner_top, (q, owner)).fetchall()
-        db.execute("SELECT count(*) FROM fts JOIN meta ON meta.rowid = fts.rowid"
-                   " WHERE fts MATCH ? AND meta.owner_id = ?", (q, owner)).fetchone()
+        hits += db.execute("SELECT count(*) FROM fts JOIN meta ON meta.rowid = fts.rowid"
+                           " WHERE fts MATCH ? AND meta.owner_id = ?", (q, owner)).fetchone()[0]
         times.append(time.perf_counter() - t0)
-    lat["one-word, owner filter"] = times
-    totals["one-word, owner filter"] = float("nan")
+    lat[OWNER_KIND] = times
+    totals[OWNER_KIND] = hits / len(owner_queries)
     db.close()
-    return elapsed, size, lat, totals
+    return lat, totals
 
 
 def pct(times, p):
     times = sorted(times)
     return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] * 1000
+
+
+def print_latency(title, w_lat, w_tot, w_est, f_lat, f_tot):
+    print("\n%-26s %9s %9s %9s %7s   %9s %9s %9s" % (
+        title, "p50", "p95", "avg hits", "est/skp", "p50", "p95", "avg hits"))
+    for kind in w_lat:
+        row = "%-26s %9.1f %9.1f %9.0f %7s" % (kind, pct(w_lat[kind], 50), pct(w_lat[kind], 95),
+                                              w_tot[kind], w_est.get(kind, ""))
+        if kind in f_lat:
+            row += "   %9.1f %9.1f %9.0f" % (pct(f_lat[kind], 50), pct(f_lat[kind], 95),
+                                            f_tot[kind])
+        print(row)
 
 
 def main(argv=None):
@@ -316,43 +398,80 @@ def main(argv=None):
     parser.add_argument("--dir", help="work directory (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the indexes")
     parser.add_argument("--skip-fts", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="query the indexes already in --dir (made with the same --docs)"
+                             " without indexing again; FTS5 is built if missing")
+    parser.add_argument("--sets", default="broad,realistic",
+                        help="query sets to run: broad, realistic or both (default)")
     args = parser.parse_args(argv)
+    if args.reuse and not args.dir:
+        parser.error("--reuse needs --dir")
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if not sets or set(sets) - {"broad", "realistic"}:
+        parser.error("--sets takes broad, realistic or both")
     work = args.dir or tempfile.mkdtemp(prefix="kho-search-bench-")
     os.makedirs(work, exist_ok=True)
+    whoosh_path = os.path.join(work, "whoosh")
+    fts_path = os.path.join(work, "fts.sqlite")
     try:
         t0 = time.perf_counter()
         syllables = sum(len(d["text"].split()) for d in documents(args.docs))
         gen = time.perf_counter() - t0
         print("corpus: %d documents, %.0f syllables each on average (generated in %.1f s,"
               " seed %d)" % (args.docs, syllables / args.docs, gen, SEED))
-        queries = make_queries(args.queries)
-        w_time, w_size, w_lat, w_tot = bench_whoosh(os.path.join(work, "whoosh"), args.docs,
-                                                    queries, args.procs)
-        if args.skip_fts:
-            f_time, f_size, f_lat, f_tot = None, None, {}, {}
+        query_sets = {}
+        if "broad" in sets:
+            broad = make_queries(args.queries)
+            query_sets["broad"] = (broad, broad_owner_queries(broad))
+        if "realistic" in sets:
+            query_sets["realistic"] = make_realistic_queries(args.docs, args.queries)
+        if args.reuse:
+            existing = open_index(whoosh_path, create=False)
+            count = existing.count()
+            w_size = existing.stats().size_bytes
+            existing.close()
+            if count != args.docs:
+                sys.exit("the index in %s holds %d documents, not --docs %d"
+                         % (whoosh_path, count, args.docs))
+            w_time = None
         else:
-            f_time, f_size, f_lat, f_tot = bench_fts(os.path.join(work, "fts.sqlite"),
-                                                     args.docs, queries)
+            w_time, w_size = build_whoosh(whoosh_path, args.docs, args.procs)
+        f_time = f_size = None
+        if not args.skip_fts:
+            if args.reuse and os.path.exists(fts_path):
+                f_size = os.path.getsize(fts_path)
+            else:
+                f_time, f_size = build_fts(fts_path, args.docs)
         print("\n%-26s %22s %22s" % ("", "Kho / Whoosh", "SQLite FTS5"))
-        print("%-26s %22s %22s" % ("indexing (docs/s)", "%.0f (%.0f s)" % (
-            args.docs / w_time, w_time), "%.0f (%.0f s)" % (args.docs / f_time, f_time)
-            if f_time else "-"))
+        print("%-26s %22s %22s" % (
+            "indexing (docs/s)",
+            "%.0f (%.0f s)" % (args.docs / w_time, w_time) if w_time else "(reused)",
+            "%.0f (%.0f s)" % (args.docs / f_time, f_time) if f_time else
+            ("(reused)" if f_size else "-")))
         print("%-26s %22s %22s" % ("index size (MB)", "%.1f" % (w_size / 1e6),
                                    "%.1f" % (f_size / 1e6) if f_size else "-"))
-        print("(generating the corpus alone takes %.1f s of each indexing time)" % gen)
-        print("\n%-26s %9s %9s %8s   %9s %9s %8s" % (
-            "query latency (ms)", "p50", "p95", "avg hits", "p50", "p95", "avg hits"))
-        for kind in w_lat:
-            row = "%-26s %9.1f %9.1f %8.0f" % (kind, pct(w_lat[kind], 50), pct(w_lat[kind], 95),
-                                              w_tot[kind])
-            if kind in f_lat:
-                row += "   %9.1f %9.1f %8.0f" % (pct(f_lat[kind], 50), pct(f_lat[kind], 95),
-                                                f_tot[kind])
-            print(row)
-        print("\n%d queries of each kind; top 20 with snippets and the exact total; faceted"
-              " adds counts by type_code, year, state, desk." % args.queries)
-        print("Whoosh mean over all kinds: %.1f ms" % statistics.mean(
-            t * 1000 for times in w_lat.values() for t in times))
+        if w_time:
+            print("(generating the corpus alone takes %.1f s of each indexing time)" % gen)
+        all_times = []
+        for name, (queries, owner_queries) in query_sets.items():
+            w_lat, w_tot, w_est = query_whoosh(whoosh_path, queries, owner_queries)
+            if args.skip_fts:
+                f_lat, f_tot = {}, {}
+            else:
+                f_lat, f_tot = query_fts(fts_path, queries, owner_queries)
+            print_latency("%s queries (ms)" % name, w_lat, w_tot, w_est, f_lat, f_tot)
+            all_times += [t for times in w_lat.values() for t in times]
+        print("\nLeft: Kho / Whoosh, right: SQLite FTS5 (same queries). %d queries of each"
+              " kind; top 20 with snippets and the total; faceted adds counts by type_code,"
+              " year, state, desk. est/skp = how many Whoosh totals were estimates"
+              " (SearchResults.total_is_estimate) / facets skipped (facets_skipped)."
+              " broad = words of the shared vocabulary"
+              " (an average query matches most of the corpus); realistic = paper numbers,"
+              " personal ids, numbers and dates from a paper, full names (phrase), a name"
+              " syllable with a number, the same without diacritics; the owner-filter row"
+              " searches one owner's papers (broad: a random owner; realistic: the owner"
+              " of the sampled paper)." % args.queries)
+        print("Whoosh mean over all kinds: %.1f ms" % (statistics.mean(all_times) * 1000))
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(work, ignore_errors=True)
