@@ -120,3 +120,11 @@ def token_for(testapp):
 
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def write_ini(folder, settings):
+    """An ini file with these app settings, for `kho -c` in a subprocess."""
+    path = os.path.join(str(folder), "kho.ini")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[app:main]\nuse = egg:kho\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+    return path

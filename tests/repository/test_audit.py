@@ -7,6 +7,8 @@ from repository.audit import GENESIS, AuditLog, audit_log, chain_hash
 from repository.db import open_databases, app_root, close_databases
 from repository.operations import create_warehouse
 
+from ..conftest import write_ini
+
 
 def test_entries_chain_to_each_other():
     log = AuditLog()
@@ -43,13 +45,6 @@ def test_verify_notices_a_truncated_tail():
     del log.entries[4]
     ok, (seq, reason) = log.verify()
     assert not ok and seq == 4
-
-
-def write_ini(tmp_path, settings):
-    lines = ["[app:main]", "use = egg:kho"] + [f"{k} = {v}" for k, v in settings.items()]
-    path = tmp_path / "test.ini"
-    path.write_text("\n".join(lines) + "\n")
-    return str(path)
 
 
 def test_kho_audit_verify_command_names_the_broken_link(settings, tmp_path):

@@ -7,11 +7,13 @@ import subprocess
 import sys
 
 import pytest
+import signing
 import transaction
 
 from repository.db import app_root
 from repository.ocr_jobs import DONE, FAILED, QUEUED, OcrWorker, job_queue
 
+from ..conftest import write_ini
 from ..ocr.scans import render_official_header_page
 from .openapi_check import validate
 
@@ -82,7 +84,6 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
     signed = validate(app.get(api_url + "/content", {"purpose": "000.15.16.H10-261128-0001", "v": "signed"},
                               headers=token_for("xuly")))
     assert signed.content_type == "application/pdf"
-    import signing
     report = signing.verify_pdf(signed.body, [settings["kho.trust_roots"]])
     assert report.ok and report.signatures[0].signer == "Nguyễn Thị Hoà"
     assert "Tải bản số hoá đã ký số" in app.get(doc_url).text
@@ -144,9 +145,7 @@ def test_kho_import_reports_refusals_then_kho_worker_runs_the_jobs(settings, tmp
     (folder / "2021" / "ks-01.png").write_bytes(scan_png())
     (folder / "ks-02.pdf").write_bytes(b"not really a pdf")
     (folder / "notes.txt").write_text("ignored: not a scan")
-    ini = tmp_path / "kho.ini"
-    ini.write_text("[app:main]\nuse = egg:kho\n" + "\n".join(f"{k} = {v}" for k, v in settings.items()) + "\n")
-    kho = [sys.executable, "-m", "repository.cli", "-c", str(ini)]
+    kho = [sys.executable, "-m", "repository.cli", "-c", write_ini(tmp_path, settings)]
     done = subprocess.run(kho + ["import", str(folder), "--owner", OWNER, "--type", "GKS"],
                           capture_output=True, text=True)
     assert done.returncode == 3, done.stderr

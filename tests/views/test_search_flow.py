@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 
+from ..conftest import write_ini
 from ..files import pdf_bytes
 from .openapi_check import validate
 from .test_ocr_flow import run_worker, upload_scan
@@ -84,12 +85,6 @@ def test_delete_restore_and_revocation_show_at_once(testapp, token_for):
     result = hits(testapp, "coc leu", headers, state="revoked")
     assert result["total"] == 1 and result["facets"]["state"] == {"revoked": 1}
     assert hits(testapp, "coc leu", headers, state="in_force")["total"] == 0
-
-
-def write_ini(tmp_path, settings):
-    ini = tmp_path / "kho.ini"
-    ini.write_text("[app:main]\nuse = egg:kho\n" + "\n".join(f"{k} = {v}" for k, v in settings.items()) + "\n")
-    return str(ini)
 
 
 def test_a_crash_between_commit_and_indexing_is_repaired_at_the_next_start(settings, tmp_path):

@@ -80,7 +80,7 @@ def zeo_settings(tmp_path, port, client):
     }
 
 
-def write_ini(path, settings, http_port):
+def write_server_ini(path, settings, http_port):
     lines = ["[app:main]", "use = egg:kho", "pyramid.includes ="]
     lines += [f"{k} = {v}" for k, v in settings.items()]
     lines += ["", "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{http_port}", "threads = 4",
@@ -108,7 +108,7 @@ def test_two_app_processes_on_one_zeo_lose_no_write(zeo, tmp_path):
         for n in (1, 2):
             http_port = free_port()
             ini = tmp_path / f"app{n}.ini"
-            write_ini(ini, zeo_settings(tmp_path, zeo, f"app{n}"), http_port)
+            write_server_ini(ini, zeo_settings(tmp_path, zeo, f"app{n}"), http_port)
             log = tmp_path / f"app{n}.log"
             logs.append(log)
             servers.append(subprocess.Popen([os.path.join(BIN, "pserve"), str(ini)],
