@@ -7,7 +7,3 @@ class ValidationError(ValueError):
     def __init__(self, errors):
         self.errors = dict(errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-class NotFound(LookupError):
-    pass

@@ -20,10 +20,16 @@ def test_entries_chain_to_each_other():
     assert log.verify() == (True, None)
 
 
-def test_verify_names_the_first_altered_entry():
+def log_of(n):
+    """An audit log with n entries by n officers."""
     log = AuditLog()
-    for i in range(5):
+    for i in range(n):
         log.append(actor=f"u{i}", role="officer", action="read_content", subject="001090012345")
+    return log
+
+
+def test_verify_names_the_first_altered_entry():
+    log = log_of(5)
     tampered = dict(log.entries[3])
     tampered["purpose"] = "something else"
     log.entries[3] = tampered
@@ -31,17 +37,13 @@ def test_verify_names_the_first_altered_entry():
 
 
 def test_verify_names_a_removed_entry():
-    log = AuditLog()
-    for i in range(4):
-        log.append(actor=f"u{i}", role="officer", action="x")
+    log = log_of(4)
     del log.entries[2]
     assert log.verify() == (False, (2, "entry missing"))
 
 
 def test_verify_notices_a_truncated_tail():
-    log = AuditLog()
-    for i in range(4):
-        log.append(actor=f"u{i}", role="officer", action="x")
+    log = log_of(4)
     del log.entries[4]
     ok, (seq, reason) = log.verify()
     assert not ok and seq == 4
