@@ -37,6 +37,14 @@ _LOOKALIKES = str.maketrans({
     "\u00a0": " ",
 })
 
+# translate() looks every character up in a dict: test for the rare ones first
+_HAS_LOOKALIKE = re.compile("[%s]" % "".join(re.escape(chr(c)) for c in _LOOKALIKES))
+
+
+def _replace_lookalikes(text):
+    return text.translate(_LOOKALIKES) if _HAS_LOOKALIKE.search(text) else text
+
+
 # --- tone placement -----------------------------------------------------------
 
 _TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # huyền sắc hỏi ngã nặng
@@ -79,14 +87,13 @@ def normalize_vi(text):
     """
     if not isinstance(text, str):
         raise TypeError("normalize_vi expects str, not %s" % type(text).__name__)
-    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+    text = _replace_lookalikes(unicodedata.normalize("NFC", text))
     return _OLD_STYLE.sub(_new_style, text)
 
 
 # --- folding ------------------------------------------------------------------
 
 _COMBINING = re.compile("[\u0300-\u036f]")
-_D_FOLD = str.maketrans({"\u0111": "d", "\u0110": "D"})
 
 
 def fold_vi(text):
@@ -97,8 +104,9 @@ def fold_vi(text):
     """
     if not isinstance(text, str):
         raise TypeError("fold_vi expects str, not %s" % type(text).__name__)
-    decomposed = unicodedata.normalize("NFD", text.translate(_LOOKALIKES))
-    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed).translate(_D_FOLD))
+    decomposed = unicodedata.normalize("NFD", _replace_lookalikes(text))
+    bare = _COMBINING.sub("", decomposed).replace("\u0111", "d").replace("\u0110", "D")
+    return unicodedata.normalize("NFC", bare)
 
 
 @lru_cache(maxsize=200_000)

@@ -2,17 +2,67 @@
 import html
 import unicodedata
 
-from .analysis import tokenize
+from .analysis import fold_vi, tokenize
 
 __all__ = ["highlight_all", "snippet"]
 
 ELLIPSIS = "\u2026"
 
 
+def _windows(text, marker):
+    """Stretches of `text` that can hold a match: around each place its folded
+    form contains one of the marker's needles, widened to blanks (so no token
+    is cut). None when folding changed the length (offsets would not agree):
+    then the whole text is tokenized."""
+    folded = fold_vi(text).lower()
+    if len(folded) != len(text):
+        return None
+    reach = marker.reach
+    found = []
+    for needle in marker.needles:
+        at = folded.find(needle)
+        while at >= 0:
+            found.append((at, at + len(needle) + reach))
+            at = folded.find(needle, at + 1)
+    found.sort()
+    windows = []
+    for start, end in found:
+        start = max(0, start - 1)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    out = []
+    for start, end in windows:
+        blank = _last_blank(text, start)
+        start = blank + 1 if blank >= 0 else 0
+        blank = _next_blank(text, min(end, len(text)))
+        out.append((start, blank if blank >= 0 else len(text)))
+    return out
+
+
+def _last_blank(text, before):
+    return max(text.rfind(" ", 0, before), text.rfind("\n", 0, before))
+
+
+def _next_blank(text, after):
+    found = [at for at in (text.find(" ", after), text.find("\n", after)) if at >= 0]
+    return min(found) if found else -1
+
+
 def _spans(text, marker):
-    """Merged (start, end) character spans of the matching tokens in NFC `text`."""
-    tokens = list(tokenize(text))
-    spans = sorted((tokens[i].start, tokens[i].end) for i in marker.marked(tokens))
+    """Merged (start, end) character spans of the matching tokens in NFC `text`
+    (only the stretches that can hold a match are tokenized: a long OCR text
+    costs a few string searches, not a Python step per syllable)."""
+    windows = _windows(text, marker)
+    if windows is None:
+        windows = [(0, len(text))]
+    spans = []
+    for start, end in windows:
+        tokens = list(tokenize(text[start:end]))
+        spans += [(start + tokens[i].start, start + tokens[i].end)
+                  for i in marker.marked(tokens)]
+    spans.sort()
     merged = []
     for start, end in spans:
         # overlapping (a code and its parts) or separated by blanks only: one mark

@@ -35,6 +35,18 @@ class QueryMarker:
                     self.terms.add(fold_token(leaf.parts[0]))
         self.prefixes = tuple(self.prefixes)
 
+    @property
+    def needles(self):
+        """Folded strings at least one of which is in the folded text of every
+        match: the terms, the prefixes and the first syllable of each phrase."""
+        return self.terms | set(self.prefixes) | {phrase[0] for phrase in self.phrases if phrase}
+
+    @property
+    def reach(self):
+        """How many characters a match can run past the start of its needle."""
+        longest = max((sum(len(p) + 3 for p in phrase) for phrase in self.phrases), default=0)
+        return longest + 8
+
     def __bool__(self):
         return bool(self.terms or self.prefixes or self.phrases)
 

@@ -20,19 +20,18 @@ import datetime
 import os
 import threading
 import zlib
-from itertools import islice
 
-from whoosh import columns, fields, index, query as wq, sorting, writing
+from whoosh import columns, fields, index, writing
 from whoosh.analysis import Token as WhooshToken, Tokenizer
 from whoosh.index import LockError
 from zope.interface import implementer
 
-from . import analysis, documents
-from .errors import IndexUnavailable, InvalidDocument, InvalidFilter, QuerySyntaxError
+from . import analysis, documents, evaluation
+from .errors import IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
 from .matching import QueryMarker
-from .querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word, parse_query
+from .querylang import parse_query
 from .results import ApplyReport, Hit, IndexStats, SearchResults
 
 __all__ = ["WhooshIndex", "DEFAULT_FACETS"]
@@ -47,11 +46,14 @@ BOOST_TITLE_FOLDED = 2.0
 BOOST_CODE = 5.0
 MAX_PREFIX_TERMS = 1000       # a prefix expanding to more terms is refused
 MIN_AUTO_PREFIX = 3           # codes this long are also matched as prefixes
-OWNER_POSTINGS_LIMIT = 2000   # bigger owner sets are checked against a column
-DRIVING_FILTER_LIMIT = 500    # smaller allowed sets are intersected in the query
+TERM_FILTER_LIMIT = 2000      # bigger value sets are checked against a column
 WRITE_LOCK_TIMEOUT = 30.0
 
 _COLUMN_FIELDS = ("type_code", "validity", "owner_id", "state", "desk")
+# filters: fields with a column (one per document), fields whose few values
+# are cheaper to look up as terms (owner ids, doc ids: short posting lists)
+_COLUMN_FILTERS = _COLUMN_FIELDS + ("doc_id", "year")
+_TERM_FILTERS = ("owner_id", "doc_id", "provenance")
 _STORED_FIELDS = ("doc_id", "paper_name", "type_code", "number", "issuer", "issue_date",
                   "valid_until", "validity", "owner_id", "dossier_codes", "provenance",
                   "state", "desk", "year")
@@ -197,6 +199,16 @@ def _whoosh_record(record):
     return out
 
 
+def _plan():
+    """Where a query word is looked for (the body text first: the automatic
+    prefix of a code looks in codes and the body text only)."""
+    return evaluation.FieldPlan(
+        exact=[("text_exact", BOOST_TEXT_EXACT), ("title_exact", BOOST_TITLE_EXACT)],
+        folded=[("text_folded", BOOST_TEXT_FOLDED), ("title_folded", BOOST_TITLE_FOLDED)],
+        codes="codes", code_boost=BOOST_CODE, max_prefix_terms=MAX_PREFIX_TERMS,
+        min_auto_prefix=MIN_AUTO_PREFIX)
+
+
 def _stamp(column_value):
     return column_value[0] if column_value else None
 
@@ -271,11 +283,21 @@ class WhooshIndex:
         self._local.searcher = current
         return current
 
+    def _stamp_column(self, searcher):
+        """The stamp column reader of this thread's searcher, kept with it
+        (opening one reads the offsets of every document)."""
+        cached = getattr(self._local, "stamp_column", None)
+        if cached is None or cached[0] is not searcher:
+            cached = (searcher, searcher.reader().column_reader("stamp"))
+            self._local.stamp_column = cached
+        return cached[1]
+
     def close(self):
         current = getattr(self._local, "searcher", None)
         if current is not None:
             current.close()
             self._local.searcher = None
+            self._local.stamp_column = None
 
     def count(self):
         return self._searcher().doc_count()
@@ -396,100 +418,68 @@ class WhooshIndex:
                 raise InvalidFilter("cannot count by %r; facets are: %s"
                                     % (name, ", ".join(documents.FACET_FIELDS)))
         searcher = self._searcher()
-        reader = searcher.reader()
-        allowed = self._allowed_docnums(reader, filters)
-        if allowed is not None and not allowed:
-            return SearchResults(0, page, pagelen, [], {name: {} for name in facets})
-        whoosh_query = self._to_whoosh(tree, reader)
-        if allowed is not None and len(allowed) <= DRIVING_FILTER_LIMIT:
-            # a small allowed set drives the search (skipping the other postings);
-            # the same set is still checked by the collector below
-            doc_ids = reader.column_reader("doc_id")
-            whoosh_query = wq.And([whoosh_query, wq.ConstantScoreQuery(
-                wq.Or([wq.Term("doc_id", doc_ids[d]) for d in allowed]), score=0.0)])
-        groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets}
-        results = searcher.search(whoosh_query, limit=page * pagelen, filter=allowed,
-                                  groupedby=groupedby or None)
-        total = len(results)
-        facet_counts = {}
-        for name in facets:
-            facet_counts[name] = {key: n for key, n in results.groups(name).items()
-                                  if _real_facet_value(name, key)}
+        evaluator = evaluation.Evaluator(searcher, self.path, _plan())
+        allowed = self._allowed_masks(evaluator, filters)
+        found = evaluator.matches(tree, allowed)
+        total = evaluation.total(found)
+        facet_counts = {name: evaluation.facet_counts(
+            found, name, lambda value, name=name: _real_facet_value(name, value))
+            for name in facets}
+        best = evaluation.ranked(found, page * pagelen)[(page - 1) * pagelen:]
         marker = QueryMarker(tree) if highlight else None
         hits = []
-        page_hits = results[(page - 1) * pagelen:page * pagelen]
-        stamp_column = reader.column_reader("stamp") if page_hits else None
-        for hit in page_hits:
-            stored = hit.fields()
+        stamp_column = self._stamp_column(searcher) if best else None
+        for docnum, score in best:
+            stored = searcher.stored_fields(docnum)
             values = {name: stored[name] for name in _STORED_FIELDS
                       if stored.get(name) not in (None, "", 0)}
-            values["stamp"] = _stamp(stamp_column[hit.docnum])
+            values["stamp"] = _stamp(stamp_column[docnum])
             snippets = {}
             if highlight:
                 compressed = stored.get("text_z")
                 text = zlib.decompress(compressed).decode("utf-8") if compressed else ""
                 snippets["text"] = snippet(text, marker)
                 snippets["paper_name"] = highlight_all(stored.get("paper_name", ""), marker)
-            hits.append(Hit(doc_id=stored["doc_id"], score=float(hit.score or 0.0),
+            hits.append(Hit(doc_id=stored["doc_id"], score=float(score),
                             fields=values, snippets=snippets))
         return SearchResults(total=total, page=page, pagelen=pagelen, hits=hits,
                              facets=facet_counts)
 
     # -- filters ----------------------------------------------------------------
 
-    @staticmethod
-    def _postings(reader, field, value):
-        try:
-            if (field, value) not in reader:
-                return ()
-            return reader.postings(field, value).all_ids()
-        except (KeyError, ValueError):
-            return ()
-
-    def _allowed_docnums(self, reader, filters):
-        """None (no restriction) or the set of docnums the filters allow."""
+    def _allowed_masks(self, evaluator, filters):
+        """None (no restriction) or, per segment, the mask of documents the
+        filters allow."""
         if filters is None:
             return None
         if not hasattr(filters, "items"):
             raise InvalidFilter("filters must be a mapping, not %s" % type(filters).__name__)
-        allowed = None
-
-        def narrow(docnums):
-            nonlocal allowed
-            docnums = docnums if isinstance(docnums, set) else set(docnums)
-            allowed = docnums if allowed is None else allowed & docnums
-
+        checks = []
         for key, value in filters.items():
             if value is None:
                 continue
             if key == "owner_ids":
-                owners = self._value_set(key, value, "owner_id")
-                if len(owners) <= OWNER_POSTINGS_LIMIT:
-                    docnums = set()
-                    for owner in owners:
-                        docnums.update(self._postings(reader, "owner_id", owner))
-                elif reader.doc_count():
-                    column = reader.column_reader("owner_id")
-                    docnums = {d for d in reader.all_doc_ids() if column[d] in owners}
-                else:
-                    docnums = set()
-                narrow(docnums)
+                checks.append(("owner_id", self._value_set(key, value, "owner_id")))
             elif key == "doc_ids":
-                docnums = set()
-                for doc_id in self._value_set(key, value, "doc_id"):
-                    docnums.update(self._postings(reader, "doc_id", doc_id))
-                narrow(docnums)
+                checks.append(("doc_id", self._value_set(key, value, "doc_id")))
             elif key in documents.VALUE_FILTER_FIELDS:
-                docnums = set()
-                for item in self._value_set(key, value, key):
-                    docnums.update(self._postings(reader, key, item))
-                narrow(docnums)
+                checks.append((key, self._value_set(key, value, key)))
             else:
                 raise InvalidFilter("unknown filter %r; filters are: owner_ids, doc_ids, %s"
                                     % (key, ", ".join(documents.VALUE_FILTER_FIELDS)))
-            if not allowed:
-                return set()
-        return allowed
+        masks = []
+        for seg in evaluator.segments:
+            mask = seg.live.copy()
+            for field, wanted in checks:
+                if not mask.any():
+                    break
+                if field in _COLUMN_FILTERS and (len(wanted) > TERM_FILTER_LIMIT
+                                                 or field not in _TERM_FILTERS):
+                    mask &= evaluation.column_mask(seg, field, wanted)
+                else:
+                    mask &= evaluation.postings_mask(seg, field, wanted)
+            masks.append(mask)
+        return masks
 
     @staticmethod
     def _value_set(key, value, field):
@@ -503,73 +493,3 @@ class WhooshIndex:
             raise InvalidFilter("filter %s: %s" % (key, exc)) from None
         cleaned.discard("")   # "" is the filler of documents without the field
         return cleaned
-
-    # -- query translation ------------------------------------------------------
-
-    def _expand(self, reader, field, prefix, explicit):
-        terms = list(islice(reader.expand_prefix(field, prefix), MAX_PREFIX_TERMS + 1))
-        if len(terms) > MAX_PREFIX_TERMS:
-            if explicit:
-                raise QuerySyntaxError(
-                    "%r* matches too many words (more than %d); type more letters"
-                    % (prefix, MAX_PREFIX_TERMS))
-            return []
-        return terms
-
-    def _prefix_query(self, reader, fields_boosts, prefix, explicit):
-        subqueries = []
-        for field, boost in fields_boosts:
-            for text in {prefix, analysis.fold_token(prefix)} if field == "codes" else (
-                    [analysis.fold_token(prefix)] if field.endswith("_folded") else [prefix]):
-                terms = self._expand(reader, field, text, explicit)
-                if terms:
-                    subqueries.append(wq.ConstantScoreQuery(
-                        wq.Or([wq.Term(field, t) for t in terms]), score=boost))
-        return subqueries
-
-    @staticmethod
-    def _term_group(text):
-        folded = analysis.fold_token(text)
-        return [wq.Term("text_exact", text, boost=BOOST_TEXT_EXACT),
-                wq.Term("title_exact", text, boost=BOOST_TITLE_EXACT),
-                wq.Term("text_folded", folded, boost=BOOST_TEXT_FOLDED),
-                wq.Term("title_folded", folded, boost=BOOST_TITLE_FOLDED)]
-
-    @staticmethod
-    def _phrase_group(parts):
-        folded = [analysis.fold_token(p) for p in parts]
-        return [wq.Phrase("text_exact", list(parts), boost=BOOST_TEXT_EXACT),
-                wq.Phrase("title_exact", list(parts), boost=BOOST_TITLE_EXACT),
-                wq.Phrase("text_folded", folded, boost=BOOST_TEXT_FOLDED),
-                wq.Phrase("title_folded", folded, boost=BOOST_TITLE_FOLDED)]
-
-    def _to_whoosh(self, node, reader):
-        if isinstance(node, MatchAll):
-            return wq.Every()
-        if isinstance(node, And):
-            return wq.And([self._to_whoosh(item, reader) for item in node.items])
-        if isinstance(node, Or):
-            return wq.Or([self._to_whoosh(item, reader) for item in node.items])
-        if isinstance(node, Not):
-            return wq.Not(self._to_whoosh(node.item, reader))
-        if isinstance(node, Phrase):
-            return wq.Or(self._phrase_group(node.parts))
-        if isinstance(node, Prefix):
-            subqueries = self._prefix_query(reader, (
-                ("text_exact", BOOST_TEXT_EXACT), ("title_exact", BOOST_TITLE_EXACT),
-                ("text_folded", BOOST_TEXT_FOLDED), ("title_folded", BOOST_TITLE_FOLDED),
-                ("codes", BOOST_CODE)), node.text, explicit=True)
-            return wq.Or(subqueries) if subqueries else wq.NullQuery
-        if isinstance(node, Word):
-            if node.whole is not None:
-                subqueries = self._term_group(node.whole) + self._phrase_group(node.parts)
-                key = node.whole
-            else:
-                subqueries = self._term_group(node.parts[0])
-                key = node.parts[0]
-            if node.code_like and len(key) >= MIN_AUTO_PREFIX:
-                subqueries += self._prefix_query(reader, (
-                    ("codes", BOOST_CODE), ("text_exact", BOOST_TEXT_EXACT),
-                    ("text_folded", BOOST_TEXT_FOLDED)), key, explicit=False)
-            return wq.Or(subqueries)
-        raise TypeError("unknown query node %r" % (node,))  # pragma: no cover

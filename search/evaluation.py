@@ -1,0 +1,467 @@
+"""Evaluate a parsed query over the segments of a Whoosh index with numpy.
+
+Why not Whoosh's own matchers: they score one posting at a time in Python
+(about 10 µs a match for our four-field OR), so a word found in half of
+100 000 papers costs a second, and the exact total and the facets need every
+match anyway. Here each posting list is read block by block into arrays
+(segments never change, so long lists are kept in a cache), and matching,
+BM25F scoring, the total, the facets and the filters are array operations
+over one segment at a time. Whoosh still owns the files: its codec writes
+and reads them, its reader gives terms, postings, stored fields and columns.
+
+The scores are Whoosh's BM25F (B 0.75, K1 1.2, its idf and quantized field
+lengths), so the order is the one Whoosh would give.
+"""
+import threading
+from collections import OrderedDict
+from array import array
+from itertools import accumulate, islice
+from pickle import loads
+
+import numpy
+from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length
+
+from . import analysis
+from .errors import QuerySyntaxError
+from .querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word
+
+__all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts",
+           "column_mask", "postings_mask"]
+
+K1 = 1.2
+B = 0.75
+CACHE_MIN_POSTINGS = 1000       # shorter lists are cheap to read again
+CACHE_MAX_POSTINGS = 12_000_000  # about 100 MB of cached ids and frequencies
+CACHE_MAX_POSITIONS = 25_000_000  # about 200 MB of cached (docnum, position) pairs
+_BYTE_TO_LENGTH = numpy.array([byte_to_length(i) for i in range(256)], dtype=numpy.float64)
+_POSITION_BITS = 24              # phrase keys: docnum << 24 | start position
+
+
+class FieldPlan:
+    """Which index fields a word is looked for in, and their weights."""
+
+    def __init__(self, exact, folded, codes, code_boost, max_prefix_terms, min_auto_prefix):
+        self.exact = exact            # [(field, boost)]: tones kept
+        self.folded = folded          # [(field, boost)]: tones removed
+        self.codes = codes            # field of whole codes (exact and folded terms)
+        self.code_boost = code_boost
+        self.max_prefix_terms = max_prefix_terms
+        self.min_auto_prefix = min_auto_prefix
+
+
+class Matches:
+    """One segment's matching documents: a boolean mask and their scores."""
+
+    __slots__ = ("mask", "score")
+
+    def __init__(self, size):
+        self.mask = numpy.zeros(size, dtype=bool)
+        self.score = numpy.zeros(size, dtype=numpy.float64)
+
+
+class _SegmentData:
+    """What never changes in one segment: field lengths, facet columns and
+    (cached) posting lists. Deletions are not here: they change."""
+
+    def __init__(self):
+        self.lengths = {}
+        self.columns = {}
+        self.postings = OrderedDict()
+        self.cached_postings = 0
+        self.positions = OrderedDict()
+        self.cached_positions = 0
+        self.lock = threading.Lock()
+
+
+_SEGMENTS = OrderedDict()            # (index path, segment id) -> _SegmentData
+_SEGMENTS_LOCK = threading.Lock()
+_MAX_SEGMENTS = 256
+
+
+def _segment_data(path, reader):
+    key = (path, reader.segment().segment_id())
+    with _SEGMENTS_LOCK:
+        data = _SEGMENTS.pop(key, None)
+        if data is None:
+            data = _SegmentData()
+        _SEGMENTS[key] = data
+        while len(_SEGMENTS) > _MAX_SEGMENTS:
+            _SEGMENTS.popitem(last=False)
+    return data
+
+
+class _Segment:
+    """One segment as seen by one search: reader, size, live mask, caches."""
+
+    def __init__(self, path, reader, offset):
+        self.reader = reader
+        self.offset = offset
+        self.size = reader.doc_count_all()
+        self.data = _segment_data(path, reader)
+        self.live = numpy.ones(self.size, dtype=bool)
+        if reader.has_deletions():
+            deleted = reader.deleted_docs_set
+            if deleted:
+                self.live[numpy.fromiter(deleted, numpy.int64, len(deleted))] = False
+
+    def postings(self, field, text):
+        """(ids, frequencies) of a term in this segment; empty arrays if absent."""
+        key = (field, text)
+        data = self.data
+        with data.lock:
+            found = data.postings.get(key)
+            if found is not None:
+                data.postings.move_to_end(key)
+                return found
+        try:
+            if (field, text) not in self.reader:
+                return _EMPTY
+            found = _read_postings(self.reader.postings(field, text))
+        except (KeyError, ValueError):
+            return _EMPTY
+        if len(found[0]) >= CACHE_MIN_POSTINGS:
+            with data.lock:
+                if key not in data.postings:
+                    data.postings[key] = found
+                    data.cached_postings += len(found[0])
+                while data.cached_postings > CACHE_MAX_POSTINGS and data.postings:
+                    _, (ids, _freqs) = data.postings.popitem(last=False)
+                    data.cached_postings -= len(ids)
+        return found
+
+    def positions(self, field, text):
+        """(docnums, positions) of every occurrence of a term, kept in a cache:
+        phrases over common syllables and numbers need them again and again."""
+        key = (field, text)
+        data = self.data
+        with data.lock:
+            found = data.positions.get(key)
+            if found is not None:
+                data.positions.move_to_end(key)
+                return found
+        try:
+            if (field, text) not in self.reader:
+                return _EMPTY_POSITIONS
+            found = _read_positions(self.reader.postings(field, text))
+        except (KeyError, ValueError):
+            return _EMPTY_POSITIONS
+        with data.lock:
+            if key not in data.positions:
+                data.positions[key] = found
+                data.cached_positions += len(found[0])
+            while data.cached_positions > CACHE_MAX_POSITIONS and data.positions:
+                _, (docs, _pos) = data.positions.popitem(last=False)
+                data.cached_positions -= len(docs)
+        return found
+
+    def lengths(self, field):
+        """Whoosh's quantized length of `field` in every document (1 if none)."""
+        found = self.data.lengths.get(field)
+        if found is None:
+            found = _read_lengths(self.reader, field, self.size)
+            self.data.lengths[field] = found
+        return found
+
+    def column(self, name):
+        """(codes, values): values[codes[docnum]] is the column's value."""
+        found = self.data.columns.get(name)
+        if found is None:
+            raw = list(self.reader.column_reader(name)) if self.size else []
+            values, codes = numpy.unique(numpy.array(raw, dtype=object), return_inverse=True) \
+                if raw else (numpy.array([], dtype=object), numpy.zeros(0, numpy.int64))
+            found = (codes.astype(numpy.int32), list(values))
+            self.data.columns[name] = found
+        return found
+
+
+_EMPTY = (numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.float64))
+_EMPTY_POSITIONS = (numpy.zeros(0, numpy.int32), numpy.zeros(0, numpy.int32))
+
+
+def _read_postings(matcher):
+    """A posting list as (ids, frequencies) arrays, read a block at a time."""
+    matcher = getattr(matcher, "child", matcher)        # a FilterMatcher's inner one
+    blocks = getattr(matcher, "_read_data", None)
+    id_parts, weight_parts = [], []
+    if blocks is None or getattr(matcher, "_byteids", False):   # not a W3 block reader
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return numpy.array(ids, numpy.int64), numpy.array(weights, numpy.float64)
+    while matcher.is_active():
+        matcher._read_data()
+        # block ids are delta-encoded from 0 (whoosh.util.numlists.delta_encode)
+        id_parts.append(numpy.cumsum(numpy.array(matcher._data[0], dtype=numpy.int64)))
+        matcher._read_weights()
+        weight_parts.append(numpy.asarray(matcher._weights, dtype=numpy.float64))
+        matcher._next_block()
+    if not id_parts:
+        return _EMPTY
+    return numpy.concatenate(id_parts), numpy.concatenate(weight_parts)
+
+
+def _read_lengths(reader, field, size):
+    perdoc = getattr(reader, "_perdoc", None)
+    column = None
+    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is not None:
+        raw = numpy.fromiter(iter(column), dtype=numpy.uint8, count=size)
+        lengths = _BYTE_TO_LENGTH[raw]
+    else:
+        lengths = numpy.fromiter((reader.doc_field_length(d, field, 0) or 0 for d in range(size)),
+                                 dtype=numpy.float64, count=size)
+    lengths[lengths == 0] = 1.0
+    return lengths
+
+
+def _read_positions(matcher):
+    """(docnums, positions) int32 arrays of every occurrence in a posting list
+    (Whoosh's Positions format: a count, then the pickled position deltas)."""
+    matcher = getattr(matcher, "child", matcher)
+    docs, positions = array("i"), array("i")
+    while matcher.is_active():
+        matcher._read_data()
+        ids = numpy.cumsum(numpy.array(matcher._data[0], dtype=numpy.int64)).tolist()
+        for docnum, value in zip(ids, matcher._data[2]):
+            deltas = loads(value[_INT_SIZE:])
+            docs.extend([docnum] * len(deltas))
+            positions.extend(accumulate(deltas))
+        matcher._next_block()
+    return (numpy.frombuffer(docs, dtype=numpy.int32) if docs else _EMPTY_POSITIONS[0],
+            numpy.frombuffer(positions, dtype=numpy.int32) if positions
+            else _EMPTY_POSITIONS[1])
+
+
+class Evaluator:
+    """Runs one parsed query on one Whoosh searcher.
+
+    `plan` says which fields words are looked for in; `path` keys the
+    segment caches. Use matches() for the per-segment results, then
+    top(), total and facet_counts() over them.
+    """
+
+    def __init__(self, searcher, path, plan):
+        self.searcher = searcher
+        self.plan = plan
+        self.segments = [_Segment(path, sub.reader(), offset)
+                         for sub, offset in searcher.leaf_searchers()
+                         if sub.reader().segment() is not None]   # (an empty index)
+        self._stats = {}
+
+    # -- statistics over the whole index ------------------------------------------
+
+    def _idf_avgfl(self, field, text):
+        key = (field, text)
+        found = self._stats.get(key)
+        if found is None:
+            searcher = self.searcher
+            found = (searcher.idf(field, text), searcher.avg_field_length(field) or 1.0)
+            self._stats[key] = found
+        return found
+
+    # -- leaves ---------------------------------------------------------------------
+
+    def _bm25(self, seg, field, text, ids, freqs):
+        idf, avgfl = self._idf_avgfl(field, text)
+        lengths = seg.lengths(field)[ids]
+        return idf * (freqs * (K1 + 1)) / (freqs + K1 * ((1 - B) + B * lengths / avgfl))
+
+    def _term(self, seg, out, field, text, boost):
+        ids, freqs = seg.postings(field, text)
+        if len(ids):
+            out.mask[ids] = True
+            out.score[ids] += boost * self._bm25(seg, field, text, ids, freqs)
+
+    def _phrase(self, seg, out, field, words, boost):
+        if len(words) == 1:
+            return self._term(seg, out, field, words[0], boost)
+        lists = {word: seg.postings(field, word) for word in dict.fromkeys(words)}
+        if any(not len(ids) for ids, _ in lists.values()):
+            return
+        candidates = None
+        for ids, _ in lists.values():
+            candidates = ids if candidates is None else numpy.intersect1d(
+                candidates, ids, assume_unique=True)
+            if not len(candidates):
+                return
+        starts = None
+        for i, word in enumerate(words):
+            docs, positions = seg.positions(field, word)
+            keep = numpy.isin(docs, candidates) & (positions >= i)
+            keys = (docs[keep].astype(numpy.int64) << _POSITION_BITS) | (positions[keep] - i)
+            starts = keys if starts is None else numpy.intersect1d(starts, keys)
+            if not len(starts):
+                return
+        found = numpy.unique(starts >> _POSITION_BITS)
+        score = numpy.zeros(len(found))
+        for word in words:          # (a repeated word counts each time, as in Whoosh)
+            ids, freqs = lists[word]
+            where = numpy.searchsorted(ids, found)
+            score += self._bm25(seg, field, word, found, freqs[where])
+        out.mask[found] = True
+        out.score[found] += boost * score
+
+    def _prefix(self, seg, out, fields_boosts, prefix, explicit):
+        """Terms starting with `prefix` (expanded over the whole index, so the
+        limit does not depend on segments); a constant score per field."""
+        reader = self.searcher.reader()
+        for field, boost, texts in fields_boosts:
+            hit = numpy.zeros(seg.size, dtype=bool)
+            for text in texts:
+                terms = list(islice(reader.expand_prefix(field, text),
+                                     self.plan.max_prefix_terms + 1))
+                if len(terms) > self.plan.max_prefix_terms:
+                    if explicit:
+                        raise QuerySyntaxError(
+                            "%r* matches too many words (more than %d); type more letters"
+                            % (prefix, self.plan.max_prefix_terms))
+                    continue
+                for term in terms:
+                    if isinstance(term, bytes):
+                        term = term.decode("utf-8")
+                    ids, _ = seg.postings(field, term)
+                    hit[ids] = True
+            out.mask |= hit
+            out.score[hit] += boost
+
+    def _word_fields(self, seg, out, text):
+        folded = analysis.fold_token(text)
+        for field, boost in self.plan.exact:
+            self._term(seg, out, field, text, boost)
+        for field, boost in self.plan.folded:
+            self._term(seg, out, field, folded, boost)
+
+    def _phrase_fields(self, seg, out, parts):
+        folded = tuple(analysis.fold_token(p) for p in parts)
+        for field, boost in self.plan.exact:
+            self._phrase(seg, out, field, parts, boost)
+        for field, boost in self.plan.folded:
+            self._phrase(seg, out, field, folded, boost)
+
+    # -- the tree -------------------------------------------------------------------
+
+    def _eval(self, seg, node):
+        plan = self.plan
+        out = Matches(seg.size)
+        if isinstance(node, MatchAll):     # scored 1, as Whoosh scores Every and Not
+            out.mask[:] = True
+            out.score[:] = 1.0
+        elif isinstance(node, Word):
+            if node.whole is not None:
+                key = node.whole
+                self._word_fields(seg, out, key)
+                self._phrase_fields(seg, out, node.parts)
+            else:
+                key = node.parts[0]
+                self._word_fields(seg, out, key)
+            if node.code_like and len(key) >= plan.min_auto_prefix:
+                self._prefix(seg, out, self._prefix_fields(key, codes_first=True), key,
+                             explicit=False)
+        elif isinstance(node, Phrase):
+            self._phrase_fields(seg, out, node.parts)
+        elif isinstance(node, Prefix):
+            self._prefix(seg, out, self._prefix_fields(node.text, codes_first=False),
+                         node.text, explicit=True)
+        elif isinstance(node, And):
+            out.mask[:] = True
+            for item in node.items:
+                sub = self._eval(seg, item)
+                out.mask &= sub.mask
+                out.score += sub.score
+            out.score[~out.mask] = 0.0     # (a score is 0 wherever there is no match)
+        elif isinstance(node, Or):
+            for item in node.items:
+                sub = self._eval(seg, item)
+                out.mask |= sub.mask
+                out.score += sub.score
+        elif isinstance(node, Not):
+            out.mask = ~self._eval(seg, node.item).mask
+            out.score[out.mask] = 1.0
+        else:  # pragma: no cover
+            raise TypeError("unknown query node %r" % (node,))
+        return out
+
+    def _prefix_fields(self, text, codes_first):
+        plan = self.plan
+        folded = analysis.fold_token(text)
+        codes = [(plan.codes, plan.code_boost, sorted({text, folded}))]
+        exact = [(f, b, [text]) for f, b in plan.exact]
+        fold = [(f, b, [folded]) for f, b in plan.folded]
+        if codes_first:      # a code typed in full: codes and the body text only
+            return codes + exact[:1] + fold[:1]
+        return exact + fold + codes
+
+    def matches(self, node, allowed=None):
+        """[(segment, Matches)] of `node`; `allowed` is a per-segment list of
+        masks (or None) from the filters."""
+        found = []
+        for k, seg in enumerate(self.segments):
+            if not seg.size:
+                continue
+            out = self._eval(seg, node)
+            out.mask &= seg.live
+            if allowed is not None:
+                out.mask &= allowed[k]
+            found.append((seg, out))
+        return found
+
+
+def ranked(found, limit):
+    """The best `limit` (global docnum, score) pairs, best first; equal scores
+    in index order, as Whoosh orders them."""
+    docnums, scores = [], []
+    for seg, out in found:
+        local = numpy.flatnonzero(out.mask)
+        docnums.append(local + seg.offset)
+        scores.append(out.score[local])
+    if not docnums:
+        return []
+    docnums = numpy.concatenate(docnums)
+    scores = numpy.concatenate(scores)
+    if len(scores) > limit:
+        kth = numpy.partition(scores, len(scores) - limit)[len(scores) - limit]
+        keep = scores >= kth
+        docnums, scores = docnums[keep], scores[keep]
+    order = numpy.lexsort((docnums, -scores))[:limit]
+    return list(zip(docnums[order].tolist(), scores[order].tolist()))
+
+
+def total(found):
+    return int(sum(int(out.mask.sum()) for _, out in found))
+
+
+def facet_counts(found, name, keep):
+    """{value: documents} of column `name` over the matches; `keep(value)`
+    drops the filler value of documents without one."""
+    counts = {}
+    for seg, out in found:
+        if not out.mask.any():
+            continue
+        codes, values = seg.column(name)
+        for code, n in enumerate(numpy.bincount(codes[out.mask], minlength=len(values)).tolist()):
+            if n and keep(values[code]):
+                counts[values[code]] = counts.get(values[code], 0) + n
+    return counts
+
+
+def column_mask(seg, name, wanted):
+    """Documents of `seg` whose column `name` holds one of `wanted`."""
+    codes, values = seg.column(name)
+    chosen = [code for code, value in enumerate(values) if value in wanted]
+    if not chosen:
+        return numpy.zeros(seg.size, dtype=bool)
+    return numpy.isin(codes, chosen)
+
+
+def postings_mask(seg, field, terms):
+    """Documents of `seg` holding any of `terms` in `field`."""
+    mask = numpy.zeros(seg.size, dtype=bool)
+    for term in terms:
+        ids, _ = seg.postings(field, term)
+        mask[ids] = True
+    return mask
