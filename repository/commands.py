@@ -261,13 +261,18 @@ def progress_bar(done, total, label, width=30):
 class _IndexerSession:
     """The database and the one index writer, for a search command."""
 
-    def __init__(self, args):
+    def __init__(self, args, replace_outdated=False):
+        import search
         from .indexing import Indexer
         self.settings = settings_of(args)
         if not self.settings.get("kho.index_dir"):
             raise SystemExit("kho: kho.index_dir is not set in the ini file")
         self.db = kdb.open_databases(self.settings)
-        self.indexer = Indexer(self.db, self.settings["kho.index_dir"])
+        try:
+            self.indexer = Indexer(self.db, self.settings["kho.index_dir"], replace_outdated)
+        except search.IndexUnavailable as exc:
+            kdb.close_databases(self.db)
+            raise SystemExit("kho: %s" % exc) from None
 
     def __enter__(self):
         return self.indexer
@@ -278,7 +283,7 @@ class _IndexerSession:
 
 
 def cmd_search_reindex(args):
-    with _IndexerSession(args) as indexer:
+    with _IndexerSession(args, replace_outdated=True) as indexer:
         count = indexer.reindex()
     print(f"index rebuilt: {count} documents")
     return 0
@@ -303,7 +308,10 @@ def cmd_search_check(args):
 
 def cmd_search_indexer(args):
     import time
-    with _IndexerSession(args) as indexer:
+    with _IndexerSession(args, replace_outdated=True) as indexer:
+        if indexer.index.replaced:
+            print(f"the index was made by another version: rebuilt, "
+                  f"{indexer.reindex()} documents")
         if args.once:
             print(f"{indexer.process_pending()} change(s) applied")
             return 0

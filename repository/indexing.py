@@ -121,9 +121,12 @@ def all_documents(root):
 class Indexer:
     """The one writer of an index directory in this process."""
 
-    def __init__(self, db, index_dir):
+    def __init__(self, db, index_dir, replace_outdated=False):
+        """`replace_outdated`: an index written by another version is
+        replaced by an empty one (then `.index.replaced`: reindex); otherwise
+        search.IndexOutdated is raised."""
         import search
-        self.index = search.open_index(index_dir)
+        self.index = search.open_index(index_dir, replace_outdated=replace_outdated)
         self.db = db
         self.tm = transaction.TransactionManager()
         self.conn = db.open(self.tm)
@@ -200,7 +203,8 @@ class IndexerThread:
     changes made by other processes."""
 
     def __init__(self, db, index_dir, interval=2.0):
-        self.indexer = Indexer(db, index_dir)
+        # the index is derived data: one from another version is rebuilt at start
+        self.indexer = Indexer(db, index_dir, replace_outdated=True)
         self.stop = threading.Event()
         self.interval = interval
         self.thread = threading.Thread(target=self._run, name="kho-indexer", daemon=True)
@@ -217,6 +221,10 @@ class IndexerThread:
             self.stop.wait(self.interval)
 
     def start(self):
+        if self.indexer.index.replaced:
+            log.warning("the search index in %s was made by another version: rebuilding it",
+                        self.indexer.index.path)
+            self.indexer.reindex()
         self.kick()                  # what a dead process left behind
         setattr(self.indexer.db, KICK, self.kick)
         self.thread.start()

@@ -26,14 +26,15 @@ compare_stamps(expected, indexed) -> StampDrift(missing, stale, orphaned)
 match_words(query_text, words) -> [index of each OCR word to box]
 normalize_vi(text), fold_vi(text)           (search.analysis)
 Errors: SearchError > QuerySyntaxError, InvalidDocument, InvalidFilter,
-        IndexUnavailable                    (search.errors)
+        IndexUnavailable > IndexOutdated    (search.errors)
 
 The query language (words, "phrases", prefix*, OR, -word, parentheses) is
 described in search.querylang.
 """
 from .analysis import fold_vi, normalize_vi
 from .consistency import StampDrift, compare_stamps
-from .errors import IndexUnavailable, InvalidDocument, InvalidFilter, QuerySyntaxError, SearchError
+from .errors import (IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter,
+                     QuerySyntaxError, SearchError)
 from .interfaces import ISearchEngine
 from .matching import match_words
 from .results import ApplyReport, Hit, IndexStats, SearchResults
@@ -46,10 +47,13 @@ __all__ = [
     "SearchResults", "Hit", "ApplyReport", "IndexStats",
     "compare_stamps", "StampDrift", "match_words", "normalize_vi", "fold_vi",
     "SearchError", "QuerySyntaxError", "InvalidDocument", "InvalidFilter", "IndexUnavailable",
+    "IndexOutdated",
 ]
 
 
-def open_index(path, *, create=True):
+def open_index(path, *, create=True, replace_outdated=False):
     """Open the index in directory `path`, creating it (and the directory)
-    unless `create` is false; raises IndexUnavailable."""
-    return WhooshIndex(path, create=create)
+    unless `create` is false; raises IndexUnavailable, or IndexOutdated for
+    an index written by another version, which `replace_outdated` replaces
+    by an empty one instead (then `.replaced` is true: rebuild it)."""
+    return WhooshIndex(path, create=create, replace_outdated=replace_outdated)

@@ -27,3 +27,8 @@ class InvalidFilter(SearchError, ValueError):
 
 class IndexUnavailable(SearchError, OSError):
     """The index directory does not exist, is not an index, or is locked."""
+
+
+class IndexOutdated(IndexUnavailable):
+    """The index was written by another version of Kho (another schema or
+    posting format): rebuild it (`kho search reindex`)."""

@@ -14,12 +14,9 @@ lengths), so the order is the one Whoosh would give.
 """
 import threading
 from collections import OrderedDict
-from array import array
-from itertools import accumulate, islice
-from pickle import loads
+from itertools import islice
 
 import numpy
-from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from . import analysis
@@ -220,21 +217,31 @@ def _read_lengths(reader, field, size):
 
 
 def _read_positions(matcher):
-    """(docnums, positions) int32 arrays of every occurrence in a posting list
-    (Whoosh's Positions format: a count, then the pickled position deltas)."""
+    """(docnums, positions) int32 arrays of every occurrence in a posting list.
+
+    The values are search.postings_format's uint32 deltas: a block's values
+    are joined and summed in one go, the running sum restarting at each
+    document."""
     matcher = getattr(matcher, "child", matcher)
-    docs, positions = array("i"), array("i")
+    id_parts, count_parts, delta_parts = [], [], []
     while matcher.is_active():
         matcher._read_data()
-        ids = numpy.cumsum(numpy.array(matcher._data[0], dtype=numpy.int64)).tolist()
-        for docnum, value in zip(ids, matcher._data[2]):
-            deltas = loads(value[_INT_SIZE:])
-            docs.extend([docnum] * len(deltas))
-            positions.extend(accumulate(deltas))
+        ids, values = matcher._data[0], matcher._data[2]
+        id_parts.append(numpy.cumsum(numpy.array(ids, dtype=numpy.int64)))
+        count_parts.append(numpy.fromiter(map(len, values), dtype=numpy.int64,
+                                          count=len(values)) // 4)
+        delta_parts.append(b"".join(values))
         matcher._next_block()
-    return (numpy.frombuffer(docs, dtype=numpy.int32) if docs else _EMPTY_POSITIONS[0],
-            numpy.frombuffer(positions, dtype=numpy.int32) if positions
-            else _EMPTY_POSITIONS[1])
+    if not id_parts:
+        return _EMPTY_POSITIONS
+    counts = numpy.concatenate(count_parts)
+    docs = numpy.repeat(numpy.concatenate(id_parts), counts).astype(numpy.int32)
+    deltas = numpy.frombuffer(b"".join(delta_parts), dtype="<u4").astype(numpy.int64)
+    running = numpy.cumsum(deltas)
+    ends = numpy.cumsum(counts)
+    before = numpy.concatenate(([0], running[ends[:-1] - 1]))   # sum before each document
+    positions = (running - numpy.repeat(before, counts)).astype(numpy.int32)
+    return docs, positions
 
 
 class Evaluator:
@@ -284,17 +291,19 @@ class Evaluator:
         if any(not len(ids) for ids, _ in lists.values()):
             return
         candidates = None
-        for ids, _ in lists.values():
-            candidates = ids if candidates is None else numpy.intersect1d(
-                candidates, ids, assume_unique=True)
+        for ids, _ in sorted(lists.values(), key=lambda pair: len(pair[0])):
+            candidates = ids if candidates is None else candidates[_member(candidates, ids)]
             if not len(candidates):
                 return
+        chosen = numpy.zeros(seg.size, dtype=bool)
+        chosen[candidates] = True
         starts = None
         for i, word in enumerate(words):
             docs, positions = seg.positions(field, word)
-            keep = numpy.isin(docs, candidates) & (positions >= i)
+            keep = chosen[docs] & (positions >= i)
             keys = (docs[keep].astype(numpy.int64) << _POSITION_BITS) | (positions[keep] - i)
-            starts = keys if starts is None else numpy.intersect1d(starts, keys)
+            # both key lists are sorted (by document, then position) and unique
+            starts = keys if starts is None else starts[_member(starts, keys)]
             if not len(starts):
                 return
         found = numpy.unique(starts >> _POSITION_BITS)
@@ -409,6 +418,16 @@ class Evaluator:
                 out.mask &= allowed[k]
             found.append((seg, out))
         return found
+
+
+def _member(values, sorted_set):
+    """For each of `values`, whether it is in the sorted array `sorted_set`
+    (a binary search each: no sorting of the values, unlike numpy.isin)."""
+    if not len(sorted_set):
+        return numpy.zeros(len(values), dtype=bool)
+    where = numpy.searchsorted(sorted_set, values)
+    where[where == len(sorted_set)] = 0
+    return sorted_set[where] == values
 
 
 def ranked(found, limit):

@@ -1,6 +1,8 @@
 """HTML snippets: stored text, HTML-escaped, with <mark> around the matches."""
 import html
+import re
 import unicodedata
+from functools import lru_cache
 
 from .analysis import fold_vi, tokenize
 
@@ -9,25 +11,50 @@ __all__ = ["highlight_all", "snippet"]
 ELLIPSIS = "\u2026"
 
 
+def _fold_classes():
+    """{folded letter: regex class of every letter that folds to it}: "a" ->
+    "[aàáảãạăằ...]", so a folded needle is found in unfolded text."""
+    classes = {}
+    for code in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        char = chr(code)
+        folded = fold_vi(char).lower()
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            classes.setdefault(folded, set()).update({char, char.lower(), char.upper()})
+    return {base: "[%s%s%s]" % (base, base.upper(), "".join(sorted(chars)))
+            for base, chars in classes.items()}
+
+
+_FOLD_CLASSES = _fold_classes()
+_COMBINING_MARK = re.compile("[\u0300-\u036f]")
+_NOT_AFTER = "(?<![^\\W_])(?<![\u0300-\u036f])"     # not inside a token
+_NOT_BEFORE = "(?![^\\W_])(?![\u0300-\u036f])"
+
+
+@lru_cache(maxsize=256)
+def _needle_pattern(needles):
+    """One regex finding the folded `needles` ((text, ends a token), ...) in
+    unfolded text, case and marks ignored."""
+    parts = []
+    for needle, whole in needles:
+        body = "".join(_FOLD_CLASSES.get(c, re.escape(c)) for c in needle)
+        parts.append(_NOT_AFTER + body + (_NOT_BEFORE if whole else ""))
+    return re.compile("|".join(parts))
+
+
 def _windows(text, marker):
-    """Stretches of `text` that can hold a match: around each place its folded
-    form contains one of the marker's needles, widened to blanks (so no token
-    is cut). None when folding changed the length (offsets would not agree):
-    then the whole text is tokenized."""
-    folded = fold_vi(text).lower()
-    if len(folded) != len(text):
+    """Stretches of `text` that can hold a match: around each place where
+    one of the marker's needles starts a token, widened to blanks (so no
+    token is cut). None for text with loose combining marks, which the
+    needle search would miss: then the whole text is tokenized."""
+    if _COMBINING_MARK.search(text):
         return None
+    needles = marker.needles
+    if not needles:
+        return []
     reach = marker.reach
-    found = []
-    for needle in marker.needles:
-        at = folded.find(needle)
-        while at >= 0:
-            found.append((at, at + len(needle) + reach))
-            at = folded.find(needle, at + 1)
-    found.sort()
     windows = []
-    for start, end in found:
-        start = max(0, start - 1)
+    for match in _needle_pattern(tuple(sorted(needles.items()))).finditer(text):
+        start, end = max(0, match.start() - 1), match.end() + reach
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
         else:

@@ -37,9 +37,13 @@ class QueryMarker:
 
     @property
     def needles(self):
-        """Folded strings at least one of which is in the folded text of every
-        match: the terms, the prefixes and the first syllable of each phrase."""
-        return self.terms | set(self.prefixes) | {phrase[0] for phrase in self.phrases if phrase}
+        """{folded string: whether it must end a token}: one of them starts
+        every match (in the folded text): the terms, the prefixes and the
+        first syllable of each phrase."""
+        out = dict.fromkeys(self.prefixes, False)
+        out.update(dict.fromkeys(self.terms, True))
+        out.update((phrase[0], True) for phrase in self.phrases if phrase)
+        return out
 
     @property
     def reach(self):

@@ -27,10 +27,11 @@ from whoosh.index import LockError
 from zope.interface import implementer
 
 from . import analysis, documents, evaluation
-from .errors import IndexUnavailable, InvalidDocument, InvalidFilter
+from .errors import IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
 from .matching import QueryMarker
+from .postings_format import DeltaPositions
 from .querylang import parse_query
 from .results import ApplyReport, Hit, IndexStats, SearchResults
 
@@ -106,6 +107,15 @@ class SyllableTokenizer(Tokenizer):
             yield token
 
 
+    def syllable_positions(self, value):
+        """[(token text, position)] of `value`: DeltaPositions' fast path."""
+        tokens = _cached_token_texts(value)
+        if not self.folded:
+            return tokens
+        fold = analysis.fold_token
+        return [(fold(text), pos) for text, pos in tokens]
+
+
 class CodeTokenizer(Tokenizer):
     """One code per line, kept whole: lower-cased canonical form and folded form."""
 
@@ -133,19 +143,17 @@ class CodeTokenizer(Tokenizer):
             pos += 1
 
 
-def _text_field():
-    return fields.TEXT(analyzer=SyllableTokenizer(), phrase=True)
-
-
-def _folded_field():
-    return fields.TEXT(analyzer=SyllableTokenizer(folded=True), phrase=True)
+def _text_field(folded=False):
+    field = fields.TEXT(analyzer=SyllableTokenizer(folded=folded), phrase=True)
+    field.format = DeltaPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def make_schema():
     return fields.Schema(
         doc_id=fields.ID(stored=True, unique=True, sortable=True),
-        text_exact=_text_field(), text_folded=_folded_field(),
-        title_exact=_text_field(), title_folded=_folded_field(),
+        text_exact=_text_field(), text_folded=_text_field(folded=True),
+        title_exact=_text_field(), title_folded=_text_field(folded=True),
         codes=fields.TEXT(analyzer=CodeTokenizer(), phrase=False),
         paper_name=fields.STORED(),
         type_code=fields.ID(stored=True, sortable=True),
@@ -209,6 +217,21 @@ def _plan():
         min_auto_prefix=MIN_AUTO_PREFIX)
 
 
+def _schema_changes(found):
+    """What differs between the index's schema and ours: missing fields, or
+    fields of another type or posting format."""
+    expected = make_schema()
+    changes = []
+    for name in expected.names():
+        if name not in found.names():
+            changes.append("no field %s" % name)
+        elif (type(found[name]) is not type(expected[name])
+              or type(getattr(found[name], "format", None))
+              is not type(getattr(expected[name], "format", None))):
+            changes.append("field %s is of another kind" % name)
+    return changes
+
+
 def _stamp(column_value):
     return column_value[0] if column_value else None
 
@@ -236,8 +259,9 @@ def _write_lock(path):
 class WhooshIndex:
     """A Whoosh index directory. Use search.open_index(path) to get one."""
 
-    def __init__(self, path, *, create=True):
+    def __init__(self, path, *, create=True, replace_outdated=False):
         self.path = os.fspath(path)
+        self.replaced = False      # an outdated index was replaced by an empty one
         try:
             if index.exists_in(self.path):
                 self._ix = index.open_dir(self.path)
@@ -255,11 +279,16 @@ class WhooshIndex:
         except (OSError, index.IndexError) as exc:
             raise IndexUnavailable("cannot open the search index in %s: %s"
                                    % (self.path, exc)) from None
-        missing = set(make_schema().names()) - set(self._ix.schema.names())
-        if missing:
-            raise IndexUnavailable(
-                "the index in %s was made by another version (no field %s): rebuild it"
-                % (self.path, ", ".join(sorted(missing))))
+        changed = _schema_changes(self._ix.schema)
+        if changed and replace_outdated:
+            with _write_lock(self.path):
+                self._ix = index.create_in(self.path, make_schema())
+                self._ix.writer().commit(mergetype=writing.CLEAR)   # drop the old files
+            self.replaced = True
+        elif changed:
+            raise IndexOutdated(
+                "the index in %s was made by another version of Kho (%s): rebuild it"
+                " with `kho search reindex`" % (self.path, ", ".join(changed)))
         self._lock = _write_lock(self.path)
         self._local = threading.local()
 

@@ -289,3 +289,26 @@ def test_rebuild_and_clear(index):
 def test_opening_a_missing_index_without_create_fails_clearly(tmp_path):
     with pytest.raises(IndexUnavailable, match="no search index"):
         open_index(tmp_path / "nothing", create=False)
+
+
+def _old_format_index(path):
+    """An index as an earlier Kho wrote it: Whoosh's pickled Positions."""
+    from whoosh import formats, index as whoosh_index
+    from search.whoosh_index import make_schema
+    schema = make_schema()
+    schema["text_exact"].format = formats.Positions()
+    path.mkdir()
+    whoosh_index.create_in(str(path), schema)
+
+
+def test_an_index_from_another_version_is_refused_or_replaced(tmp_path):
+    from search import IndexOutdated
+    _old_format_index(tmp_path / "old")
+    with pytest.raises(IndexOutdated, match="another version.*kho search reindex"):
+        open_index(tmp_path / "old")
+    fresh = open_index(tmp_path / "old", replace_outdated=True)
+    assert fresh.replaced and fresh.count() == 0
+    fresh.apply(upserts=DOCS)
+    assert [h.doc_id for h in fresh.search("Thuy").hits] == ["ks-a"]
+    fresh.close()
+    assert not open_index(tmp_path / "old").replaced

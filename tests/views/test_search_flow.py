@@ -123,3 +123,22 @@ def test_a_crash_between_commit_and_indexing_is_repaired_at_the_next_start(setti
     assert query.returncode == 0 and '"total": 1' in query.stdout
     other = subprocess.run(kho + ["search", "query", "bat xat", "--as", "congdan2"], capture_output=True, text=True)
     assert "0 hit(s)" in other.stdout
+
+
+def test_an_index_from_another_version_is_rebuilt_at_start(settings, tmp_path):
+    import shutil
+    from ..search.test_index import _old_format_index
+    from views import main
+    from views.startup import shutdown
+    ini = write_ini(tmp_path, settings)
+    kho = [sys.executable, "-m", "repository.cli", "-c", ini]
+    index_dir = tmp_path / "old-index"
+    _old_format_index(index_dir)
+    shutil.rmtree(settings["kho.index_dir"], ignore_errors=True)
+    shutil.copytree(index_dir, settings["kho.index_dir"])
+    outdated = subprocess.run(kho + ["search", "check"], capture_output=True, text=True)
+    assert outdated.returncode != 0 and "kho search reindex" in outdated.stderr + outdated.stdout
+    app = main({}, **settings)            # the embedded indexer rebuilds it from the repository
+    shutdown(app.registry)
+    check = subprocess.run(kho + ["search", "check"], capture_output=True, text=True)
+    assert check.returncode == 0 and "index consistent" in check.stdout, check.stdout
