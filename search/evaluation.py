@@ -23,14 +23,15 @@ from . import analysis
 from .errors import QuerySyntaxError
 from .querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word
 
-__all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts",
+__all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts", "warm",
            "column_mask", "postings_mask"]
 
 K1 = 1.2
 B = 0.75
 CACHE_MIN_POSTINGS = 1000       # shorter lists are cheap to read again
-CACHE_MAX_POSTINGS = 12_000_000  # about 100 MB of cached ids and frequencies
-CACHE_MAX_POSITIONS = 25_000_000  # about 200 MB of cached (docnum, position) pairs
+# all indexes and segments of the process together: 8 bytes an entry (int32
+# docnum + float32 frequency, or int32 docnum + int32 position)
+CACHE_MAX_ENTRIES = 64_000_000   # about 510 MB
 _BYTE_TO_LENGTH = numpy.array([byte_to_length(i) for i in range(256)], dtype=numpy.float64)
 _POSITION_BITS = 24              # phrase keys: docnum << 24 | start position
 
@@ -58,26 +59,20 @@ class Matches:
 
 
 class _SegmentData:
-    """What never changes in one segment: field lengths, facet columns and
-    (cached) posting lists. Deletions are not here: they change."""
+    """What never changes in one segment and is small: field lengths and
+    facet columns. Deletions are not here: they change."""
 
     def __init__(self):
         self.lengths = {}
         self.columns = {}
-        self.postings = OrderedDict()
-        self.cached_postings = 0
-        self.positions = OrderedDict()
-        self.cached_positions = 0
-        self.lock = threading.Lock()
 
 
 _SEGMENTS = OrderedDict()            # (index path, segment id) -> _SegmentData
 _SEGMENTS_LOCK = threading.Lock()
-_MAX_SEGMENTS = 256
+_MAX_SEGMENTS = 64
 
 
-def _segment_data(path, reader):
-    key = (path, reader.segment().segment_id())
+def _segment_data(key):
     with _SEGMENTS_LOCK:
         data = _SEGMENTS.pop(key, None)
         if data is None:
@@ -88,6 +83,37 @@ def _segment_data(path, reader):
     return data
 
 
+class _ListCache:
+    """Long posting lists and position lists, least recently used out first,
+    within CACHE_MAX_ENTRIES over the whole process (a segment's lists never
+    change, so they are keyed by its id)."""
+
+    def __init__(self):
+        self._items = OrderedDict()
+        self._entries = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key, arrays):
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = arrays
+            self._entries += len(arrays[0])
+            while self._entries > CACHE_MAX_ENTRIES and self._items:
+                _, (first, _second) = self._items.popitem(last=False)
+                self._entries -= len(first)
+
+
+_LISTS = _ListCache()
+
+
 class _Segment:
     """One segment as seen by one search: reader, size, live mask, caches."""
 
@@ -95,62 +121,39 @@ class _Segment:
         self.reader = reader
         self.offset = offset
         self.size = reader.doc_count_all()
-        self.data = _segment_data(path, reader)
+        self.key = (path, reader.segment().segment_id())
+        self.data = _segment_data(self.key)
         self.live = numpy.ones(self.size, dtype=bool)
         if reader.has_deletions():
             deleted = reader.deleted_docs_set
             if deleted:
                 self.live[numpy.fromiter(deleted, numpy.int64, len(deleted))] = False
 
-    def postings(self, field, text):
-        """(ids, frequencies) of a term in this segment; empty arrays if absent."""
-        key = (field, text)
-        data = self.data
-        with data.lock:
-            found = data.postings.get(key)
-            if found is not None:
-                data.postings.move_to_end(key)
-                return found
+    def _list(self, kind, field, text, read, empty):
+        key = self.key + (kind, field, text)
+        found = _LISTS.get(key)
+        if found is not None:
+            return found
         try:
             if (field, text) not in self.reader:
-                return _EMPTY
-            found = _read_postings(self.reader.postings(field, text))
+                return empty
+            found = read(self.reader.postings(field, text))
         except (KeyError, ValueError):
-            return _EMPTY
+            return empty
         if len(found[0]) >= CACHE_MIN_POSTINGS:
-            with data.lock:
-                if key not in data.postings:
-                    data.postings[key] = found
-                    data.cached_postings += len(found[0])
-                while data.cached_postings > CACHE_MAX_POSTINGS and data.postings:
-                    _, (ids, _freqs) = data.postings.popitem(last=False)
-                    data.cached_postings -= len(ids)
+            found = (found[0].astype(numpy.int32), found[1].astype(numpy.float32)
+                     if kind == "postings" else found[1])
+            _LISTS.put(key, found)
         return found
 
+    def postings(self, field, text):
+        """(ids, frequencies) of a term in this segment; empty arrays if absent."""
+        return self._list("postings", field, text, _read_postings, _EMPTY)
+
     def positions(self, field, text):
-        """(docnums, positions) of every occurrence of a term, kept in a cache:
-        phrases over common syllables and numbers need them again and again."""
-        key = (field, text)
-        data = self.data
-        with data.lock:
-            found = data.positions.get(key)
-            if found is not None:
-                data.positions.move_to_end(key)
-                return found
-        try:
-            if (field, text) not in self.reader:
-                return _EMPTY_POSITIONS
-            found = _read_positions(self.reader.postings(field, text))
-        except (KeyError, ValueError):
-            return _EMPTY_POSITIONS
-        with data.lock:
-            if key not in data.positions:
-                data.positions[key] = found
-                data.cached_positions += len(found[0])
-            while data.cached_positions > CACHE_MAX_POSITIONS and data.positions:
-                _, (docs, _pos) = data.positions.popitem(last=False)
-                data.cached_positions -= len(docs)
-        return found
+        """(docnums, positions) of every occurrence of a term: phrases over
+        common syllables and numbers need them again and again."""
+        return self._list("positions", field, text, _read_positions, _EMPTY_POSITIONS)
 
     def lengths(self, field):
         """Whoosh's quantized length of `field` in every document (1 if none)."""
@@ -259,6 +262,9 @@ class Evaluator:
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
         self._stats = {}
+        # a number folds to itself and nothing else folds to it, so a folded
+        # field's postings of a number are its exact twin's: read them once
+        self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
 
     # -- statistics over the whole index ------------------------------------------
 
@@ -276,10 +282,14 @@ class Evaluator:
     def _bm25(self, seg, field, text, ids, freqs):
         idf, avgfl = self._idf_avgfl(field, text)
         lengths = seg.lengths(field)[ids]
+        freqs = freqs.astype(numpy.float64)      # (cached lists hold float32)
         return idf * (freqs * (K1 + 1)) / (freqs + K1 * ((1 - B) + B * lengths / avgfl))
 
+    def _source(self, field, text):
+        return self._twin.get(field, field) if text.isdigit() else field
+
     def _term(self, seg, out, field, text, boost):
-        ids, freqs = seg.postings(field, text)
+        ids, freqs = seg.postings(self._source(field, text), text)
         if len(ids):
             out.mask[ids] = True
             out.score[ids] += boost * self._bm25(seg, field, text, ids, freqs)
@@ -287,7 +297,8 @@ class Evaluator:
     def _phrase(self, seg, out, field, words, boost):
         if len(words) == 1:
             return self._term(seg, out, field, words[0], boost)
-        lists = {word: seg.postings(field, word) for word in dict.fromkeys(words)}
+        lists = {word: seg.postings(self._source(field, word), word)
+                 for word in dict.fromkeys(words)}
         if any(not len(ids) for ids, _ in lists.values()):
             return
         candidates = None
@@ -299,7 +310,7 @@ class Evaluator:
         chosen[candidates] = True
         starts = None
         for i, word in enumerate(words):
-            docs, positions = seg.positions(field, word)
+            docs, positions = seg.positions(self._source(field, word), word)
             keep = chosen[docs] & (positions >= i)
             keys = (docs[keep].astype(numpy.int64) << _POSITION_BITS) | (positions[keep] - i)
             # both key lists are sorted (by document, then position) and unique
@@ -418,6 +429,38 @@ class Evaluator:
                 out.mask &= allowed[k]
             found.append((seg, out))
         return found
+
+
+def warm(searcher, path, plan, *, min_share=0.01, stop=None):
+    """Read into the caches the posting lists of every body-text term found
+    in at least `min_share` of a segment's documents (and the positions of
+    the exact ones), so the first searches after a start or a merge do not
+    pay for them. Returns how many lists were read; `stop` (an Event) ends
+    it early."""
+    (exact, _), (folded, _) = plan.exact[0], plan.folded[0]
+    read = 0
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if reader.segment() is None:
+            continue
+        seg = _Segment(path, reader, offset)
+        threshold = max(CACHE_MIN_POSTINGS, int(seg.size * min_share))
+        for field in (exact, folded):
+            common = sorted(((info.doc_frequency(), text) for text, info
+                             in reader.iter_field(field) if info.doc_frequency() >= threshold),
+                            reverse=True)
+            for _, text in common:
+                if stop is not None and stop.is_set():
+                    return read
+                if isinstance(text, bytes):
+                    text = text.decode("utf-8")
+                if field == folded and text.isdigit():
+                    continue                    # read from the exact twin
+                seg.postings(field, text)
+                if field == exact:
+                    seg.positions(field, text)
+                read += 1
+    return read
 
 
 def _member(values, sorted_set):

@@ -58,19 +58,43 @@ def start_search(registry):
         return None
     import search
     db = registry._zodb_databases[""]
+    thread = None
     if registry.settings.get("kho.search.indexer", "embedded") == "embedded":
         from repository.indexing import IndexerThread
         thread = IndexerThread(db, index_dir).start()
         registry.kho_indexer = thread
         registry.kho_search_index = thread.indexer.index
         atexit.register(thread.shutdown)
-        return thread
-    registry.kho_search_index = search.open_index(index_dir)
-    return None
+    else:
+        registry.kho_search_index = search.open_index(index_dir)
+    if registry.settings.get("kho.search.warm", "true") == "true":
+        start_search_warming(registry)
+    return thread
+
+
+def start_search_warming(registry):
+    """Read the commonest words' posting lists in the background, so the
+    first searches after a start are as quick as the later ones."""
+    import threading
+    stop = threading.Event()
+    index = registry.kho_search_index
+
+    def run():
+        try:
+            lists = index.warm(stop=stop)
+            log.info("search index warmed: %d posting lists in memory", lists)
+        except Exception:
+            log.exception("warming the search index failed (searches still work)")
+
+    registry.kho_search_warming = stop
+    threading.Thread(target=run, name="kho-search-warm", daemon=True).start()
 
 
 def shutdown(registry):
     """Stop the background threads and close the databases (tests, reloads)."""
+    warming = getattr(registry, "kho_search_warming", None)
+    if warming is not None:
+        warming.set()
     for name in ("kho_ocr_worker", "kho_indexer"):
         worker = getattr(registry, name, None)
         if worker is not None:

@@ -153,3 +153,18 @@ def test_facets_and_filters_agree_with_a_count_by_hand(corpus):
     assert sum(results.facets["year"].values()) == len(expected)
     mine = ix.search("", filters={"owner_ids": {owner}}, pagelen=1000)
     assert {h.doc_id for h in mine.hits} == {d["doc_id"] for d in live if d["owner_id"] == owner}
+
+
+def test_warming_fills_the_cache_and_changes_no_result(corpus, monkeypatch):
+    from search import evaluation
+    ix, docs, bench = corpus
+    queries = _queries(docs, bench)
+    before = [[(h.doc_id, round(h.score, 9)) for h in ix.search(q, facets=()).hits]
+              for q in queries]
+    monkeypatch.setattr(evaluation, "CACHE_MIN_POSTINGS", 20)
+    monkeypatch.setattr(evaluation, "_LISTS", evaluation._ListCache())
+    assert ix.warm() > 10
+    assert evaluation._LISTS._entries > 0
+    after = [[(h.doc_id, round(h.score, 9)) for h in ix.search(q, facets=()).hits]
+             for q in queries]
+    assert after == before
