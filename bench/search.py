@@ -3,6 +3,7 @@
     .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--procs 1]
                                      [--dir DIR] [--keep] [--reuse] [--skip-fts]
                                      [--sets broad,realistic]
+                                     [--starts cold,warm]
 
 Generates N Vietnamese administrative papers deterministically (seeded): OCR
 text of 150-400 syllables from administrative phrases, names, places, dates
@@ -38,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from search import open_index  # noqa: E402
+from search import evaluation, open_index  # noqa: E402
 from search.analysis import fold_vi, normalize_vi  # noqa: E402
 
 SEED = 20240501
@@ -258,24 +259,29 @@ def build_whoosh(path, n, procs):
 OWNER_KIND = "one-word, owner filter"
 
 
-def query_whoosh(path, queries, owner_queries):
-    """{kind: [seconds]}, {kind: average total}, {kind: estimated totals}."""
+def query_whoosh(path, queries, owner_queries, warm):
+    """{kind: [seconds]}, {kind: average total}: from a cold start (nothing
+    in memory, as the first searches of a process), or after
+    SearchIndex.warm() (as the app does at start) and one search per kind."""
+    evaluation.clear_caches()
     index = open_index(path, create=False)
-    lat, totals, estimated = {}, {}, {}
+    if warm:
+        t0 = time.perf_counter()
+        lists = index.warm()
+        print("\n(warm-up: %d posting lists read in %.1f s)" % (lists, time.perf_counter() - t0))
+    lat, totals = {}, {}
     for kind, items in queries.items():
         facets = ("type_code", "year", "state", "desk") if kind == "faceted" else ()
-        index.search(whoosh_text(kind, items[0]), facets=facets)  # warm up
-        times, hits, guessed, skipped = [], 0, 0, 0
+        if warm:
+            index.search(whoosh_text(kind, items[0]), facets=facets)
+        times, hits = [], 0
         for words in items:
             t0 = time.perf_counter()
             results = index.search(whoosh_text(kind, words), facets=facets, pagelen=20)
             times.append(time.perf_counter() - t0)
             hits += results.total
-            guessed += bool(getattr(results, "total_is_estimate", False))
-            skipped += bool(getattr(results, "facets_skipped", False))
         lat[kind] = times
         totals[kind] = hits / len(items)
-        estimated[kind] = "%d/%d" % (guessed, skipped) if guessed or skipped else ""
     # one owner's warehouse (the permission filter the app passes)
     times, hits = [], 0
     for words, owner in owner_queries:
@@ -285,9 +291,8 @@ def query_whoosh(path, queries, owner_queries):
         hits += results.total
     lat[OWNER_KIND] = times
     totals[OWNER_KIND] = hits / len(owner_queries)
-    estimated[OWNER_KIND] = ""
     index.close()
-    return lat, totals, estimated
+    return lat, totals
 
 
 # -- SQLite FTS5 ---------------------------------------------------------------------
@@ -377,12 +382,12 @@ def pct(times, p):
     return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] * 1000
 
 
-def print_latency(title, w_lat, w_tot, w_est, f_lat, f_tot):
-    print("\n%-26s %9s %9s %9s %7s   %9s %9s %9s" % (
-        title, "p50", "p95", "avg hits", "est/skp", "p50", "p95", "avg hits"))
+def print_latency(title, w_lat, w_tot, f_lat, f_tot):
+    print("\n%-30s %9s %9s %9s   %9s %9s %9s" % (
+        title, "p50", "p95", "avg hits", "p50", "p95", "avg hits"))
     for kind in w_lat:
-        row = "%-26s %9.1f %9.1f %9.0f %7s" % (kind, pct(w_lat[kind], 50), pct(w_lat[kind], 95),
-                                              w_tot[kind], w_est.get(kind, ""))
+        row = "%-30s %9.1f %9.1f %9.0f" % (kind, pct(w_lat[kind], 50), pct(w_lat[kind], 95),
+                                           w_tot[kind])
         if kind in f_lat:
             row += "   %9.1f %9.1f %9.0f" % (pct(f_lat[kind], 50), pct(f_lat[kind], 95),
                                             f_tot[kind])
@@ -403,7 +408,14 @@ def main(argv=None):
                              " without indexing again; FTS5 is built if missing")
     parser.add_argument("--sets", default="broad,realistic",
                         help="query sets to run: broad, realistic or both (default)")
+    parser.add_argument("--starts", default="cold,warm",
+                        help="Whoosh runs: cold (nothing in memory: the first searches of a"
+                             " process), warm (after SearchIndex.warm(), as the app does at"
+                             " start) or both (default)")
     args = parser.parse_args(argv)
+    starts = [s.strip() for s in args.starts.split(",") if s.strip()]
+    if not starts or set(starts) - {"cold", "warm"}:
+        parser.error("--starts takes cold, warm or both")
     if args.reuse and not args.dir:
         parser.error("--reuse needs --dir")
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -454,18 +466,19 @@ def main(argv=None):
             print("(generating the corpus alone takes %.1f s of each indexing time)" % gen)
         all_times = []
         for name, (queries, owner_queries) in query_sets.items():
-            w_lat, w_tot, w_est = query_whoosh(whoosh_path, queries, owner_queries)
             if args.skip_fts:
                 f_lat, f_tot = {}, {}
             else:
                 f_lat, f_tot = query_fts(fts_path, queries, owner_queries)
-            print_latency("%s queries (ms)" % name, w_lat, w_tot, w_est, f_lat, f_tot)
-            all_times += [t for times in w_lat.values() for t in times]
+            for start in starts:
+                w_lat, w_tot = query_whoosh(whoosh_path, queries, owner_queries,
+                                            warm=start == "warm")
+                print_latency("%s, %s (ms)" % (name, start), w_lat, w_tot, f_lat, f_tot)
+                all_times += [t for times in w_lat.values() for t in times]
         print("\nLeft: Kho / Whoosh, right: SQLite FTS5 (same queries). %d queries of each"
               " kind; top 20 with snippets and the total; faceted adds counts by type_code,"
-              " year, state, desk. est/skp = how many Whoosh totals were estimates"
-              " (SearchResults.total_is_estimate) / facets skipped (facets_skipped)."
-              " broad = words of the shared vocabulary"
+              " year, state, desk; totals are exact. cold = a fresh process, nothing in"
+              " memory; warm = after SearchIndex.warm() (the app warms at start). broad = words of the shared vocabulary"
               " (an average query matches most of the corpus); realistic = paper numbers,"
               " personal ids, numbers and dates from a paper, full names (phrase), a name"
               " syllable with a number, the same without diacritics; the owner-filter row"

@@ -24,6 +24,7 @@ from .errors import QuerySyntaxError
 from .querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word
 
 __all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts", "warm",
+           "clear_caches",
            "column_mask", "postings_mask"]
 
 K1 = 1.2
@@ -114,6 +115,14 @@ class _ListCache:
 _LISTS = _ListCache()
 
 
+def clear_caches():
+    """Forget every cached list, length and column (benchmarks of a cold start)."""
+    global _LISTS
+    _LISTS = _ListCache()
+    with _SEGMENTS_LOCK:
+        _SEGMENTS.clear()
+
+
 class _Segment:
     """One segment as seen by one search: reader, size, live mask, caches."""
 
@@ -129,31 +138,50 @@ class _Segment:
             if deleted:
                 self.live[numpy.fromiter(deleted, numpy.int64, len(deleted))] = False
 
-    def _list(self, kind, field, text, read, empty):
-        key = self.key + (kind, field, text)
-        found = _LISTS.get(key)
-        if found is not None:
-            return found
+    def _cached(self, kind, field, text):
+        return _LISTS.get(self.key + (kind, field, text))
+
+    def _keep(self, kind, field, text, arrays):
+        if len(arrays[0]) >= CACHE_MIN_POSTINGS:
+            if kind == "postings":
+                arrays = (arrays[0].astype(numpy.int32), arrays[1].astype(numpy.float32))
+            _LISTS.put(self.key + (kind, field, text), arrays)
+        return arrays
+
+    def _matcher(self, field, text):
         try:
-            if (field, text) not in self.reader:
-                return empty
-            found = read(self.reader.postings(field, text))
+            if (field, text) in self.reader:
+                return self.reader.postings(field, text)
         except (KeyError, ValueError):
-            return empty
-        if len(found[0]) >= CACHE_MIN_POSTINGS:
-            found = (found[0].astype(numpy.int32), found[1].astype(numpy.float32)
-                     if kind == "postings" else found[1])
-            _LISTS.put(key, found)
-        return found
+            pass
+        return None
 
     def postings(self, field, text):
         """(ids, frequencies) of a term in this segment; empty arrays if absent."""
-        return self._list("postings", field, text, _read_postings, _EMPTY)
+        found = self._cached("postings", field, text)
+        if found is None:
+            matcher = self._matcher(field, text)
+            if matcher is None:
+                return _EMPTY
+            found = self._keep("postings", field, text, _read_list(matcher))
+        return found
 
     def positions(self, field, text):
         """(docnums, positions) of every occurrence of a term: phrases over
-        common syllables and numbers need them again and again."""
-        return self._list("positions", field, text, _read_positions, _EMPTY_POSITIONS)
+        common syllables and numbers need them again and again. (The
+        postings, read on the way, are kept too.)"""
+        found = self._cached("positions", field, text)
+        if found is None:
+            matcher = self._matcher(field, text)
+            if matcher is None:
+                return _EMPTY_POSITIONS
+            postings, found = _read_list(matcher, positions=True)
+            if found is None:
+                return _EMPTY_POSITIONS
+            if self._cached("postings", field, text) is None:
+                self._keep("postings", field, text, postings)
+            found = self._keep("positions", field, text, found)
+        return found
 
     def lengths(self, field):
         """Whoosh's quantized length of `field` in every document (1 if none)."""
@@ -179,28 +207,56 @@ _EMPTY = (numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.float64))
 _EMPTY_POSITIONS = (numpy.zeros(0, numpy.int32), numpy.zeros(0, numpy.int32))
 
 
-def _read_postings(matcher):
-    """A posting list as (ids, frequencies) arrays, read a block at a time."""
+def _restart_sums(values, sizes):
+    """Running sums of `values` that restart at each group of `sizes`."""
+    running = numpy.cumsum(values)
+    ends = numpy.cumsum(sizes)
+    before = numpy.concatenate(([0], running[ends[:-1] - 1]))
+    return running - numpy.repeat(before, sizes)
+
+
+def _read_list(matcher, positions=False):
+    """A posting list read a block at a time: ((ids, frequencies), and if
+    `positions`, (docnums, positions) of every occurrence).
+
+    Blocks hold delta-encoded ids (whoosh.util.numlists.delta_encode, from 0
+    in each block), weights (None when all 1.0, one float when all equal)
+    and values (search.postings_format's uint32 position deltas); their
+    Python tuples are gathered and turned into arrays once at the end."""
     matcher = getattr(matcher, "child", matcher)        # a FilterMatcher's inner one
-    blocks = getattr(matcher, "_read_data", None)
-    id_parts, weight_parts = [], []
-    if blocks is None or getattr(matcher, "_byteids", False):   # not a W3 block reader
-        ids, weights = [], []
+    if not hasattr(matcher, "_read_data") or getattr(matcher, "_byteids", False):
+        ids, weights = [], []                           # not a W3 block reader
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return numpy.array(ids, numpy.int64), numpy.array(weights, numpy.float64)
+        found = numpy.array(ids, numpy.int64), numpy.array(weights, numpy.float64)
+        return (found, None) if positions else found
+    id_deltas, weights, sizes, values = [], [], [], []
     while matcher.is_active():
         matcher._read_data()
-        # block ids are delta-encoded from 0 (whoosh.util.numlists.delta_encode)
-        id_parts.append(numpy.cumsum(numpy.array(matcher._data[0], dtype=numpy.int64)))
-        matcher._read_weights()
-        weight_parts.append(numpy.asarray(matcher._weights, dtype=numpy.float64))
+        block_ids, block_weights, block_values = matcher._data
+        id_deltas.extend(block_ids)
+        sizes.append(len(block_ids))
+        if block_weights is None:
+            weights.extend([1.0] * len(block_ids))
+        elif isinstance(block_weights, float):
+            weights.extend([block_weights] * len(block_ids))
+        else:
+            weights.extend(block_weights)
+        if positions:
+            values.extend(block_values)
         matcher._next_block()
-    if not id_parts:
-        return _EMPTY
-    return numpy.concatenate(id_parts), numpy.concatenate(weight_parts)
+    if not sizes:
+        return (_EMPTY, _EMPTY_POSITIONS) if positions else _EMPTY
+    ids = _restart_sums(numpy.array(id_deltas, dtype=numpy.int64), sizes)
+    found = ids, numpy.array(weights, dtype=numpy.float64)
+    if not positions:
+        return found
+    counts = numpy.fromiter(map(len, values), dtype=numpy.int64, count=len(values)) // 4
+    deltas = numpy.frombuffer(b"".join(values), dtype="<u4").astype(numpy.int64)
+    return found, (numpy.repeat(ids, counts).astype(numpy.int32),
+                   _restart_sums(deltas, counts).astype(numpy.int32))
 
 
 def _read_lengths(reader, field, size):
@@ -217,34 +273,6 @@ def _read_lengths(reader, field, size):
                                  dtype=numpy.float64, count=size)
     lengths[lengths == 0] = 1.0
     return lengths
-
-
-def _read_positions(matcher):
-    """(docnums, positions) int32 arrays of every occurrence in a posting list.
-
-    The values are search.postings_format's uint32 deltas: a block's values
-    are joined and summed in one go, the running sum restarting at each
-    document."""
-    matcher = getattr(matcher, "child", matcher)
-    id_parts, count_parts, delta_parts = [], [], []
-    while matcher.is_active():
-        matcher._read_data()
-        ids, values = matcher._data[0], matcher._data[2]
-        id_parts.append(numpy.cumsum(numpy.array(ids, dtype=numpy.int64)))
-        count_parts.append(numpy.fromiter(map(len, values), dtype=numpy.int64,
-                                          count=len(values)) // 4)
-        delta_parts.append(b"".join(values))
-        matcher._next_block()
-    if not id_parts:
-        return _EMPTY_POSITIONS
-    counts = numpy.concatenate(count_parts)
-    docs = numpy.repeat(numpy.concatenate(id_parts), counts).astype(numpy.int32)
-    deltas = numpy.frombuffer(b"".join(delta_parts), dtype="<u4").astype(numpy.int64)
-    running = numpy.cumsum(deltas)
-    ends = numpy.cumsum(counts)
-    before = numpy.concatenate(([0], running[ends[:-1] - 1]))   # sum before each document
-    positions = (running - numpy.repeat(before, counts)).astype(numpy.int32)
-    return docs, positions
 
 
 class Evaluator:
@@ -456,9 +484,10 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
                     text = text.decode("utf-8")
                 if field == folded and text.isdigit():
                     continue                    # read from the exact twin
-                seg.postings(field, text)
                 if field == exact:
-                    seg.positions(field, text)
+                    seg.positions(field, text)      # (keeps the postings too)
+                else:
+                    seg.postings(field, text)
                 read += 1
     return read
 
