@@ -66,6 +66,7 @@ class _SegmentData:
     def __init__(self):
         self.lengths = {}
         self.columns = {}
+        self.warmed = False
 
 
 _SEGMENTS = OrderedDict()            # (index path, segment id) -> _SegmentData
@@ -463,8 +464,9 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
     """Read into the caches the posting lists of every body-text term found
     in at least `min_share` of a segment's documents (and the positions of
     the exact ones), so the first searches after a start or a merge do not
-    pay for them. Returns how many lists were read; `stop` (an Event) ends
-    it early."""
+    pay for them. Segments already warmed are skipped, so it can be called
+    again after merges. Returns how many lists were read; `stop` (an Event)
+    ends it early."""
     (exact, _), (folded, _) = plan.exact[0], plan.folded[0]
     read = 0
     for sub, offset in searcher.leaf_searchers():
@@ -472,6 +474,8 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
         if reader.segment() is None:
             continue
         seg = _Segment(path, reader, offset)
+        if seg.data.warmed:
+            continue
         threshold = max(CACHE_MIN_POSTINGS, int(seg.size * min_share))
         for field in (exact, folded):
             common = sorted(((info.doc_frequency(), text) for text, info
@@ -489,6 +493,7 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
                 else:
                     seg.postings(field, text)
                 read += 1
+        seg.data.warmed = True
     return read
 
 

@@ -72,19 +72,26 @@ def start_search(registry):
     return thread
 
 
+WARM_EVERY = 60.0   # seconds between looks for segments that merges made
+
+
 def start_search_warming(registry):
     """Read the commonest words' posting lists in the background, so the
-    first searches after a start are as quick as the later ones."""
+    first searches after a start (or after a merge of segments) are as quick
+    as the later ones."""
     import threading
     stop = threading.Event()
     index = registry.kho_search_index
 
     def run():
-        try:
-            lists = index.warm(stop=stop)
-            log.info("search index warmed: %d posting lists in memory", lists)
-        except Exception:
-            log.exception("warming the search index failed (searches still work)")
+        while not stop.is_set():
+            try:
+                lists = index.warm(stop=stop)
+                if lists:
+                    log.info("search index warmed: %d posting lists read into memory", lists)
+            except Exception:
+                log.exception("warming the search index failed (searches still work)")
+            stop.wait(WARM_EVERY)
 
     registry.kho_search_warming = stop
     threading.Thread(target=run, name="kho-search-warm", daemon=True).start()
