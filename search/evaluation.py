@@ -220,44 +220,47 @@ def _read_list(matcher, positions=False):
     """A posting list read a block at a time: ((ids, frequencies), and if
     `positions`, (docnums, positions) of every occurrence).
 
-    Blocks hold delta-encoded ids (whoosh.util.numlists.delta_encode, from 0
-    in each block), weights (None when all 1.0, one float when all equal)
-    and values (search.postings_format's uint32 position deltas); their
-    Python tuples are gathered and turned into arrays once at the end."""
+    Blocks are search.codec's arrays: docnums, weights, value lengths, and
+    the values (search.postings_format's uint32 position deltas)."""
     matcher = getattr(matcher, "child", matcher)        # a FilterMatcher's inner one
-    if not hasattr(matcher, "_read_data") or getattr(matcher, "_byteids", False):
-        ids, weights = [], []                           # not a W3 block reader
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        found = numpy.array(ids, numpy.int64), numpy.array(weights, numpy.float64)
-        return (found, None) if positions else found
-    id_deltas, weights, sizes, values = [], [], [], []
+    if not hasattr(matcher, "block_arrays"):
+        return _read_slowly(matcher, positions)         # (inlined or vector postings)
+    ids, weights, lengths, values = [], [], [], []
     while matcher.is_active():
-        matcher._read_data()
-        block_ids, block_weights, block_values = matcher._data
-        id_deltas.extend(block_ids)
-        sizes.append(len(block_ids))
-        if block_weights is None:
-            weights.extend([1.0] * len(block_ids))
-        elif isinstance(block_weights, float):
-            weights.extend([block_weights] * len(block_ids))
-        else:
-            weights.extend(block_weights)
+        block_ids, block_weights, block_lengths, block_values = matcher.block_arrays()
+        ids.append(block_ids)
+        weights.append(block_weights)
         if positions:
-            values.extend(block_values)
+            lengths.append(block_lengths)
+            values.append(block_values)
         matcher._next_block()
-    if not sizes:
+    if not ids:
         return (_EMPTY, _EMPTY_POSITIONS) if positions else _EMPTY
-    ids = _restart_sums(numpy.array(id_deltas, dtype=numpy.int64), sizes)
-    found = ids, numpy.array(weights, dtype=numpy.float64)
+    ids = numpy.concatenate(ids).astype(numpy.int64)
+    found = ids, numpy.concatenate(weights).astype(numpy.float64)
     if not positions:
         return found
-    counts = numpy.fromiter(map(len, values), dtype=numpy.int64, count=len(values)) // 4
+    if any(block is None for block in lengths):
+        return found, _EMPTY_POSITIONS                  # (a field without positions)
+    counts = numpy.concatenate(lengths).astype(numpy.int64) // 4
     deltas = numpy.frombuffer(b"".join(values), dtype="<u4").astype(numpy.int64)
     return found, (numpy.repeat(ids, counts).astype(numpy.int32),
                    _restart_sums(deltas, counts).astype(numpy.int32))
+
+
+def _read_slowly(matcher, positions):
+    ids, weights, occurrences = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        if positions:
+            occurrences.extend((matcher.id(), p) for p in matcher.value_as("positions"))
+        matcher.next()
+    found = numpy.array(ids, numpy.int64), numpy.array(weights, numpy.float64)
+    if not positions:
+        return found
+    pairs = numpy.array(occurrences, dtype=numpy.int32).reshape(-1, 2)
+    return found, (pairs[:, 0].copy(), pairs[:, 1].copy())
 
 
 def _read_lengths(reader, field, size):

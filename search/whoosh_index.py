@@ -30,6 +30,7 @@ from . import analysis, documents, evaluation
 from .errors import IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
+from .codec import KhoCodec
 from .matching import QueryMarker
 from .postings_format import DeltaPositions
 from .querylang import parse_query
@@ -279,7 +280,9 @@ class WhooshIndex:
         except (OSError, index.IndexError) as exc:
             raise IndexUnavailable("cannot open the search index in %s: %s"
                                    % (self.path, exc)) from None
-        changed = _schema_changes(self._ix.schema)
+        changed = _schema_changes(self._ix.schema) + [
+            "segment %s has another codec" % segment.segment_id()
+            for segment in self._ix._segments() if type(segment.codec()) is not KhoCodec]
         if changed and replace_outdated:
             with _write_lock(self.path):
                 self._ix = index.create_in(self.path, make_schema())
@@ -360,7 +363,8 @@ class WhooshIndex:
 
     def _writer(self, **kwargs):
         try:
-            return self._ix.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, **kwargs)
+            return self._ix.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, codec=KhoCodec(),
+                                   **kwargs)
         except LockError:
             raise IndexUnavailable("the search index in %s is locked by another writer"
                                    % self.path) from None
