@@ -9,14 +9,15 @@ Schema, one record per doc_id:
   doc_id, owner_id, type_code, number, issuer, validity, provenance, state, desk
                                stored ID fields, exact values, for filters/facets
   dossier_codes                stored list, indexed one code per term
-  issue_date, valid_until      DATETIME (stored as YYYY-MM-DD), year NUMERIC
+  issue_date, valid_until      stored only, as YYYY-MM-DD (shown, never queried)
+  year                         NUMERIC, one term per value (no trie terms: it is
+                               filtered by value, never by range) and a column
   stamp                        the caller's version, a pickled column of (stamp,)
   text_z                       the OCR text, zlib-compressed, for snippets only
 
 The analyzers below are pickled into the index's TOC by Whoosh, so their
 module path and class names must not change (or rebuild the index).
 """
-import datetime
 import os
 import threading
 import zlib
@@ -149,9 +150,10 @@ def make_schema():
         type_code=fields.ID(stored=True, sortable=True),
         number=fields.ID(stored=True),
         issuer=fields.ID(stored=True),
-        issue_date=fields.DATETIME(stored=True),
-        valid_until=fields.DATETIME(stored=True),
-        year=fields.NUMERIC(numtype=int, bits=32, signed=False, stored=True, sortable=True),
+        issue_date=fields.STORED(),
+        valid_until=fields.STORED(),
+        year=fields.NUMERIC(numtype=int, bits=32, signed=False, stored=True, sortable=True,
+                            shift_step=0),
         validity=fields.ID(stored=True, sortable=True),
         owner_id=fields.ID(stored=True, sortable=True),
         dossier_codes=fields.KEYWORD(stored=True, commas=False, scorable=False),
@@ -161,6 +163,32 @@ def make_schema():
         stamp=fields.COLUMN(columns.PickleColumn(columns.VarBytesColumn())),
         text_z=fields.STORED(),
     )
+
+
+def _field_signature(field):
+    """What of a field decides how its postings, columns and stored values
+    are written (Whoosh's FieldType.__eq__ ignores the type and trie steps)."""
+    def name(obj):
+        return type(obj).__name__ if obj is not None else None
+    return (name(field), name(field.format), name(field.analyzer), bool(field.scorable),
+            bool(field.stored), bool(field.unique), name(field.column_type),
+            getattr(field, "shift_step", None), getattr(field, "bits", None))
+
+
+def _check_schema(path, schema):
+    """IndexUnavailable unless the index's schema is this version's."""
+    expected = make_schema()
+    missing = set(expected.names()) - set(schema.names())
+    if missing:
+        raise IndexUnavailable(
+            "the index in %s was made by another version (no field %s): rebuild it"
+            % (path, ", ".join(sorted(missing))))
+    changed = [name for name in expected.names()
+               if _field_signature(expected[name]) != _field_signature(schema[name])]
+    if changed:
+        raise IndexUnavailable(
+            "the index in %s was made by another version (field %s changed): rebuild it"
+            % (path, ", ".join(sorted(changed))))
 
 
 def _whoosh_record(record):
@@ -189,9 +217,7 @@ def _whoosh_record(record):
         out["_stored_dossier_codes"] = list(record["dossier_codes"])
     for name in ("issue_date", "valid_until"):
         if record.get(name):
-            date = record[name]
-            out[name] = datetime.datetime(date.year, date.month, date.day)
-            out["_stored_" + name] = date.isoformat()
+            out[name] = record[name].isoformat()
     # always a value, so the column has one for every document
     out["stamp"] = (record.get("stamp"),)
     return out
@@ -243,11 +269,7 @@ class WhooshIndex:
         except (OSError, index.IndexError) as exc:
             raise IndexUnavailable("cannot open the search index in %s: %s"
                                    % (self.path, exc)) from None
-        missing = set(make_schema().names()) - set(self._ix.schema.names())
-        if missing:
-            raise IndexUnavailable(
-                "the index in %s was made by another version (no field %s): rebuild it"
-                % (self.path, ", ".join(sorted(missing))))
+        _check_schema(self.path, self._ix.schema)
         self._lock = _write_lock(self.path)
         self._local = threading.local()
 
