@@ -28,7 +28,7 @@ from whoosh.analysis import Token as WhooshToken, Tokenizer
 from whoosh.index import LockError
 from zope.interface import implementer
 
-from . import analysis, documents
+from . import analysis, bulk, documents
 from .errors import IndexUnavailable, InvalidDocument, InvalidFilter, QuerySyntaxError
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
@@ -103,6 +103,21 @@ class SyllableTokenizer(Tokenizer):
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
+
+    def positions(self, value):
+        """{token text: [positions]} as __call__(positions=True) yields them,
+        in first-seen order: the bulk writer's fast path (search.bulk)."""
+        out = {}
+        fold = analysis.fold_token if self.folded else None
+        for text, pos in _cached_token_texts(value):
+            if fold:
+                text = fold(text)
+            poslist = out.get(text)
+            if poslist is None:
+                out[text] = [pos]
+            else:
+                poslist.append(pos)
+        return out
 
 
 class CodeTokenizer(Tokenizer):
@@ -370,32 +385,31 @@ class WhooshIndex:
             writer = self._writer()
             writer.commit(mergetype=writing.CLEAR)
 
-    def rebuild(self, records, *, procs=1, limitmb=256, multisegment=False):
+    def rebuild(self, records, *, procs=None, segment_docs=bulk.SEGMENT_DOCS):
         """Replace the whole content by `records` (an iterable of dicts) in one
-        commit; readers see the old content until then. `procs` > 1 indexes in
-        parallel processes (Whoosh MpWriter). Returns the number indexed."""
+        commit; readers see the old content until then. Every record is
+        validated (and doc ids checked unique) before anything is written; on
+        error the old content stays. `procs` processes (default: one per
+        core) write segments of at most `segment_docs` documents in parallel
+        (search.bulk). Returns the number indexed."""
         seen = set()
-        kwargs = {"limitmb": limitmb}
-        if procs > 1:
-            kwargs.update(procs=procs, multisegment=multisegment)
+        cleaned = []
+        for record in records:
+            clean = documents.clean_record(record)
+            if clean["doc_id"] in seen:
+                raise InvalidDocument("doc id %r appears twice in the rebuild"
+                                      % clean["doc_id"])
+            seen.add(clean["doc_id"])
+            cleaned.append(clean)
+        procs = procs or os.cpu_count() or 1
         with self._lock:
-            writer = self._writer(**kwargs)
             try:
-                for record in records:
-                    clean = documents.clean_record(record)
-                    if clean["doc_id"] in seen:
-                        raise InvalidDocument("doc id %r appears twice in the rebuild"
-                                              % clean["doc_id"])
-                    seen.add(clean["doc_id"])
-                    writer.add_document(**_whoosh_record(clean))
-            except BaseException:
-                writer.cancel()
-                raise
-            if procs > 1:
-                writer.commit(mergetype=writing.CLEAR)
-            else:
-                writer.commit(mergetype=writing.CLEAR, optimize=not multisegment)
-        return len(seen)
+                return bulk.write_index(self._ix, cleaned, _whoosh_record, procs=procs,
+                                        segment_docs=segment_docs,
+                                        timeout=WRITE_LOCK_TIMEOUT, delay=0.05)
+            except LockError:
+                raise IndexUnavailable("the search index in %s is locked by another writer"
+                                       % self.path) from None
 
     def optimize(self):
         """Merge all segments into one (faster searches after many applies)."""
