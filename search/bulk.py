@@ -33,6 +33,7 @@ MIN_DOCS_PER_PROC = 500    # fewer documents than this per process: fewer proces
 
 BLOCKLIMIT = 128           # postings per block (Whoosh's default)
 COMPRESSION = 3            # zlib level of posting blocks, 0 for none (Whoosh's: 3)
+MIN_COMPRESS = 0           # blocks whose pickle is shorter stay uncompressed
 
 
 def bulk_codec():
@@ -55,7 +56,8 @@ class SegmentBuilder:
         self.terms = {}        # fieldname -> {term bytes: _Postings}
         self.lengths = {}      # fieldname -> array of each doc's length as the reader sees it
         self.perdoc = codec.per_document_writer(storage, segment)
-        self._encoders = {}    # fieldname -> (format, {position: encoded single position})
+        self._encoders = {}    # fieldname -> {position: encoded single position}
+        self._doc_encoded = {}  # (positions,) -> encoded, within one document
 
     def _terms(self, fieldname):
         terms = self.terms.get(fieldname)
@@ -77,14 +79,18 @@ class SegmentBuilder:
 
     def _post_positions(self, fieldname, field, value, docnum):
         """Post a Positions field whose analyzer gives positions(); returns its
-        length. Values are field.format.encode()'s bytes (one object per
-        single position, shared: it is the bulk of the postings' memory)."""
+        length. Values are field.format.encode()'s bytes, one object per
+        single position (shared: it is the bulk of the postings' memory) and
+        per list of positions within a document (the exact and folded
+        fields share most)."""
         single = self._encoders.get(fieldname)
         if single is None:
             single = self._encoders[fieldname] = {}
         encode = field.format.encode
         boost = field.format.field_boost
         terms = self._terms(fieldname)
+        get = terms.get
+        multiple = self._doc_encoded
         length = 0
         for text, poslist in field.analyzer.positions(value).items():
             count = len(poslist)
@@ -94,9 +100,12 @@ class SegmentBuilder:
                 if vbytes is None:
                     vbytes = single[poslist[0]] = encode(poslist)
             else:
-                vbytes = encode(poslist)
+                key = tuple(poslist)
+                vbytes = multiple.get(key)
+                if vbytes is None:
+                    vbytes = multiple[key] = encode(poslist)
             tbytes = text.encode("utf-8")
-            postings = terms.get(tbytes)
+            postings = get(tbytes)
             if postings is None:
                 postings = terms[tbytes] = TermPostings(array("I"), array("f"), [])
             postings.ids.append(docnum)
@@ -109,6 +118,7 @@ class SegmentBuilder:
         schema = self.schema
         perdoc = self.perdoc
         docnum = self.docnum
+        self._doc_encoded.clear()
         perdoc.start_doc(docnum)
         for fieldname in sorted(name for name in fields if not name.startswith("_")):
             value = fields[fieldname]
@@ -153,7 +163,7 @@ class SegmentBuilder:
             terms = self.terms.pop(fieldname)
             writer.start_field(fieldname, self.schema[fieldname])
             write_field(writer, terms, self.lengths.get(fieldname), self.codec._blocklimit,
-                        self.codec._compression)
+                        self.codec._compression, MIN_COMPRESS)
             writer.finish_field()
         writer.close()
         if compound and segment.should_assemble():

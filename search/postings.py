@@ -42,22 +42,39 @@ def _mini_weights(weights):
     return tuple(weights)
 
 
-def write_field(fieldwriter, terms, doclengths, blocklimit, compression):
+def _lengths(block_ids, doclengths):
+    """(min, max) field length of the block's documents, None/0 for none."""
+    picked = itemgetter(*block_ids)(doclengths)
+    if len(block_ids) == 1:
+        return (picked, picked) if picked else (None, 0)
+    if 0 in picked:
+        picked = [n for n in picked if n]
+        if not picked:
+            return None, 0
+    return min(picked), max(picked)
+
+
+def write_field(fieldwriter, terms, doclengths, blocklimit, compression, min_compress=0):
     """Write `terms` ({term bytes: TermPostings}) of the field started on
     `fieldwriter` (a W3FieldWriter after start_field). `doclengths`: each
     document's field length as the reader returns it (0 for none), or None
-    for a field without lengths."""
+    for a field without lengths. Blocks whose pickle is shorter than
+    `min_compress` bytes are left uncompressed (each block records its own
+    compression; zlib only makes tiny blocks bigger, and slower to read)."""
     fixedsize = fieldwriter._format.fixed_value_size()
+    tuple_values = fixedsize is None or fixedsize < 0
     prefix = pack_ushort(fieldwriter._fieldid)
-    postfile = fieldwriter._postfile
+    postfile = fieldwriter._postfile.file       # the buffered file under the StructFile
     write = postfile.write
+    offset = postfile.tell()
     add_term = fieldwriter._tindex.add
+    pack_info = _TERMINFO.pack
+    compress = zlib.compress
     for tbytes in sorted(terms):
         postings = terms[tbytes]
         ids, weights, values = postings.ids, postings.weights, postings.values
         count = len(ids)
-        offset = postfile.tell()
-        write(WHOOSH3_HEADER_MAGIC)
+        parts = [WHOOSH3_HEADER_MAGIC]
         total_weight, max_weight, min_length, max_length = 0, 0, None, 0
         for start in range(0, count, blocklimit):
             end = start + blocklimit
@@ -65,42 +82,44 @@ def write_field(fieldwriter, terms, doclengths, blocklimit, compression):
                 end = count
             block_ids = ids[start:end]
             block_weights = weights[start:end]
-            block_max_weight = max(0, max(block_weights))
+            block_max_weight = max(block_weights)
+            if not block_max_weight > 0:
+                block_max_weight = 0
             if doclengths is not None:
-                picked = itemgetter(*block_ids)(doclengths)
-                if end - start == 1:
-                    picked = (picked,)
-                if 0 in picked:
-                    picked = [n for n in picked if n]
-                block_min = min(picked) if picked else None
-                block_max = max(picked) if picked else 0
+                block_min, block_max = _lengths(block_ids, doclengths)
+                if block_min is not None and (min_length is None or block_min < min_length):
+                    min_length = block_min
+                if block_max > max_length:
+                    max_length = block_max
             else:
                 block_min, block_max = None, 0
             total_weight += sum(block_weights)
-            if block_min is not None:
-                min_length = block_min if min_length is None else min(min_length, block_min)
-            if block_max > max_length:
-                max_length = block_max
             if block_max_weight > max_weight:
                 max_weight = block_max_weight
-            if fixedsize is None or fixedsize < 0:
+            if tuple_values:
                 block_values = tuple(values[start:end])
             elif fixedsize == 0:
                 block_values = None
             else:
                 block_values = b"".join(values[start:end])
-            deltas = (block_ids[0],) + tuple(map(sub, block_ids[1:], block_ids[:-1]))
+            if end - start == 1:
+                deltas = (block_ids[0],)
+            else:
+                deltas = (block_ids[0],) + tuple(map(sub, block_ids[1:], block_ids[:-1]))
             data = dumps((deltas, _mini_weights(block_weights), block_values), 2)
-            if compression:
-                data = zlib.compress(data, compression)
-            info = dumps((end - start, block_ids[-1], block_max_weight, compression,
+            level = compression if len(data) >= min_compress else 0
+            if level:
+                data = compress(data, level)
+            info = dumps((end - start, block_ids[-1], block_max_weight, level,
                           length_to_byte(block_min), length_to_byte(block_max)), 2)
             size = len(info) + len(data)
-            write(pack_int(-size if end == count else size))
-            write(info)
-            write(data)
-        record = _TERMINFO.pack(
+            parts.append(pack_int(-size if end == count else size))
+            parts.append(info)
+            parts.append(data)
+        chunk = b"".join(parts)
+        write(chunk)
+        record = pack_info(
             0, total_weight, count, 0 if min_length is None else length_to_byte(min_length),
             length_to_byte(max_length), max_weight, ids[0], ids[-1])
-        add_term(prefix + tbytes,
-                 record + pack_long(offset) + pack_int(postfile.tell() - offset))
+        add_term(prefix + tbytes, record + pack_long(offset) + pack_int(len(chunk)))
+        offset += len(chunk)

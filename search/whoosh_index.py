@@ -73,6 +73,26 @@ def _cached_token_texts(value):
     return tokens
 
 
+_last_positions = (None, None)   # (text, {token: [positions]})
+
+
+def _cached_positions(value):
+    global _last_positions
+    last = _last_positions
+    if last[0] is value:
+        return last[1]
+    out = {}
+    get = out.get
+    for text, pos in _cached_token_texts(value):
+        poslist = get(text)
+        if poslist is None:
+            out[text] = [pos]
+        else:
+            poslist.append(pos)
+    _last_positions = (value, out)
+    return out
+
+
 class SyllableTokenizer(Tokenizer):
     """search.analysis tokens for Whoosh; `folded` gives the folded forms."""
 
@@ -105,18 +125,20 @@ class SyllableTokenizer(Tokenizer):
             yield token
 
     def positions(self, value):
-        """{token text: [positions]} as __call__(positions=True) yields them,
-        in first-seen order: the bulk writer's fast path (search.bulk)."""
+        """{token text: [positions]} as __call__(positions=True) yields them:
+        the bulk writer's fast path (search.bulk). The lists are shared with
+        the exact forms' (do not change them)."""
+        exact = _cached_positions(value)
+        if not self.folded:
+            return exact
+        fold = analysis.fold_token
         out = {}
-        fold = analysis.fold_token if self.folded else None
-        for text, pos in _cached_token_texts(value):
-            if fold:
-                text = fold(text)
-            poslist = out.get(text)
-            if poslist is None:
-                out[text] = [pos]
-            else:
-                poslist.append(pos)
+        for text, poslist in exact.items():
+            folded = fold(text)
+            other = out.get(folded)
+            # tokens at one position never fold alike (a whole code keeps its
+            # joiners), so the merged list is the tokens' order
+            out[folded] = poslist if other is None else sorted(other + poslist)
         return out
 
 
