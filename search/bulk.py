@@ -33,7 +33,7 @@ MIN_DOCS_PER_PROC = 500    # fewer documents than this per process: fewer proces
 
 BLOCKLIMIT = 128           # postings per block (Whoosh's default)
 COMPRESSION = 3            # zlib level of posting blocks, 0 for none (Whoosh's: 3)
-MIN_COMPRESS = 0           # blocks whose pickle is shorter stay uncompressed
+MIN_COMPRESS = 256         # smaller block pickles stay uncompressed (zlib costs more than it saves)
 
 
 def bulk_codec():
