@@ -53,7 +53,7 @@ class SegmentBuilder:
         self.codec = codec
         self.segment = segment
         self.docnum = 0
-        self.terms = {}        # fieldname -> {term bytes: _Postings}
+        self.terms = {}        # fieldname -> {term bytes: TermPostings}
         self.lengths = {}      # fieldname -> array of each doc's length as the reader sees it
         self.perdoc = codec.per_document_writer(storage, segment)
         self._encoders = {}    # fieldname -> {position: encoded single position}
@@ -182,7 +182,7 @@ def _plan(count, procs, segment_docs):
     return [(start, min(start + size, count)) for start in range(0, count, size)], procs
 
 
-def _build(storage, schema, codec, segment, docs, prepare):
+def _build(storage, schema, codec, segment, docs, prepare, compound):
     # no cyclic GC while millions of acyclic postings are alive: its full
     # collections would otherwise rescan them all again and again
     enabled = gc.isenabled()
@@ -191,17 +191,18 @@ def _build(storage, schema, codec, segment, docs, prepare):
         builder = SegmentBuilder(storage, schema, codec, segment)
         for record in docs:
             builder.add(prepare(record))
-        return builder.finish()
+        return builder.finish(compound)
     finally:
         if enabled:
             gc.enable()
 
 
-def _worker(storage, schema, codec, jobs, records, prepare, results):
+def _worker(storage, schema, codec, jobs, records, prepare, compound, results):
     """Child process: build the segments of `jobs` [(k, segment, start, end)]."""
     for k, segment, start, end in jobs:
         try:
-            built = _build(storage, schema, codec, segment, records[start:end], prepare)
+            built = _build(storage, schema, codec, segment, records[start:end], prepare,
+                           compound)
         except BaseException:
             results.put((k, None, traceback.format_exc()))
             os._exit(1)
@@ -209,18 +210,22 @@ def _worker(storage, schema, codec, jobs, records, prepare, results):
     os._exit(0)
 
 
-def _build_all(storage, indexname, schema, codec, records, prepare, procs, segment_docs):
+def _build_all(storage, indexname, schema, codec, records, prepare, procs, segment_docs,
+               compound):
+    """The segments of `records`, in their order; procs > 1 builds them in
+    forked children, which see `records` without copying or pickling (the
+    caller's other threads do not run in the children)."""
     runs, procs = _plan(len(records), procs, segment_docs)
     segments = [codec.new_segment(storage, indexname) for _ in runs]
     if procs == 1:
-        return [_build(storage, schema, codec, segment, records[start:end], prepare)
+        return [_build(storage, schema, codec, segment, records[start:end], prepare, compound)
                 for segment, (start, end) in zip(segments, runs)]
     context = multiprocessing.get_context("fork")
     results = context.SimpleQueue()
     jobs = [(k, segments[k], start, end) for k, (start, end) in enumerate(runs)]
     children = [context.Process(target=_worker, daemon=True,
                                 args=(storage, schema, codec, jobs[w::procs], records,
-                                      prepare, results))
+                                      prepare, compound, results))
                 for w in range(procs)]
     for child in children:
         child.start()
@@ -258,7 +263,7 @@ def write_index(ix, records, prepare, *, procs=1, segment_docs=SEGMENT_DOCS, tim
         codec = codec or bulk_codec()
         try:
             segments = _build_all(storage, indexname, info.schema, codec, records, prepare,
-                                  procs, segment_docs) if records else []
+                                  procs, segment_docs, compound) if records else []
             generation = info.generation + 1
             TOC(info.schema, segments, generation).write(storage, indexname)
         except BaseException:
