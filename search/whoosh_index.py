@@ -16,7 +16,12 @@ Schema, one record per doc_id:
   text_z                       the OCR text, zlib-compressed, for snippets only
 
 The analyzers below are pickled into the index's TOC by Whoosh, so their
-module path and class names must not change (or rebuild the index).
+module path and class names must not change (or rebuild the index). An index
+whose fields differ from make_schema() (missing, or another type or trie
+step) is refused with IndexUnavailable("... rebuild it").
+
+`apply` writes through Whoosh's SegmentWriter; `rebuild` writes whole
+segments itself (search.bulk), in parallel processes, in Whoosh's format.
 """
 import os
 import threading
