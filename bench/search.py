@@ -1,6 +1,6 @@
 """Search figures: Kho's Whoosh index beside SQLite FTS5 on the same corpus.
 
-    .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--procs 1]
+    .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--procs N]
                                      [--dir DIR] [--keep] [--reuse] [--skip-fts]
                                      [--sets broad,realistic]
                                      [--starts cold,warm]
@@ -398,8 +398,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--procs", type=int, default=1,
-                        help="Whoosh indexing processes (the machine has 2 cores)")
+    parser.add_argument("--procs", type=int, default=None,
+                        help="Whoosh indexing processes (default: one per core)")
     parser.add_argument("--dir", help="work directory (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the indexes")
     parser.add_argument("--skip-fts", action="store_true")

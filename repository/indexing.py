@@ -184,15 +184,17 @@ class Indexer:
         import search
         return search.compare_stamps(self.expected_stamps(), self.index.stamps())
 
-    def reindex(self, progress=None):
-        """Rebuild the whole index from the repository; returns the count."""
+    def reindex(self, progress=None, procs=None):
+        """Rebuild the whole index from the repository; returns the count.
+        `procs`: indexing processes (default one per core; 1 inside a server,
+        whose other threads a fork would not copy)."""
         with self.lock:
             self.tm.begin()
             root = app_root(self.conn)
             pending = dict(root.index_queue.pending.items())
             records = [record_of(root, d) for d in all_documents(root)]
             self.tm.abort()
-            count = self.index.rebuild(records)
+            count = self.index.rebuild(records, procs=procs)
             self._clear(pending)
             return count
 
@@ -224,7 +226,7 @@ class IndexerThread:
         if self.indexer.index.replaced:
             log.warning("the search index in %s was made by another version: rebuilding it",
                         self.indexer.index.path)
-            self.indexer.reindex()
+            self.indexer.reindex(procs=1)
         self.kick()                  # what a dead process left behind
         setattr(self.indexer.db, KICK, self.kick)
         self.thread.start()

@@ -21,7 +21,8 @@ open_index(path, *, create=True) -> SearchIndex   (ISearchEngine, Whoosh)
         SearchResults(total, page, pagelen, hits=[Hit(doc_id, score, fields,
                       snippets)], facets={field: {value: count}})
     SearchIndex.stamps() -> {doc_id: stamp};  SearchIndex.count() -> int
-    SearchIndex.clear();  SearchIndex.rebuild(records);  SearchIndex.stats()
+    SearchIndex.clear();  SearchIndex.rebuild(records, *, procs=None);  SearchIndex.stats()
+        rebuild: all records checked first, one commit, one process per core
 compare_stamps(expected, indexed) -> StampDrift(missing, stale, orphaned)
 match_words(query_text, words) -> [index of each OCR word to box]
 normalize_vi(text), fold_vi(text)           (search.analysis)

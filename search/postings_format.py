@@ -13,7 +13,6 @@ must not change (or rebuild the index).
 """
 import sys
 from array import array
-from collections import defaultdict
 from itertools import accumulate
 
 from whoosh import formats
@@ -43,15 +42,12 @@ class DeltaPositions(formats.Positions):
     """Positions stored as uint32 deltas (see the module docstring)."""
 
     def word_values(self, value, analyzer, **kwargs):
-        fast = getattr(analyzer, "syllable_positions", None)
+        fast = getattr(analyzer, "positions", None)    # SyllableTokenizer's
         if fast is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        positions = defaultdict(list)
-        for text, pos in fast(value):
-            positions[text].append(pos)
         boost = self.field_boost
-        for text, poslist in positions.items():
+        for text, poslist in fast(value).items():
             yield text, len(poslist), len(poslist) * boost, encode_deltas(poslist)
 
     def encode(self, poslist):

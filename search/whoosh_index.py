@@ -9,14 +9,20 @@ Schema, one record per doc_id:
   doc_id, owner_id, type_code, number, issuer, validity, provenance, state, desk
                                stored ID fields, exact values, for filters/facets
   dossier_codes                stored list, indexed one code per term
-  issue_date, valid_until      DATETIME (stored as YYYY-MM-DD), year NUMERIC
+  issue_date, valid_until      stored only, as YYYY-MM-DD (shown, never queried)
+  year                         NUMERIC, one term per value (no trie terms: it is
+                               filtered by value, never by range) and a column
   stamp                        the caller's version, a pickled column of (stamp,)
   text_z                       the OCR text, zlib-compressed, for snippets only
 
 The analyzers below are pickled into the index's TOC by Whoosh, so their
-module path and class names must not change (or rebuild the index).
+module path and class names must not change (or rebuild the index). An index
+whose fields differ from make_schema() (missing, or another type or trie
+step) is refused with IndexUnavailable("... rebuild it").
+
+`apply` writes through Whoosh's SegmentWriter; `rebuild` writes whole
+segments itself (search.bulk), in parallel processes, in Whoosh's format.
 """
-import datetime
 import os
 import threading
 import zlib
@@ -26,7 +32,7 @@ from whoosh.analysis import Token as WhooshToken, Tokenizer
 from whoosh.index import LockError
 from zope.interface import implementer
 
-from . import analysis, documents, evaluation
+from . import analysis, bulk, documents, evaluation
 from .errors import IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
@@ -76,6 +82,26 @@ def _cached_token_texts(value):
     return tokens
 
 
+_last_positions = (None, None)   # (text, {token: [positions]})
+
+
+def _cached_positions(value):
+    global _last_positions
+    last = _last_positions
+    if last[0] is value:
+        return last[1]
+    out = {}
+    get = out.get
+    for text, pos in _cached_token_texts(value):
+        poslist = get(text)
+        if poslist is None:
+            out[text] = [pos]
+        else:
+            poslist.append(pos)
+    _last_positions = (value, out)
+    return out
+
+
 class SyllableTokenizer(Tokenizer):
     """search.analysis tokens for Whoosh; `folded` gives the folded forms."""
 
@@ -107,14 +133,22 @@ class SyllableTokenizer(Tokenizer):
                 token.endchar = start_char + end
             yield token
 
-
-    def syllable_positions(self, value):
-        """[(token text, position)] of `value`: DeltaPositions' fast path."""
-        tokens = _cached_token_texts(value)
+    def positions(self, value):
+        """{token text: [positions]} as __call__(positions=True) yields them:
+        the bulk writer's fast path (search.bulk). The lists are shared with
+        the exact forms' (do not change them)."""
+        exact = _cached_positions(value)
         if not self.folded:
-            return tokens
+            return exact
         fold = analysis.fold_token
-        return [(fold(text), pos) for text, pos in tokens]
+        out = {}
+        for text, poslist in exact.items():
+            folded = fold(text)
+            other = out.get(folded)
+            # tokens at one position never fold alike (a whole code keeps its
+            # joiners), so the merged list is the tokens' order
+            out[folded] = poslist if other is None else sorted(other + poslist)
+        return out
 
 
 class CodeTokenizer(Tokenizer):
@@ -160,9 +194,10 @@ def make_schema():
         type_code=fields.ID(stored=True, sortable=True),
         number=fields.ID(stored=True),
         issuer=fields.ID(stored=True),
-        issue_date=fields.DATETIME(stored=True),
-        valid_until=fields.DATETIME(stored=True),
-        year=fields.NUMERIC(numtype=int, bits=32, signed=False, stored=True, sortable=True),
+        issue_date=fields.STORED(),
+        valid_until=fields.STORED(),
+        year=fields.NUMERIC(numtype=int, bits=32, signed=False, stored=True, sortable=True,
+                            shift_step=0),
         validity=fields.ID(stored=True, sortable=True),
         owner_id=fields.ID(stored=True, sortable=True),
         dossier_codes=fields.KEYWORD(stored=True, commas=False, scorable=False),
@@ -172,6 +207,16 @@ def make_schema():
         stamp=fields.COLUMN(columns.PickleColumn(columns.VarBytesColumn())),
         text_z=fields.STORED(),
     )
+
+
+def _field_signature(field):
+    """What of a field decides how its postings, columns and stored values
+    are written (Whoosh's FieldType.__eq__ ignores the type and trie steps)."""
+    def name(obj):
+        return type(obj).__name__ if obj is not None else None
+    return (name(field), name(field.format), name(field.analyzer), bool(field.scorable),
+            bool(field.stored), bool(field.unique), name(field.column_type),
+            getattr(field, "shift_step", None), getattr(field, "bits", None))
 
 
 def _whoosh_record(record):
@@ -200,9 +245,7 @@ def _whoosh_record(record):
         out["_stored_dossier_codes"] = list(record["dossier_codes"])
     for name in ("issue_date", "valid_until"):
         if record.get(name):
-            date = record[name]
-            out[name] = datetime.datetime(date.year, date.month, date.day)
-            out["_stored_" + name] = date.isoformat()
+            out[name] = record[name].isoformat()
     # always a value, so the column has one for every document
     out["stamp"] = (record.get("stamp"),)
     return out
@@ -220,16 +263,14 @@ def _plan():
 
 def _schema_changes(found):
     """What differs between the index's schema and ours: missing fields, or
-    fields of another type or posting format."""
+    fields written another way (type, posting format, analyzer, flags...)."""
     expected = make_schema()
     changes = []
     for name in expected.names():
         if name not in found.names():
             changes.append("no field %s" % name)
-        elif (type(found[name]) is not type(expected[name])
-              or type(getattr(found[name], "format", None))
-              is not type(getattr(expected[name], "format", None))):
-            changes.append("field %s is of another kind" % name)
+        elif _field_signature(found[name]) != _field_signature(expected[name]):
+            changes.append("field %s changed" % name)
     return changes
 
 
@@ -408,32 +449,31 @@ class WhooshIndex:
             writer = self._writer()
             writer.commit(mergetype=writing.CLEAR)
 
-    def rebuild(self, records, *, procs=1, limitmb=256, multisegment=False):
+    def rebuild(self, records, *, procs=None, segment_docs=bulk.SEGMENT_DOCS):
         """Replace the whole content by `records` (an iterable of dicts) in one
-        commit; readers see the old content until then. `procs` > 1 indexes in
-        parallel processes (Whoosh MpWriter). Returns the number indexed."""
+        commit; readers see the old content until then. Every record is
+        validated (and doc ids checked unique) before anything is written; on
+        error the old content stays. `procs` processes (default: one per
+        core) write segments of at most `segment_docs` documents in parallel
+        (search.bulk). Returns the number indexed."""
         seen = set()
-        kwargs = {"limitmb": limitmb}
-        if procs > 1:
-            kwargs.update(procs=procs, multisegment=multisegment)
+        cleaned = []
+        for record in records:
+            clean = documents.clean_record(record)
+            if clean["doc_id"] in seen:
+                raise InvalidDocument("doc id %r appears twice in the rebuild"
+                                      % clean["doc_id"])
+            seen.add(clean["doc_id"])
+            cleaned.append(clean)
+        procs = procs or os.cpu_count() or 1
         with self._lock:
-            writer = self._writer(**kwargs)
             try:
-                for record in records:
-                    clean = documents.clean_record(record)
-                    if clean["doc_id"] in seen:
-                        raise InvalidDocument("doc id %r appears twice in the rebuild"
-                                              % clean["doc_id"])
-                    seen.add(clean["doc_id"])
-                    writer.add_document(**_whoosh_record(clean))
-            except BaseException:
-                writer.cancel()
-                raise
-            if procs > 1:
-                writer.commit(mergetype=writing.CLEAR)
-            else:
-                writer.commit(mergetype=writing.CLEAR, optimize=not multisegment)
-        return len(seen)
+                return bulk.write_index(self._ix, cleaned, _whoosh_record, procs=procs,
+                                        segment_docs=segment_docs,
+                                        timeout=WRITE_LOCK_TIMEOUT, delay=0.05)
+            except LockError:
+                raise IndexUnavailable("the search index in %s is locked by another writer"
+                                       % self.path) from None
 
     def optimize(self):
         """Merge all segments into one (faster searches after many applies)."""

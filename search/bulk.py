@@ -1,0 +1,272 @@
+"""Bulk writing of a whole Whoosh index, for `rebuild`.
+
+Why: Whoosh's SegmentWriter spends most of a rebuild in per-posting Python
+(a sorting pool, a field-length lookup per posting, one add_posting call
+each). Here each segment's postings are gathered in memory per term, in
+document order, and written block by block through Whoosh's own codec
+objects (W3PerDocWriter for stored values, columns and field lengths,
+W3FieldWriter / W3PostingsWriter for terms and posting blocks), so the files
+are the ones Whoosh would write and its readers and writers use them as
+usual. Segments are built in parallel processes (fork), each from a
+contiguous run of the documents, and are put in the index's TOC in one
+commit, in document order, replacing the old content.
+"""
+import gc
+import multiprocessing
+import os
+import traceback
+from array import array
+
+from whoosh import formats
+from whoosh.index import TOC, LockError, clean_files
+from whoosh.util.filelock import try_for
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .codec import KhoCodec
+from .postings import TermPostings, write_field
+
+__all__ = ["write_index", "bulk_codec", "SEGMENT_DOCS"]
+
+SEGMENT_DOCS = 25_000      # documents per segment: bounds a worker's memory
+MIN_DOCS_PER_PROC = 500    # fewer documents than this per process: fewer processes
+
+
+def bulk_codec():
+    """The codec of bulk-written segments (recorded in each segment, so
+    readers and later merges use the same settings)."""
+    return KhoCodec()
+
+
+# --- one segment ----------------------------------------------------------------
+
+class SegmentBuilder:
+    """Gathers the documents of one segment, then writes its files."""
+
+    def __init__(self, storage, schema, codec, segment):
+        self.storage = storage
+        self.schema = schema
+        self.codec = codec
+        self.segment = segment
+        self.docnum = 0
+        self.terms = {}        # fieldname -> {term bytes: TermPostings}
+        self.lengths = {}      # fieldname -> array of each doc's length as the reader sees it
+        self.perdoc = codec.per_document_writer(storage, segment)
+        self._encoders = {}    # fieldname -> {position: encoded single position}
+        self._doc_encoded = {}  # (positions,) -> encoded, within one document
+
+    def _terms(self, fieldname):
+        terms = self.terms.get(fieldname)
+        if terms is None:
+            terms = self.terms[fieldname] = {}
+        return terms
+
+    def _post(self, fieldname, items, docnum):
+        """items: (term bytes, weight, value bytes) of one document."""
+        terms = self._terms(fieldname)
+        for tbytes, weight, vbytes in items:
+            postings = terms.get(tbytes)
+            if postings is None:
+                postings = terms[tbytes] = TermPostings(array("I"), array("f"), [])
+            postings.ids.append(docnum)
+            postings.weights.append(weight)
+            if vbytes:
+                postings.values.append(vbytes)
+
+    def _post_positions(self, fieldname, field, value, docnum):
+        """Post a Positions field whose analyzer gives positions(); returns its
+        length. Values are field.format.encode()'s bytes, one object per
+        single position (shared: it is the bulk of the postings' memory) and
+        per list of positions within a document (the exact and folded
+        fields share most)."""
+        single = self._encoders.get(fieldname)
+        if single is None:
+            single = self._encoders[fieldname] = {}
+        encode = field.format.encode
+        boost = field.format.field_boost
+        terms = self._terms(fieldname)
+        get = terms.get
+        multiple = self._doc_encoded
+        length = 0
+        for text, poslist in field.analyzer.positions(value).items():
+            count = len(poslist)
+            length += count
+            if count == 1:
+                vbytes = single.get(poslist[0])
+                if vbytes is None:
+                    vbytes = single[poslist[0]] = encode(poslist)
+            else:
+                key = tuple(poslist)
+                vbytes = multiple.get(key)
+                if vbytes is None:
+                    vbytes = multiple[key] = encode(poslist)
+            tbytes = text.encode("utf-8")
+            postings = get(tbytes)
+            if postings is None:
+                postings = terms[tbytes] = TermPostings(array("I"), array("f"), [])
+            postings.ids.append(docnum)
+            postings.weights.append(count * boost)
+            postings.values.append(vbytes)
+        return length
+
+    def add(self, fields):
+        """Add one document given as SegmentWriter.add_document keyword arguments."""
+        schema = self.schema
+        perdoc = self.perdoc
+        docnum = self.docnum
+        self._doc_encoded.clear()
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(name for name in fields if not name.startswith("_")):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                if isinstance(field.format, formats.Positions) and hasattr(field.analyzer,
+                                                                       "positions"):
+                    length = self._post_positions(fieldname, field, value, docnum)
+                else:
+                    items = []
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        length += freq
+                        items.append((tbytes, weight, vbytes))
+                    self._post(fieldname, items, docnum)
+                if not field.scorable:
+                    length = 0
+                if field.scorable:
+                    lengths = self.lengths.get(fieldname)
+                    if lengths is None:
+                        lengths = self.lengths[fieldname] = array("I")
+                    lengths.extend([0] * (docnum + 1 - len(lengths)))
+                    byte = length_to_byte(length)
+                    lengths[docnum] = byte_to_length(byte) if byte else 0
+            stored = fields.get("_stored_%s" % fieldname, value)
+            perdoc.add_field(fieldname, field, stored if field.stored else None, length)
+            column = field.column_type
+            if column and stored is not None:
+                perdoc.add_column_value(fieldname, column, field.to_column_value(stored))
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def finish(self, compound=True):
+        """Write the segment's files; returns the Segment for the TOC."""
+        self.perdoc.close()
+        segment = self.segment
+        segment.set_doc_count(self.docnum)
+        writer = self.codec.field_writer(self.storage, segment)
+        for fieldname in sorted(self.terms):
+            terms = self.terms.pop(fieldname)
+            writer.start_field(fieldname, self.schema[fieldname])
+            write_field(writer, terms, self.lengths.get(fieldname), self.codec._blocklimit)
+            writer.finish_field()
+        writer.close()
+        if compound and segment.should_assemble():
+            segment.create_compound_file(self.storage)
+        return segment
+
+
+# --- parallel segments and the commit -------------------------------------------------
+
+def _plan(count, procs, segment_docs):
+    """[(start, end)] runs of documents, one segment each, a multiple of procs."""
+    procs = max(1, min(procs, count // MIN_DOCS_PER_PROC or 1))
+    segments = max(procs, -(-count // segment_docs))
+    segments = -(-segments // procs) * procs
+    size = -(-count // segments)
+    return [(start, min(start + size, count)) for start in range(0, count, size)], procs
+
+
+def _build(storage, schema, codec, segment, docs, prepare, compound):
+    # no cyclic GC while millions of acyclic postings are alive: its full
+    # collections would otherwise rescan them all again and again
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        builder = SegmentBuilder(storage, schema, codec, segment)
+        for record in docs:
+            builder.add(prepare(record))
+        return builder.finish(compound)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _worker(storage, schema, codec, jobs, records, prepare, compound, results):
+    """Child process: build the segments of `jobs` [(k, segment, start, end)]."""
+    for k, segment, start, end in jobs:
+        try:
+            built = _build(storage, schema, codec, segment, records[start:end], prepare,
+                           compound)
+        except BaseException:
+            results.put((k, None, traceback.format_exc()))
+            os._exit(1)
+        results.put((k, built, None))
+    os._exit(0)
+
+
+def _build_all(storage, indexname, schema, codec, records, prepare, procs, segment_docs,
+               compound):
+    """The segments of `records`, in their order; procs > 1 builds them in
+    forked children, which see `records` without copying or pickling (the
+    caller's other threads do not run in the children)."""
+    runs, procs = _plan(len(records), procs, segment_docs)
+    segments = [codec.new_segment(storage, indexname) for _ in runs]
+    if procs == 1:
+        return [_build(storage, schema, codec, segment, records[start:end], prepare, compound)
+                for segment, (start, end) in zip(segments, runs)]
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    jobs = [(k, segments[k], start, end) for k, (start, end) in enumerate(runs)]
+    children = [context.Process(target=_worker, daemon=True,
+                                args=(storage, schema, codec, jobs[w::procs], records,
+                                      prepare, compound, results))
+                for w in range(procs)]
+    for child in children:
+        child.start()
+    built = {}
+    try:
+        while len(built) < len(runs):
+            if not results._reader.poll(1.0):
+                if not any(child.is_alive() for child in children) and results.empty():
+                    raise RuntimeError("a bulk indexing process ended without its segment")
+                continue
+            k, segment, error = results.get()
+            if error:
+                raise RuntimeError("bulk indexing failed in a child process:\n" + error)
+            built[k] = segment
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+    return [built[k] for k in range(len(runs))]
+
+
+def write_index(ix, records, prepare, *, procs=1, segment_docs=SEGMENT_DOCS, timeout=30.0,
+                delay=0.05, codec=None, compound=True):
+    """Replace the content of Whoosh index `ix` by `records` (a list), each
+    turned into add_document arguments by `prepare`, in one commit. Holds the
+    index's write lock; on error nothing changes and the new files are removed.
+    Raises whoosh.index.LockError when the index stays locked."""
+    storage, indexname = ix.storage, ix.indexname
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=delay):
+        raise LockError("the index is locked")
+    try:
+        info = ix._read_toc()
+        codec = codec or bulk_codec()
+        try:
+            segments = _build_all(storage, indexname, info.schema, codec, records, prepare,
+                                  procs, segment_docs, compound) if records else []
+            generation = info.generation + 1
+            TOC(info.schema, segments, generation).write(storage, indexname)
+        except BaseException:
+            # remove the new segments' files (and nothing the current TOC names)
+            clean_files(storage, indexname, info.generation, info.segments)
+            raise
+        finally:
+            storage.temp_storage("%s.tmp" % indexname).destroy()
+        clean_files(storage, indexname, generation, segments)
+    finally:
+        lock.release()
+    return len(records)

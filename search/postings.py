@@ -1,0 +1,99 @@
+"""Posting lists written in search.codec's format, a whole term at a time.
+
+Why: W3FieldWriter.add() takes one posting per call and each term goes
+through a KhoPostingsWriter and a W3TermInfo object; with tens of terms per
+document that Python overhead dominates a bulk write. `write_field` writes
+the very bytes those objects write (same block layout, block info, array
+block data, term info record) from whole per-term arrays, into the field
+writer's own postings file and term table. Whoosh-Reloaded is pinned;
+tests/search/test_bulk.py checks the bytes against the per-posting writer.
+"""
+from operator import itemgetter
+from pickle import dumps
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import length_to_byte
+
+from .codec import ARRAY_BLOCK, encode_block
+
+__all__ = ["TermPostings", "write_field"]
+
+_TERMINFO = W3TermInfo._struct     # "!BfIBBfII": flags, weight, df, lengths, ...
+
+
+class TermPostings:
+    """One term's postings: docnums (array "I", ascending), weights (array
+    "f"), encoded values (list, empty for formats without values)."""
+
+    __slots__ = ("ids", "weights", "values")
+
+    def __init__(self, ids, weights, values):
+        self.ids = ids
+        self.weights = weights
+        self.values = values
+
+
+def _lengths(block_ids, doclengths):
+    """(min, max) field length of the block's documents, None/0 for none."""
+    picked = itemgetter(*block_ids)(doclengths)
+    if len(block_ids) == 1:
+        return (picked, picked) if picked else (None, 0)
+    if 0 in picked:
+        picked = [n for n in picked if n]
+        if not picked:
+            return None, 0
+    return min(picked), max(picked)
+
+
+def write_field(fieldwriter, terms, doclengths, blocklimit):
+    """Write `terms` ({term bytes: TermPostings}) of the field started on
+    `fieldwriter` (a W3FieldWriter after start_field, of a KhoCodec).
+    `doclengths`: each document's field length as the reader returns it (0
+    for none), or None for a field without lengths."""
+    prefix = pack_ushort(fieldwriter._fieldid)
+    postfile = fieldwriter._postfile.file       # the buffered file under the StructFile
+    write = postfile.write
+    offset = postfile.tell()
+    add_term = fieldwriter._tindex.add
+    pack_info = _TERMINFO.pack
+    for tbytes in sorted(terms):
+        postings = terms[tbytes]
+        ids, weights, values = postings.ids, postings.weights, postings.values
+        count = len(ids)
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total_weight, max_weight, min_length, max_length = 0, 0, None, 0
+        for start in range(0, count, blocklimit):
+            end = start + blocklimit
+            if end > count:
+                end = count
+            block_ids = ids[start:end]
+            block_weights = weights[start:end]
+            block_max_weight = max(block_weights)
+            if not block_max_weight > 0:
+                block_max_weight = 0
+            if doclengths is not None:
+                block_min, block_max = _lengths(block_ids, doclengths)
+                if block_min is not None and (min_length is None or block_min < min_length):
+                    min_length = block_min
+                if block_max > max_length:
+                    max_length = block_max
+            else:
+                block_min, block_max = None, 0
+            total_weight += sum(block_weights)
+            if block_max_weight > max_weight:
+                max_weight = block_max_weight
+            data = encode_block(block_ids, block_weights, values[start:end])
+            info = dumps((end - start, block_ids[-1], block_max_weight, ARRAY_BLOCK,
+                          length_to_byte(block_min), length_to_byte(block_max)), 2)
+            size = len(info) + len(data)
+            parts.append(pack_int(-size if end == count else size))
+            parts.append(info)
+            parts.append(data)
+        chunk = b"".join(parts)
+        write(chunk)
+        record = pack_info(
+            0, total_weight, count, 0 if min_length is None else length_to_byte(min_length),
+            length_to_byte(max_length), max_weight, ids[0], ids[-1])
+        add_term(prefix + tbytes, record + pack_long(offset) + pack_int(len(chunk)))
+        offset += len(chunk)
