@@ -39,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from search import evaluation, open_index  # noqa: E402
+from search import open_index, segments  # noqa: E402
 from search.analysis import fold_vi, normalize_vi  # noqa: E402
 
 SEED = 20240501
@@ -263,7 +263,7 @@ def query_whoosh(path, queries, owner_queries, warm):
     """{kind: [seconds]}, {kind: average total}: from a cold start (nothing
     in memory, as the first searches of a process), or after
     SearchIndex.warm() (as the app does at start) and one search per kind."""
-    evaluation.clear_caches()
+    segments.clear_caches()
     index = open_index(path, create=False)
     if warm:
         t0 = time.perf_counter()

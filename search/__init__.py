@@ -7,7 +7,8 @@ here knows Pyramid or ZODB; `kho search-index` uses it alone.
 
 Public interface
 ----------------
-open_index(path, *, create=True) -> SearchIndex   (ISearchEngine, Whoosh)
+open_index(path, *, create=True, replace_outdated=False) -> SearchIndex
+                                                  (ISearchEngine, Whoosh)
     SearchIndex.apply(upserts=[dict], deletes=[doc_id]) -> ApplyReport
         one commit; dict keys are in search.documents.FIELDS
         (doc_id, text, paper_name, type_code, number, issuer, issue_date,
@@ -23,6 +24,8 @@ open_index(path, *, create=True) -> SearchIndex   (ISearchEngine, Whoosh)
     SearchIndex.stamps() -> {doc_id: stamp};  SearchIndex.count() -> int
     SearchIndex.clear();  SearchIndex.rebuild(records, *, procs=None);  SearchIndex.stats()
         rebuild: all records checked first, one commit, one process per core
+    SearchIndex.warm(stop=None) -> lists read: the commonest words' postings
+        into memory (search.segments), for a thread at start
 compare_stamps(expected, indexed) -> StampDrift(missing, stale, orphaned)
 match_words(query_text, words) -> [index of each OCR word to box]
 normalize_vi(text), fold_vi(text)           (search.analysis)

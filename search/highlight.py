@@ -38,7 +38,18 @@ def _needle_pattern(needles):
     for needle, whole in needles:
         body = "".join(_FOLD_CLASSES.get(c, re.escape(c)) for c in needle)
         parts.append(_NOT_AFTER + body + (_NOT_BEFORE if whole else ""))
-    return re.compile("|".join(parts))
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _merged(intervals):
+    """(start, end) intervals, in order of start, with overlapping ones joined."""
+    out = []
+    for start, end in intervals:
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _windows(text, marker):
@@ -52,13 +63,8 @@ def _windows(text, marker):
     if not needles:
         return []
     reach = marker.reach
-    windows = []
-    for match in _needle_pattern(tuple(sorted(needles.items()))).finditer(text):
-        start, end = max(0, match.start() - 1), match.end() + reach
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
-        else:
-            windows.append((start, end))
+    windows = _merged((max(0, match.start() - 1), match.end() + reach) for match
+                      in _needle_pattern(tuple(sorted(needles.items()))).finditer(text))
     out = []
     for start, end in windows:
         blank = _last_blank(text, start)
@@ -77,10 +83,10 @@ def _next_blank(text, after):
     return min(found) if found else -1
 
 
-def _spans(text, marker):
-    """Merged (start, end) character spans of the matching tokens in NFC `text`
-    (only the stretches that can hold a match are tokenized: a long OCR text
-    costs a few string searches, not a Python step per syllable)."""
+def _token_spans(text, marker):
+    """Sorted (start, end) character spans of the matching tokens in NFC
+    `text` (only the stretches that can hold a match are tokenized: a long
+    OCR text costs a few string searches, not a Python step per syllable)."""
     windows = _windows(text, marker)
     if windows is None:
         windows = [(0, len(text))]
@@ -89,10 +95,14 @@ def _spans(text, marker):
         tokens = list(tokenize(text[start:end]))
         spans += [(start + tokens[i].start, start + tokens[i].end)
                   for i in marker.marked(tokens)]
-    spans.sort()
+    return sorted(spans)
+
+
+def _spans(text, marker):
+    """The marks: token spans that overlap (a code and its parts) or are
+    separated by blanks only are joined."""
     merged = []
-    for start, end in spans:
-        # overlapping (a code and its parts) or separated by blanks only: one mark
+    for start, end in _token_spans(text, marker):
         if merged and (start <= merged[-1][1] or not text[merged[-1][1]:start].strip()):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -162,13 +172,7 @@ def snippet(text, marker, *, width=180, fragments=2):
         start, end = _widen(text, first[0], last[1], width)
         chosen.append((start, end))
         remaining = [sp for sp in remaining if sp[1] <= start or sp[0] >= end]
-    chosen.sort()
-    windows = []
-    for start, end in chosen:
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
-        else:
-            windows.append((start, end))
+    windows = _merged(sorted(chosen))
     pieces = []
     for start, end in windows:
         pieces.append((ELLIPSIS if start > 0 else "") + _render(text, spans, start, end)

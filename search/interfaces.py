@@ -38,6 +38,11 @@ class ISearchEngine(Interface):
     def rebuild(records):
         """Replace the whole content by `records` in one commit."""
 
+    def warm(stop=None):
+        """Load what the first searches would otherwise read from disk (for
+        a background thread at start; `stop`, a threading.Event, ends it).
+        Returns how many posting lists were read."""
+
     def stats():
         """IndexStats: count, size on disk, segments."""
 

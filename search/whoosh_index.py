@@ -15,13 +15,19 @@ Schema, one record per doc_id:
   stamp                        the caller's version, a pickled column of (stamp,)
   text_z                       the OCR text, zlib-compressed, for snippets only
 
-The analyzers below are pickled into the index's TOC by Whoosh, so their
-module path and class names must not change (or rebuild the index). An index
-whose fields differ from make_schema() (missing, or another type or trie
-step) is refused with IndexUnavailable("... rebuild it").
+The text fields keep their positions as uint32 deltas (search.postings_format)
+and every segment is written with search.codec's KhoCodec (W3 with array
+posting blocks). The analyzers, the format and the codec are pickled into the
+index's TOC by Whoosh, so their module paths and class names must not change
+(or rebuild the index). An index whose fields differ from make_schema()
+(missing, or another type, format or trie step) or with a segment in another
+codec is refused with IndexOutdated("... rebuild it"), or replaced by an
+empty one when opened with replace_outdated=True (the indexer then rebuilds).
 
 `apply` writes through Whoosh's SegmentWriter; `rebuild` writes whole
-segments itself (search.bulk), in parallel processes, in Whoosh's format.
+segments itself (search.bulk), in parallel processes, in the same format.
+`search` evaluates the parsed query over whole posting arrays
+(search.evaluation, search.segments), not with Whoosh's matchers.
 """
 import os
 import threading
@@ -32,7 +38,7 @@ from whoosh.analysis import Token as WhooshToken, Tokenizer
 from whoosh.index import LockError
 from zope.interface import implementer
 
-from . import analysis, bulk, documents, evaluation
+from . import analysis, bulk, documents, evaluation, segments
 from .errors import IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
@@ -367,8 +373,8 @@ class WhooshIndex:
 
     def warm(self, stop=None):
         """Read the commonest words' posting lists into memory (see
-        search.evaluation.warm); for a thread at start. Returns the count."""
-        return evaluation.warm(self._searcher(), self.path, _plan(), stop=stop)
+        search.segments.warm); for a thread at start. Returns the count."""
+        return segments.warm(self._searcher(), self.path, _plan(), stop=stop)
 
     def close(self):
         current = getattr(self._local, "searcher", None)

@@ -16,7 +16,7 @@ from whoosh import query as wq
 
 from search import analysis, open_index
 from search import whoosh_index as engine
-from search.querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word, parse_query
+from search.querylang import And, MatchAll, Not, Or, Phrase, Prefix, parse_query
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "search.py")
 
@@ -156,15 +156,15 @@ def test_facets_and_filters_agree_with_a_count_by_hand(corpus):
 
 
 def test_warming_fills_the_cache_and_changes_no_result(corpus, monkeypatch):
-    from search import evaluation
+    from search import segments
     ix, docs, bench = corpus
     queries = _queries(docs, bench)
     before = [[(h.doc_id, round(h.score, 9)) for h in ix.search(q, facets=()).hits]
               for q in queries]
-    monkeypatch.setattr(evaluation, "CACHE_MIN_POSTINGS", 20)
-    monkeypatch.setattr(evaluation, "_LISTS", evaluation._ListCache())
+    monkeypatch.setattr(segments, "CACHE_MIN_POSTINGS", 20)
+    monkeypatch.setattr(segments, "_LISTS", segments._ListCache())
     assert ix.warm() > 10
-    assert evaluation._LISTS._entries > 0
+    assert segments._LISTS._entries > 0
     after = [[(h.doc_id, round(h.score, 9)) for h in ix.search(q, facets=()).hits]
              for q in queries]
     assert after == before

@@ -1,6 +1,6 @@
 import pytest
 
-from search import match_words
+from search import fold_vi, match_words
 from search.errors import QuerySyntaxError
 from search.highlight import highlight_all, snippet
 from search.matching import QueryMarker
@@ -59,3 +59,36 @@ def test_snippet_picks_the_passage_with_the_matches():
 def test_highlight_all_marks_every_match():
     assert highlight_all("Giấy khai sinh & giày", QueryMarker(parse_query("giay"))) == \
         "<mark>Giấy</mark> khai sinh &amp; <mark>giày</mark>"
+
+
+def _spans_by_full_tokenizing(text, marker):
+    from search.analysis import tokenize
+    tokens = list(tokenize(text))
+    return sorted((tokens[i].start, tokens[i].end) for i in marker.marked(tokens))
+
+
+def test_marks_found_through_needles_equal_those_of_tokenizing_everything():
+    """highlight tokenizes only around needle hits; it must mark what
+    tokenizing the whole text marks."""
+    import random
+    import unicodedata
+    from search import highlight
+    from tests.search.test_evaluation import _bench
+    bench = _bench()
+    docs = list(bench.documents(40))
+    rng = random.Random(5)
+    extra = ("Hóa đơn THUỶ LỢI, hoá đơn số 12/HĐ-TL; Đà Nẵng, ÐÀ NẴNG. "
+             "Ông Nguyễn Văn An sinh 05/03/1990 tại xã Tân Phú. q\u0300 x\u0301y")
+    queries = ["hoá đơn", "THUY", '"van an"', "12/hđ", "nguy*", "da nang", "05/03/1990",
+               '"tân phú"', "q", "xy", "an -sinh"]
+    for doc in docs[:12]:
+        words = doc["text"].split()
+        queries.append(rng.choice(words))
+        queries.append('"%s"' % " ".join(words[5:8]))
+        queries.append(fold_vi(" ".join(words[10:12])))
+    for doc in docs + [{"text": extra}]:
+        text = unicodedata.normalize("NFC", doc["text"])
+        for query in queries:
+            marker = QueryMarker(parse_query(query))
+            got = highlight._token_spans(text, marker)
+            assert got == _spans_by_full_tokenizing(text, marker), (query, text[:60])
