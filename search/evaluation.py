@@ -65,7 +65,7 @@ class Evaluator:
         self.segments = [Segment(path, sub.reader(), offset)
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
-        self._stats = {}
+        self._stats = {}            # per search: idf and average lengths, prefix terms
         # a number folds to itself and nothing else folds to it, so a folded
         # field's postings of a number are its exact twin's: read them once
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
@@ -133,25 +133,33 @@ class Evaluator:
     def _prefix(self, seg, out, fields_boosts, prefix, explicit):
         """Terms starting with `prefix` (expanded over the whole index, so the
         limit does not depend on segments); a constant score per field."""
-        reader = self.searcher.reader()
         for field, boost, texts in fields_boosts:
             hit = numpy.zeros(seg.size, dtype=bool)
             for text in texts:
-                terms = list(islice(reader.expand_prefix(field, text),
-                                     self.plan.max_prefix_terms + 1))
-                if len(terms) > self.plan.max_prefix_terms:
-                    if explicit:
-                        raise QuerySyntaxError(
-                            "%r* matches too many words (more than %d); type more letters"
-                            % (prefix, self.plan.max_prefix_terms))
-                    continue
-                for term in terms:
-                    if isinstance(term, bytes):
-                        term = term.decode("utf-8")
+                for term in self._expand(field, text, prefix, explicit):
                     ids, _ = seg.postings(field, term)
                     hit[ids] = True
             out.mask |= hit
             out.score[hit] += boost
+
+    def _expand(self, field, text, prefix, explicit):
+        """The index's terms of `field` starting with `text` (once per search:
+        every segment asks); none when there are too many and the prefix was
+        not typed, QuerySyntaxError when it was."""
+        key = ("prefix", field, text)
+        terms = self._stats.get(key)
+        if terms is None:
+            limit = self.plan.max_prefix_terms
+            terms = list(islice(self.searcher.reader().expand_prefix(field, text), limit + 1))
+            if len(terms) > limit:
+                if explicit:
+                    raise QuerySyntaxError(
+                        "%r* matches too many words (more than %d); type more letters"
+                        % (prefix, limit))
+                terms = []
+            terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in terms]
+            self._stats[key] = terms
+        return terms
 
     def _word_fields(self, seg, out, text):
         folded = analysis.fold_token(text)
