@@ -447,7 +447,8 @@ def main(argv=None):
                          % (whoosh_path, count, args.docs))
             w_time = None
         else:
-            w_time, w_size = build_whoosh(whoosh_path, args.docs, args.procs)
+            w_time, w_size = build_whoosh(whoosh_path, args.docs,
+                                          args.procs or os.cpu_count() or 1)
         f_time = f_size = None
         if not args.skip_fts:
             if args.reuse and os.path.exists(fts_path):

@@ -284,7 +284,7 @@ class _IndexerSession:
 
 def cmd_search_reindex(args):
     with _IndexerSession(args, replace_outdated=True) as indexer:
-        count = indexer.reindex()
+        count = indexer.reindex(procs=os.cpu_count() or 1)
     print(f"index rebuilt: {count} documents")
     return 0
 
@@ -311,7 +311,7 @@ def cmd_search_indexer(args):
     with _IndexerSession(args, replace_outdated=True) as indexer:
         if indexer.index.replaced:
             print(f"the index was made by another version: rebuilt, "
-                  f"{indexer.reindex()} documents")
+                  f"{indexer.reindex(procs=os.cpu_count() or 1)} documents")
         if args.once:
             print(f"{indexer.process_pending()} change(s) applied")
             return 0

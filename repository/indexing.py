@@ -184,10 +184,10 @@ class Indexer:
         import search
         return search.compare_stamps(self.expected_stamps(), self.index.stamps())
 
-    def reindex(self, progress=None, procs=None):
+    def reindex(self, progress=None, procs=1):
         """Rebuild the whole index from the repository; returns the count.
-        `procs`: indexing processes (default one per core; 1 inside a server,
-        whose other threads a fork would not copy)."""
+        `procs` > 1 forks indexing processes: only where no other thread
+        runs (a command line), never inside a server."""
         with self.lock:
             self.tm.begin()
             root = app_root(self.conn)
@@ -226,7 +226,7 @@ class IndexerThread:
         if self.indexer.index.replaced:
             log.warning("the search index in %s was made by another version: rebuilding it",
                         self.indexer.index.path)
-            self.indexer.reindex(procs=1)
+            self.indexer.reindex()
         self.kick()                  # what a dead process left behind
         setattr(self.indexer.db, KICK, self.kick)
         self.thread.start()

@@ -126,6 +126,7 @@ _ALNUM_RUN = "(?:[^\\W_]|[\u0300-\u036f])+"
 # parts joined by / . - _ : with no space; a trailing full stop is not a joiner
 _TOKEN = re.compile("%s(?:[/.\\-_:]%s)*" % (_ALNUM_RUN, _ALNUM_RUN))
 _PART = re.compile(_ALNUM_RUN)
+TOKEN_PATTERN = _TOKEN   # one chunk: a syllable, or a code's parts with their joiners
 _HAS_DIGIT = re.compile(r"\d")
 
 

@@ -84,6 +84,8 @@ class KhoLeafMatcher(whoosh3.W3LeafMatcher):
 
     def block_arrays(self):
         """(ids, weights, value lengths or None, values bytes) of this block."""
+        if self._compression != ARRAY_BLOCK:
+            raise ValueError("a W3 posting block in a KhoCodec segment: rebuild the index")
         if self._data is None:
             self._read_data()
         return self._data

@@ -26,7 +26,7 @@ __all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts
 
 K1 = 1.2
 B = 0.75
-_POSITION_BITS = 24              # phrase keys: docnum << 24 | start position
+_POSITION_BITS = 32              # phrase keys: docnum << 32 | start position
 
 
 class FieldPlan:
@@ -89,11 +89,24 @@ class Evaluator:
         freqs = freqs.astype(numpy.float64)      # (cached lists hold float32)
         return idf * (freqs * (K1 + 1)) / (freqs + K1 * ((1 - B) + B * lengths / avgfl))
 
-    def _source(self, field, text):
-        return self._twin.get(field, field) if text.isdigit() else field
+    def _source(self, seg, field, text):
+        """The field to read `text` from: a folded field's exact twin for a
+        number, when the segment's statistics show both lists are the same
+        (a digit with a stray mark, "2\u0303", also folds to "2")."""
+        twin = self._twin.get(field)
+        if twin is None or not text.isdigit():
+            return field
+        key = ("twin", seg.key, field, text)
+        same = self._stats.get(key)
+        if same is None:
+            reader = seg.reader
+            same = self._stats[key] = (
+                reader.doc_frequency(field, text) == reader.doc_frequency(twin, text)
+                and reader.frequency(field, text) == reader.frequency(twin, text))
+        return twin if same else field
 
     def _term(self, seg, out, field, text, boost):
-        ids, freqs = seg.postings(self._source(field, text), text)
+        ids, freqs = seg.postings(self._source(seg, field, text), text)
         if len(ids):
             out.mask[ids] = True
             out.score[ids] += boost * self._bm25(seg, field, text, ids, freqs)
@@ -101,7 +114,7 @@ class Evaluator:
     def _phrase(self, seg, out, field, words, boost):
         if len(words) == 1:
             return self._term(seg, out, field, words[0], boost)
-        lists = {word: seg.postings(self._source(field, word), word)
+        lists = {word: seg.postings(self._source(seg, field, word), word)
                  for word in dict.fromkeys(words)}
         if any(not len(ids) for ids, _ in lists.values()):
             return
@@ -114,7 +127,7 @@ class Evaluator:
         chosen[candidates] = True
         starts = None
         for i, word in enumerate(words):
-            docs, positions = seg.positions(self._source(field, word), word)
+            docs, positions = seg.positions(self._source(seg, field, word), word)
             keep = chosen[docs] & (positions >= i)
             keys = (docs[keep].astype(numpy.int64) << _POSITION_BITS) | (positions[keep] - i)
             # both key lists are sorted (by document, then position) and unique
@@ -147,18 +160,18 @@ class Evaluator:
         every segment asks); none when there are too many and the prefix was
         not typed, QuerySyntaxError when it was."""
         key = ("prefix", field, text)
+        limit = self.plan.max_prefix_terms
         terms = self._stats.get(key)
         if terms is None:
-            limit = self.plan.max_prefix_terms
             terms = list(islice(self.searcher.reader().expand_prefix(field, text), limit + 1))
-            if len(terms) > limit:
-                if explicit:
-                    raise QuerySyntaxError(
-                        "%r* matches too many words (more than %d); type more letters"
-                        % (prefix, limit))
-                terms = []
             terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in terms]
             self._stats[key] = terms
+        if len(terms) > limit:
+            if explicit:
+                raise QuerySyntaxError(
+                    "%r* matches too many words (more than %d); type more letters"
+                    % (prefix, limit))
+            return []
         return terms
 
     def _word_fields(self, seg, out, text):

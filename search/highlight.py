@@ -3,8 +3,9 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import islice
 
-from .analysis import fold_vi, tokenize
+from .analysis import TOKEN_PATTERN, fold_vi, tokenize
 
 __all__ = ["highlight_all", "snippet"]
 
@@ -63,8 +64,9 @@ def _windows(text, marker):
     if not needles:
         return []
     reach = marker.reach
-    windows = _merged((max(0, match.start() - 1), match.end() + reach) for match
-                      in _needle_pattern(tuple(sorted(needles.items()))).finditer(text))
+    windows = _merged((max(0, match.start() - 1), _after_tokens(text, match.end(), reach))
+                      for match in _needle_pattern(tuple(sorted(needles.items())))
+                      .finditer(text))
     out = []
     for start, end in windows:
         blank = _last_blank(text, start)
@@ -72,6 +74,14 @@ def _windows(text, marker):
         blank = _next_blank(text, min(end, len(text)))
         out.append((start, blank if blank >= 0 else len(text)))
     return out
+
+
+def _after_tokens(text, at, count):
+    """Where the `count`-th token after offset `at` ends (whatever lies
+    between: blanks, lines, punctuation), or `at` for none."""
+    for match in islice(TOKEN_PATTERN.finditer(text, at), count):
+        at = match.end()
+    return at
 
 
 def _last_blank(text, before):

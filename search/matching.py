@@ -47,9 +47,9 @@ class QueryMarker:
 
     @property
     def reach(self):
-        """How many characters a match can run past the start of its needle."""
-        longest = max((sum(len(p) + 3 for p in phrase) for phrase in self.phrases), default=0)
-        return longest + 8
+        """How many tokens after its needle's a match can run to (a phrase's
+        other syllables)."""
+        return max((len(phrase) - 1 for phrase in self.phrases), default=0)
 
     def __bool__(self):
         return bool(self.terms or self.prefixes or self.phrases)

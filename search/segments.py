@@ -18,6 +18,7 @@ CACHE_MIN_POSTINGS = 1000       # shorter lists are cheap to read again
 # all indexes and segments of the process together: 8 bytes an entry (int32
 # docnum + float32 frequency, or int32 docnum + int32 position)
 CACHE_MAX_ENTRIES = 64_000_000   # about 510 MB
+WARM_SHARE = 0.7                 # warming stops there: searches need room too
 _BYTE_TO_LENGTH = numpy.array([byte_to_length(i) for i in range(256)], dtype=numpy.float64)
 
 
@@ -63,6 +64,10 @@ class _ListCache:
             if found is not None:
                 self._items.move_to_end(key)
             return found
+
+    @property
+    def entries(self):
+        return self._entries
 
     def put(self, key, arrays):
         with self._lock:
@@ -265,6 +270,8 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
             for _, text in common:
                 if stop is not None and stop.is_set():
                     return read
+                if _LISTS.entries > WARM_SHARE * CACHE_MAX_ENTRIES:
+                    return read       # the rest would push out the commonest lists
                 if isinstance(text, bytes):
                     text = text.decode("utf-8")
                 if field == folded and text.isdigit():

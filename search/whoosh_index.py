@@ -35,7 +35,9 @@ import zlib
 
 from whoosh import columns, fields, index, writing
 from whoosh.analysis import Token as WhooshToken, Tokenizer
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.util.filelock import try_for
 from zope.interface import implementer
 
 from . import analysis, bulk, documents, evaluation, segments
@@ -62,6 +64,7 @@ MAX_PREFIX_TERMS = 1000       # a prefix expanding to more terms is refused
 MIN_AUTO_PREFIX = 3           # codes this long are also matched as prefixes
 TERM_FILTER_LIMIT = 2000      # bigger value sets are checked against a column
 WRITE_LOCK_TIMEOUT = 30.0
+REBUILD_MARKER = "REBUILD-NEEDED"   # an outdated index was replaced by an empty one
 
 _COLUMN_FIELDS = ("type_code", "validity", "owner_id", "state", "desk")
 # filters: fields with a column (one per document), fields whose few values
@@ -309,38 +312,62 @@ class WhooshIndex:
 
     def __init__(self, path, *, create=True, replace_outdated=False):
         self.path = os.fspath(path)
-        self.replaced = False      # an outdated index was replaced by an empty one
         try:
-            if index.exists_in(self.path):
-                self._ix = index.open_dir(self.path)
-            elif create:
-                os.makedirs(self.path, exist_ok=True)
-                with _write_lock(self.path):
-                    if index.exists_in(self.path):
-                        self._ix = index.open_dir(self.path)
-                    else:
-                        self._ix = index.create_in(self.path, make_schema())
-            else:
-                raise IndexUnavailable("no search index in %s" % self.path)
-        except IndexUnavailable:
+            self._ix = self._open(create)
+            changed = _schema_changes(self._ix.schema) + [
+                "segment %s has another codec" % segment.segment_id()
+                for segment in self._ix._segments() if type(segment.codec()) is not KhoCodec]
+        except (IndexUnavailable, OSError):
             raise
-        except (OSError, index.IndexError) as exc:
-            raise IndexUnavailable("cannot open the search index in %s: %s"
-                                   % (self.path, exc)) from None
-        changed = _schema_changes(self._ix.schema) + [
-            "segment %s has another codec" % segment.segment_id()
-            for segment in self._ix._segments() if type(segment.codec()) is not KhoCodec]
+        except Exception as exc:       # a TOC pickling classes this version lacks...
+            self._ix, changed = None, ["unreadable: %s" % exc]
         if changed and replace_outdated:
-            with _write_lock(self.path):
-                self._ix = index.create_in(self.path, make_schema())
-                self._ix.writer().commit(mergetype=writing.CLEAR)   # drop the old files
-            self.replaced = True
+            self._ix = self._replace()
         elif changed:
             raise IndexOutdated(
                 "the index in %s was made by another version of Kho (%s): rebuild it"
                 " with `kho search reindex`" % (self.path, ", ".join(changed)))
         self._lock = _write_lock(self.path)
         self._local = threading.local()
+
+    @property
+    def replaced(self):
+        """True from replacing an outdated index until a rebuild succeeds, in
+        this process or the next (a marker file in the index directory)."""
+        return os.path.exists(os.path.join(self.path, REBUILD_MARKER))
+
+    def _open(self, create):
+        try:
+            if index.exists_in(self.path):
+                return index.open_dir(self.path)
+            if not create:
+                raise IndexUnavailable("no search index in %s" % self.path)
+            os.makedirs(self.path, exist_ok=True)
+            with _write_lock(self.path):
+                if index.exists_in(self.path):
+                    return index.open_dir(self.path)
+                return index.create_in(self.path, make_schema())
+        except (OSError, index.IndexError) as exc:
+            raise IndexUnavailable("cannot open the search index in %s: %s"
+                                   % (self.path, exc)) from None
+
+    def _replace(self):
+        """An empty index of this version in place of an outdated one, marked
+        as needing a rebuild (under Whoosh's lock: no other writer meanwhile)."""
+        with _write_lock(self.path):
+            lock = FileStorage(self.path).lock("MAIN_WRITELOCK")
+            if not try_for(lock.acquire, timeout=WRITE_LOCK_TIMEOUT, delay=0.05):
+                raise IndexUnavailable("the search index in %s is locked by another writer"
+                                       % self.path)
+            try:
+                with open(os.path.join(self.path, REBUILD_MARKER), "w") as marker:
+                    marker.write("made by another version of Kho: rebuild it\n")
+                fresh = index.create_in(self.path, make_schema())
+                writer = fresh.writer(codec=KhoCodec(), _lk=False)
+                writer.commit(mergetype=writing.CLEAR)          # drops the old files
+            finally:
+                lock.release()
+        return fresh
 
     def __repr__(self):
         return "<WhooshIndex %s>" % self.path
@@ -455,12 +482,12 @@ class WhooshIndex:
             writer = self._writer()
             writer.commit(mergetype=writing.CLEAR)
 
-    def rebuild(self, records, *, procs=None, segment_docs=bulk.SEGMENT_DOCS):
+    def rebuild(self, records, *, procs=1, segment_docs=bulk.SEGMENT_DOCS):
         """Replace the whole content by `records` (an iterable of dicts) in one
         commit; readers see the old content until then. Every record is
         validated (and doc ids checked unique) before anything is written; on
-        error the old content stays. `procs` processes (default: one per
-        core) write segments of at most `segment_docs` documents in parallel
+        error the old content stays. `procs` forked processes (more than 1
+        only where no other thread runs: a command line) write segments of at most `segment_docs` documents in parallel
         (search.bulk). Returns the number indexed."""
         seen = set()
         cleaned = []
@@ -471,15 +498,17 @@ class WhooshIndex:
                                       % clean["doc_id"])
             seen.add(clean["doc_id"])
             cleaned.append(clean)
-        procs = procs or os.cpu_count() or 1
         with self._lock:
             try:
-                return bulk.write_index(self._ix, cleaned, _whoosh_record, procs=procs,
-                                        segment_docs=segment_docs,
-                                        timeout=WRITE_LOCK_TIMEOUT, delay=0.05)
+                count = bulk.write_index(self._ix, cleaned, _whoosh_record, procs=procs,
+                                         segment_docs=segment_docs,
+                                         timeout=WRITE_LOCK_TIMEOUT, delay=0.05)
             except LockError:
                 raise IndexUnavailable("the search index in %s is locked by another writer"
                                        % self.path) from None
+            if self.replaced:
+                os.unlink(os.path.join(self.path, REBUILD_MARKER))
+            return count
 
     def optimize(self):
         """Merge all segments into one (faster searches after many applies)."""

@@ -168,3 +168,23 @@ def test_warming_fills_the_cache_and_changes_no_result(corpus, monkeypatch):
     after = [[(h.doc_id, round(h.score, 9)) for h in ix.search(q, facets=()).hits]
              for q in queries]
     assert after == before
+
+
+def test_a_number_with_a_stray_mark_is_found_by_the_bare_number(tmp_path):
+    """"2\u0303" folds to "2": the folded field's list of "2" is not the
+    exact field's, so it must not be read from there."""
+    ix = open_index(tmp_path / "ix")
+    ix.apply(upserts=[{"doc_id": "mark", "text": "thửa số 2\u0303 tờ 7"},
+                      {"doc_id": "bare", "text": "thửa số 2 tờ 8"}])
+    assert {h.doc_id for h in ix.search("2").hits} == {"mark", "bare"}
+    assert [h.doc_id for h in ix.search("2").hits][0] == "bare"      # exact first
+
+
+def test_a_typed_prefix_is_refused_whatever_the_word_order(tmp_path, monkeypatch):
+    from search import QuerySyntaxError
+    monkeypatch.setattr(engine, "MAX_PREFIX_TERMS", 2)
+    ix = open_index(tmp_path / "ix")
+    ix.apply(upserts=[{"doc_id": "d", "text": "ab10 ab11 ab12 ab13"}])
+    for text in ("ab1*", "ab1* ab1", "ab1 ab1*"):
+        with pytest.raises(QuerySyntaxError, match="too many"):
+            ix.search(text)

@@ -308,7 +308,22 @@ def test_an_index_from_another_version_is_refused_or_replaced(tmp_path):
         open_index(tmp_path / "old")
     fresh = open_index(tmp_path / "old", replace_outdated=True)
     assert fresh.replaced and fresh.count() == 0
-    fresh.apply(upserts=DOCS)
-    assert [h.doc_id for h in fresh.search("Thuy").hits] == ["ks-a"]
     fresh.close()
+    # an interrupted rebuild leaves the mark: the next start rebuilds again
+    again = open_index(tmp_path / "old")
+    assert again.replaced
+    assert again.rebuild(DOCS) == len(DOCS)
+    assert not again.replaced
+    assert [h.doc_id for h in again.search("Thuy").hits] == ["ks-a"]
+    again.close()
     assert not open_index(tmp_path / "old").replaced
+
+
+def test_an_unreadable_index_is_outdated_and_replaceable(tmp_path):
+    from search import IndexOutdated
+    _old_format_index(tmp_path / "bad")
+    toc = next(p for p in (tmp_path / "bad").iterdir() if p.suffix == ".toc")
+    toc.write_bytes(toc.read_bytes()[:40] + b"garbage")
+    with pytest.raises(IndexOutdated, match="unreadable"):
+        open_index(tmp_path / "bad")
+    assert open_index(tmp_path / "bad", replace_outdated=True).replaced

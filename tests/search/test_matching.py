@@ -78,9 +78,11 @@ def test_marks_found_through_needles_equal_those_of_tokenizing_everything():
     docs = list(bench.documents(40))
     rng = random.Random(5)
     extra = ("Hóa đơn THUỶ LỢI, hoá đơn số 12/HĐ-TL; Đà Nẵng, ÐÀ NẴNG. "
-             "Ông Nguyễn Văn An sinh 05/03/1990 tại xã Tân Phú. q\u0300 x\u0301y")
+             "Ông Nguyễn Văn An sinh 05/03/1990 tại xã Tân Phú. q\u0300 x\u0301y "
+             "Tân" + " " * 40 + "Phú, Hà ------------------------------ Nội\n\n\n Hà\n" * 3
+             + "Nội")
     queries = ["hoá đơn", "THUY", '"van an"', "12/hđ", "nguy*", "da nang", "05/03/1990",
-               '"tân phú"', "q", "xy", "an -sinh"]
+               '"tân phú"', "q", "xy", "an -sinh", '"hà nội"', '"phú hà nội"']
     for doc in docs[:12]:
         words = doc["text"].split()
         queries.append(rng.choice(words))
