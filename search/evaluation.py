@@ -56,7 +56,7 @@ class Evaluator:
 
     `plan` says which fields words are looked for in; `path` keys the
     segment caches. Use matches() for the per-segment results, then
-    top(), total and facet_counts() over them.
+    ranked(), total() and facet_counts() over them.
     """
 
     def __init__(self, searcher, path, plan):
@@ -66,8 +66,8 @@ class Evaluator:
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
         self._stats = {}            # per search: idf and average lengths, prefix terms
-        # a number folds to itself and nothing else folds to it, so a folded
-        # field's postings of a number are its exact twin's: read them once
+        # a number folds to itself, so a folded field's list of a number is
+        # usually its exact twin's: then it is read (and cached) once
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
 
     # -- statistics over the whole index ------------------------------------------
