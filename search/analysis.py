@@ -167,6 +167,10 @@ def token_texts(text):
     pos = 0
     for chunk in _TOKEN.findall(text):
         chunk = chunk.lower()
+        if chunk.isalnum():                  # a plain syllable (most are): no joiner
+            append((chunk, pos))
+            pos += 1
+            continue
         parts = _PART.findall(chunk)
         if len(parts) == 1:
             append((chunk, pos))

@@ -83,3 +83,12 @@ def test_code_with_en_dash_and_eth_is_normalized():
 def test_normalize_rejects_non_text():
     with pytest.raises(TypeError):
         normalize_vi(b"bytes")
+
+
+def test_the_indexing_fast_path_gives_the_tokens_of_tokenize():
+    from search.analysis import token_texts, tokenize
+    from tests.search.test_evaluation import _bench
+    texts = [d["text"] for d in _bench().documents(200)]
+    texts.append("a_b 12a x\u0301y 123/QĐ-UBND Ⅻ ½ ² đ:e hóa-đơn 05.03.2024 ")
+    for text in texts:
+        assert token_texts(text) == [(t.text, t.pos) for t in tokenize(text)]
