@@ -284,8 +284,8 @@ class _IndexerSession:
 
 def cmd_search_reindex(args):
     with _IndexerSession(args, replace_outdated=True) as indexer:
-        count = indexer.reindex(procs=os.cpu_count() or 1)
-    print(f"index rebuilt: {count} documents")
+        count = indexer.reindex(progress=progress_bar, procs=os.cpu_count() or 1)
+    print(f"\nindex rebuilt: {count} documents")
     return 0
 
 
@@ -310,8 +310,8 @@ def cmd_search_indexer(args):
     import time
     with _IndexerSession(args, replace_outdated=True) as indexer:
         if indexer.index.replaced:
-            print(f"the index was made by another version: rebuilt, "
-                  f"{indexer.reindex(procs=os.cpu_count() or 1)} documents")
+            count = indexer.reindex(progress=progress_bar, procs=os.cpu_count() or 1)
+            print(f"\nthe index was made by another version: rebuilt, {count} documents")
         if args.once:
             print(f"{indexer.process_pending()} change(s) applied")
             return 0

@@ -186,15 +186,18 @@ class Indexer:
 
     def reindex(self, progress=None, procs=1):
         """Rebuild the whole index from the repository; returns the count.
-        `procs` > 1 forks indexing processes: only where no other thread
-        runs (a command line), never inside a server."""
+        progress(done, total, label) follows the documents indexed; `procs`
+        > 1 forks indexing processes: only where no other thread runs (a
+        command line), never inside a server."""
         with self.lock:
             self.tm.begin()
             root = app_root(self.conn)
             pending = dict(root.index_queue.pending.items())
             records = [record_of(root, d) for d in all_documents(root)]
             self.tm.abort()
-            count = self.index.rebuild(records, procs=procs)
+            count = self.index.rebuild(
+                records, procs=procs,
+                progress=progress and (lambda done, total: progress(done, total, "indexing")))
             self._clear(pending)
             return count
 

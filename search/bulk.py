@@ -29,6 +29,7 @@ __all__ = ["write_index", "bulk_codec", "SEGMENT_DOCS"]
 
 SEGMENT_DOCS = 25_000      # documents per segment: bounds a worker's memory
 MIN_DOCS_PER_PROC = 500    # fewer documents than this per process: fewer processes
+PROGRESS_EVERY = 1000      # documents between two progress reports
 
 
 def bulk_codec():
@@ -176,15 +177,19 @@ def _plan(count, procs, segment_docs):
     return [(start, min(start + size, count)) for start in range(0, count, size)], procs
 
 
-def _build(storage, schema, codec, segment, docs, prepare, compound):
+def _build(storage, schema, codec, segment, docs, prepare, compound, tick):
+    """One segment of `docs`; tick(n) every PROGRESS_EVERY documents."""
     # no cyclic GC while millions of acyclic postings are alive: its full
     # collections would otherwise rescan them all again and again
     enabled = gc.isenabled()
     gc.disable()
     try:
         builder = SegmentBuilder(storage, schema, codec, segment)
-        for record in docs:
+        for n, record in enumerate(docs, 1):
             builder.add(prepare(record))
+            if n % PROGRESS_EVERY == 0:
+                tick(PROGRESS_EVERY)
+        tick(len(docs) % PROGRESS_EVERY)
         return builder.finish(compound)
     finally:
         if enabled:
@@ -192,27 +197,38 @@ def _build(storage, schema, codec, segment, docs, prepare, compound):
 
 
 def _worker(storage, schema, codec, jobs, records, prepare, compound, results):
-    """Child process: build the segments of `jobs` [(k, segment, start, end)]."""
+    """Child process: build the segments of `jobs` [(k, segment, start, end)];
+    puts ("tick", documents), ("built", k, segment) or ("failed", k, traceback)."""
     for k, segment, start, end in jobs:
         try:
             built = _build(storage, schema, codec, segment, records[start:end], prepare,
-                           compound)
+                           compound, lambda n: results.put(("tick", n)))
         except BaseException:
-            results.put((k, None, traceback.format_exc()))
+            results.put(("failed", k, traceback.format_exc()))
             os._exit(1)
-        results.put((k, built, None))
+        results.put(("built", k, built))
     os._exit(0)
 
 
 def _build_all(storage, indexname, schema, codec, records, prepare, procs, segment_docs,
-               compound):
+               compound, progress):
     """The segments of `records`, in their order; procs > 1 builds them in
     forked children, which see `records` without copying or pickling (the
-    caller's other threads do not run in the children)."""
+    caller's other threads do not run in the children). progress(done,
+    total), if given, follows the documents indexed."""
     runs, procs = _plan(len(records), procs, segment_docs)
     segments = [codec.new_segment(storage, indexname) for _ in runs]
+    done = 0
+
+    def tick(count):
+        nonlocal done
+        done += count
+        if progress is not None and count:
+            progress(done, len(records))
+
     if procs == 1:
-        return [_build(storage, schema, codec, segment, records[start:end], prepare, compound)
+        return [_build(storage, schema, codec, segment, records[start:end], prepare, compound,
+                       tick)
                 for segment, (start, end) in zip(segments, runs)]
     context = multiprocessing.get_context("fork")
     results = context.SimpleQueue()
@@ -230,10 +246,13 @@ def _build_all(storage, indexname, schema, codec, records, prepare, procs, segme
                 if not any(child.is_alive() for child in children) and results.empty():
                     raise RuntimeError("a bulk indexing process ended without its segment")
                 continue
-            k, segment, error = results.get()
-            if error:
-                raise RuntimeError("bulk indexing failed in a child process:\n" + error)
-            built[k] = segment
+            message = results.get()
+            if message[0] == "tick":
+                tick(message[1])
+            elif message[0] == "failed":
+                raise RuntimeError("bulk indexing failed in a child process:\n" + message[2])
+            else:
+                built[message[1]] = message[2]
     finally:
         for child in children:
             if child.is_alive():
@@ -243,7 +262,7 @@ def _build_all(storage, indexname, schema, codec, records, prepare, procs, segme
 
 
 def write_index(ix, records, prepare, *, procs=1, segment_docs=SEGMENT_DOCS, timeout=30.0,
-                delay=0.05, codec=None, compound=True):
+                delay=0.05, codec=None, compound=True, progress=None):
     """Replace the content of Whoosh index `ix` by `records` (a list), each
     turned into add_document arguments by `prepare`, in one commit. Holds the
     index's write lock; on error nothing changes and the new files are removed.
@@ -257,7 +276,7 @@ def write_index(ix, records, prepare, *, procs=1, segment_docs=SEGMENT_DOCS, tim
         codec = codec or bulk_codec()
         try:
             segments = _build_all(storage, indexname, info.schema, codec, records, prepare,
-                                  procs, segment_docs, compound) if records else []
+                                  procs, segment_docs, compound, progress) if records else []
             generation = info.generation + 1
             TOC(info.schema, segments, generation).write(storage, indexname)
         except BaseException:

@@ -482,13 +482,14 @@ class WhooshIndex:
             writer = self._writer()
             writer.commit(mergetype=writing.CLEAR)
 
-    def rebuild(self, records, *, procs=1, segment_docs=bulk.SEGMENT_DOCS):
+    def rebuild(self, records, *, procs=1, segment_docs=bulk.SEGMENT_DOCS, progress=None):
         """Replace the whole content by `records` (an iterable of dicts) in one
         commit; readers see the old content until then. Every record is
         validated (and doc ids checked unique) before anything is written; on
         error the old content stays. `procs` forked processes (more than 1
-        only where no other thread runs: a command line) write segments of at most `segment_docs` documents in parallel
-        (search.bulk). Returns the number indexed."""
+        only where no other thread runs: a command line) write segments of
+        at most `segment_docs` documents (search.bulk); progress(done, total)
+        follows the documents indexed. Returns the number indexed."""
         seen = set()
         cleaned = []
         for record in records:
@@ -501,7 +502,7 @@ class WhooshIndex:
         with self._lock:
             try:
                 count = bulk.write_index(self._ix, cleaned, _whoosh_record, procs=procs,
-                                         segment_docs=segment_docs,
+                                         segment_docs=segment_docs, progress=progress,
                                          timeout=WRITE_LOCK_TIMEOUT, delay=0.05)
             except LockError:
                 raise IndexUnavailable("the search index in %s is locked by another writer"

@@ -249,3 +249,14 @@ def test_segments_follow_the_documents_order():
     assert all(a[1] == b[0] for a, b in zip(runs, runs[1:]))
     assert bulk._plan(300, 2, 25_000) == ([(0, 300)], 1)
     assert bulk._plan(20_000, 2, 25_000)[0] == [(0, 10_000), (10_000, 20_000)]
+
+
+def test_a_rebuild_reports_its_progress(tmp_path, small_runs):
+    ix = open_index(tmp_path / "ix")
+    for procs in (1, 2):
+        seen = []
+        assert ix.rebuild(DOCS, procs=procs, segment_docs=50,
+                          progress=lambda done, total: seen.append((done, total))) == len(DOCS)
+        assert seen and seen[-1] == (len(DOCS), len(DOCS))
+        assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    ix.close()
