@@ -66,8 +66,7 @@ class Evaluator:
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
         self._stats = {}            # per search: idf and average lengths, prefix terms
-        # a number folds to itself, so a folded field's list of a number is
-        # usually its exact twin's: then it is read (and cached) once
+        # folded field -> its exact twin (numbers: see Segment.source_of)
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
 
     # -- statistics over the whole index ------------------------------------------
@@ -90,20 +89,8 @@ class Evaluator:
         return idf * (freqs * (K1 + 1)) / (freqs + K1 * ((1 - B) + B * lengths / avgfl))
 
     def _source(self, seg, field, text):
-        """The field to read `text` from: a folded field's exact twin for a
-        number, when the segment's statistics show both lists are the same
-        (a digit with a stray mark, "2\u0303", also folds to "2")."""
-        twin = self._twin.get(field)
-        if twin is None or not text.isdigit():
-            return field
-        key = ("twin", seg.key, field, text)
-        same = self._stats.get(key)
-        if same is None:
-            reader = seg.reader
-            same = self._stats[key] = (
-                reader.doc_frequency(field, text) == reader.doc_frequency(twin, text)
-                and reader.frequency(field, text) == reader.frequency(twin, text))
-        return twin if same else field
+        """The field to read `text` from (see Segment.source_of)."""
+        return seg.source_of(field, text, self._twin.get(field))
 
     def _term(self, seg, out, field, text, boost):
         ids, freqs = seg.postings(self._source(seg, field, text), text)

@@ -29,6 +29,7 @@ class _SegmentData:
     def __init__(self):
         self.lengths = {}
         self.columns = {}
+        self.twins = {}            # (field, number) -> whether the exact twin's list is the same
         self.warmed = False
 
 
@@ -150,6 +151,22 @@ class Segment:
                 self._keep("postings", field, text, postings)
             found = self._keep("positions", field, text, found)
         return found
+
+    def source_of(self, field, text, twin):
+        """`twin` (a folded field's exact twin) if its list of `text` is the
+        field's own, else `field`: a number folds to itself, so its lists are
+        usually the same and are then read (and kept) once; not when a digit
+        with a stray mark ("2\u0303", which folds to "2") is in the segment."""
+        if twin is None or not text.isdigit():
+            return field
+        key = (field, text)
+        same = self.data.twins.get(key)
+        if same is None:
+            reader = self.reader
+            same = self.data.twins[key] = (
+                reader.doc_frequency(field, text) == reader.doc_frequency(twin, text)
+                and reader.frequency(field, text) == reader.frequency(twin, text))
+        return twin if same else field
 
     def lengths(self, field):
         """Whoosh's quantized length of `field` in every document (1 if none)."""
@@ -274,8 +291,8 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
                     return read       # the rest would push out the commonest lists
                 if isinstance(text, bytes):
                     text = text.decode("utf-8")
-                if field == folded and text.isdigit():
-                    continue                    # read from the exact twin
+                if field == folded and seg.source_of(field, text, exact) == exact:
+                    continue                    # the exact twin's list, read already
                 if field == exact:
                     seg.positions(field, text)      # (keeps the postings too)
                 else:
