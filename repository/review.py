@@ -39,9 +39,8 @@ def confirm_review(root, document, actor, page_texts, raw_metadata):
     if text_changed:
         for page, text in zip(pages, page_texts):
             page["text"] = text
-        document.ocr.pages = pages
+        pages._p_changed = True        # the page dicts are plain: mark their list
         document.ocr.text = "\f".join(page_texts)
-        document.ocr._p_changed = True
     document.extraction = "manual" if (text_changed or data_keyed) else "ocr"
     document.review_state = "confirmed"
     document.reviewed_by = actor.username

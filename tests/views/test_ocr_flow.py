@@ -89,7 +89,8 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
     assert "Tải bản số hoá đã ký số" in app.get(doc_url).text
 
 
-def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, settings, token_for):
+def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, settings, token_for,
+                                                     open_root):
     app = as_user("canbo")
     doc_url = upload_scan(app).request.path
     run_worker(wsgi_app, settings)
@@ -98,6 +99,13 @@ def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, setting
     form.submit()
     meta = app.get("/api/v1" + doc_url.rstrip("/"), headers=token_for("canbo")).json
     assert meta["extraction"] == "manual"
+    # the corrected page text is stored, not only the joined text
+    root = open_root()
+    root._p_jar.cacheMinimize()
+    parts = doc_url.strip("/").split("/")           # subjects/OWNER/documents/NAME
+    ocr = root.subjects[parts[1]].documents[parts[3]].ocr
+    assert ocr.pages[0]["text"].endswith("Ghi chú của cán bộ")
+    assert ocr.text.endswith("Ghi chú của cán bộ")
 
 
 def test_failed_job_keeps_the_original_and_can_be_retried(as_user, wsgi_app, settings, token_for, open_root):
