@@ -48,7 +48,7 @@ def evolve3(zodb_root):
 def evolve4(zodb_root):
     """Generation 4: the search index queue and the desk → owners map; every
     existing document is queued for indexing."""
-    from .indexing import DeskOwners, IndexQueue, desk_of, doc_key
+    from .indexing import DeskOwners, IndexQueue, queue_for_index
     root = zodb_root[ROOT_KEY]
     if not hasattr(root, "index_queue"):
         root.index_queue = IndexQueue()
@@ -56,8 +56,7 @@ def evolve4(zodb_root):
         root.desk_owners = DeskOwners()
     for warehouse in root.subjects.values():
         for document in warehouse.documents.values():
-            root.index_queue.mark(doc_key(document))
-            root.desk_owners.add(desk_of(root, document), document.owner_id)
+            queue_for_index(root, document)
 
 
 STEPS = [evolve1, evolve2, evolve3, evolve4]

@@ -72,11 +72,16 @@ def desk_of(root, document):
     return getattr(user, "desk", None) or ""
 
 
+def queue_for_index(root, document):
+    """Queue document for the index and note its desk's owner (in the transaction)."""
+    root.index_queue.mark(doc_key(document))
+    root.desk_owners.add(desk_of(root, document), document.owner_id)
+
+
 def touched(root, document):
     """Record that document changed: new stamp, queued for the index."""
     document.modified = utcnow()
-    root.index_queue.mark(doc_key(document))
-    root.desk_owners.add(desk_of(root, document), document.owner_id)
+    queue_for_index(root, document)
     conn = document._p_jar or root._p_jar
     kick = getattr(conn.db(), KICK, None) if conn is not None else None
     if kick is not None:
@@ -113,9 +118,7 @@ def find_document(root, key):
 
 def all_documents(root):
     for warehouse in root.subjects.values():
-        for document in warehouse.documents.values():
-            if not document.deleted:
-                yield document
+        yield from warehouse.documents.in_use()
 
 
 class Indexer:

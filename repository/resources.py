@@ -99,6 +99,11 @@ class Warehouse(Persistent):
 class Documents(Folder):
     """A warehouse's papers, keyed by a short random id."""
 
+    def in_use(self):
+        """The papers not deleted, newest first."""
+        return sorted((d for d in self.values() if not d.deleted),
+                      key=lambda d: d.created, reverse=True)
+
 
 STATES = {
     "in_force": "Còn hiệu lực",

@@ -14,15 +14,15 @@ class NotAllowed(PermissionError):
 
 def units_under(catalogues, unit):
     """unit and every desk whose chain of parents reaches it."""
-    desks = catalogues.desks
-    found = {unit}
-    changed = True
-    while changed:
-        changed = False
-        for desk in desks.values():
-            if desk.parent_unit in found and desk.unit_code not in found:
-                found.add(desk.unit_code)
-                changed = True
+    children = {}
+    for desk in catalogues.desks.values():
+        children.setdefault(desk.parent_unit, []).append(desk.unit_code)
+    found, todo = {unit}, [unit]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
     return found
 
 

@@ -51,8 +51,7 @@ def get_warehouse(context, request):
 @view_config(route_name="api", context=Documents, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def list_documents(context, request):
-    items = sorted((d for d in context.values() if not d.deleted), key=lambda d: d.created, reverse=True)
-    return {"items": [document_json(d, request) for d in items], "total": len(context)}
+    return {"items": [document_json(d, request) for d in context.in_use()], "total": len(context)}
 
 
 @view_config(route_name="api", context=Documents, request_method="POST",

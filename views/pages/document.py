@@ -54,12 +54,14 @@ def highlights(document, query):
     if not query or document.ocr is None:
         return {}
     import search
+    from search.querylang import parse_query
+    try:
+        query = parse_query(query)
+    except search.QuerySyntaxError:
+        return {}
     boxes = {}
     for page in document.ocr.pages:
-        try:
-            matched = search.match_words(query, [w[0] for w in page["words"]])
-        except search.QuerySyntaxError:
-            return {}
+        matched = search.match_words(query, [w[0] for w in page["words"]])
         if matched:
             width, height = page["width"], page["height"]
             boxes[page["index"] + 1] = [

@@ -15,15 +15,10 @@ METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summa
                    "dossier_code", "procedure_code")
 
 
-def sorted_documents(warehouse):
-    return sorted(((k, d) for k, d in warehouse.documents.items() if not d.deleted),
-                  key=lambda kv: kv[1].created, reverse=True)
-
-
 @view_config(context=Warehouse, permission=R.VIEW_WAREHOUSE, renderer="warehouse.jinja2")
 def warehouse_page(context, request):
     can_add = request.has_permission(R.ADD_DOCUMENT, context)
-    return {"warehouse": context, "documents": sorted_documents(context), "can_add": bool(can_add),
+    return {"warehouse": context, "documents": context.documents.in_use(), "can_add": bool(can_add),
             "doctypes": request.kho_root.catalogues.doctypes}
 
 
