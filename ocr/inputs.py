@@ -41,8 +41,7 @@ class ImagePage:
 @dataclass
 class TextPage:
     """A PDF page that already carries text: kept, not recognised."""
-    index: int
-    pdf_index: int
+    index: int                   # (also its index in the source PDF)
     text: str
     width: int                   # pixels at `dpi`
     height: int
@@ -184,7 +183,7 @@ def _pdf_pages(data, name, workdir):
             scale = RENDER_DPI / 72.0
             words = [Word(t, tuple(int(round(v * scale)) for v in box), 100.0)
                      for t, box in (boxes[index] if index < len(boxes) else [])]
-            pages.append(TextPage(index, index, _clean_layout(text),
+            pages.append(TextPage(index, _clean_layout(text),
                                   int(round(w_pt * scale)), int(round(h_pt * scale)),
                                   RENDER_DPI, words))
         else:

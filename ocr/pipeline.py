@@ -8,7 +8,7 @@ import pikepdf
 
 from .errors import OcrFailed
 from .hocr import build_hocr, parse_hocr
-from .inputs import ImagePage, open_pages, read_source, sniff
+from .inputs import ImagePage, open_pages, read_source
 from .pdf import merge_pages, scan_page
 from .preprocess import prepare_page
 from .result import OcrResult, Page
@@ -39,7 +39,7 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
         done = 0
         for page in pages:
             if not isinstance(page, ImagePage):
-                results[page.index] = (_text_page(page, review_threshold), page.pdf_index)
+                results[page.index] = (_text_page(page, review_threshold), page.index)
                 done += 1
                 if progress:
                     progress(done, total)
@@ -58,7 +58,8 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
                     future.cancel()
                 raise
         parts = [part for _, part in results]
-        source_pdf = data if sniff(data) == "pdf" else None
+        # the source PDF is opened only to copy pages that kept their own text
+        source_pdf = data if any(isinstance(part, int) for part in parts) else None
         try:
             pdf = merge_pages(parts, source_pdf, title=name)
         except pikepdf.PdfError as exc:

@@ -67,10 +67,7 @@ def prepare_page(pixels, dpi=None):
         quarter = (quarter + 2) % 4
     scale = _scale_for(small, factor, dpi)
     out_dpi = int(round((dpi or TARGET_DPI) * scale)) if dpi else TARGET_DPI
-    if quarter:
-        flat = np.ascontiguousarray(np.rot90(flat, -quarter))
-    flat = _rotate(flat, angle, 255, cv2.INTER_CUBIC, scale)
-    binary = binarise(flat)
+    binary = binarise(same_geometry(flat, quarter, angle, scale))
     colour = same_geometry(pixels[:, :, 0] if grey else pixels, quarter, angle, scale)
     return PreparedPage(binary, colour, out_dpi, quarter, angle, scale, dewarped)
 

@@ -87,11 +87,12 @@ def _lines(folded, limit=HEAD_LINES):
 
 def _doc_type(text, folded, doc_types, threshold=0.8):
     best = None
+    lines = _lines(folded)
     for code, name in doc_types:
         wanted = " ".join(fold(name).split())
         if not wanted:
             continue
-        for rank, (start, end) in enumerate(_lines(folded)):
+        for rank, (start, end) in enumerate(lines):
             line = folded[start:end]
             for m_start, m_end, ratio in _windows(line, wanted):
                 score = ratio - 0.01 * rank     # earlier lines win ties

@@ -3,6 +3,8 @@ import shutil
 
 import pytest
 
+from ocr.tesseract import tesseract_available
+
 needs_tesseract = pytest.mark.skipif(
-    shutil.which("tesseract") is None or shutil.which("pdftoppm") is None,
+    not tesseract_available() or shutil.which("pdftoppm") is None,
     reason="tesseract and poppler-utils are needed")
