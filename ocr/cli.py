@@ -60,6 +60,7 @@ def _write(payload, output):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
+        os.chmod(tmp, 0o644)           # (mkstemp makes it readable by its owner only)
         os.replace(tmp, output)
     except BaseException:
         if os.path.exists(tmp):
