@@ -96,3 +96,12 @@ class Accounts(Persistent):
 
 def _digest(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(root, username, actor, label=""):
+    """Issue a bearer token for username and record it (the API's log-in for
+    programs and `kho token create` both come here); returns the token."""
+    from .audit import record
+    token = root.accounts.issue_token(username, label)
+    record(root, actor, "issue_token", detail={"username": username, "label": label})
+    return token

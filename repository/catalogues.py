@@ -2,7 +2,6 @@
 
 Sector rules change by decision, not by release, so they are data here."""
 from persistent import Persistent
-from persistent.list import PersistentList
 
 from .folder import Folder
 from .identifiers import InvalidIdentifier, validate_unit_code
@@ -20,6 +19,7 @@ class Catalogues(Persistent):
         self.procedures = self._child("procedures")
         self.desks = self._child("desks")
         self.retention = self._child("retention")
+        self.holidays = self._child("holidays")
 
     def _child(self, name):
         folder = CatalogueFolder()
@@ -27,9 +27,15 @@ class Catalogues(Persistent):
         return folder
 
     def __getitem__(self, name):
-        if name in ("doctypes", "procedures", "desks", "retention"):
+        if name in self.NAMES:
             return getattr(self, name)
         raise KeyError(name)
+
+    NAMES = ("doctypes", "procedures", "desks", "retention", "holidays")
+
+    def holiday_dates(self):
+        """The set of holiday dates, for working-day arithmetic."""
+        return {h.date for h in self.holidays.values()}
 
 
 class RetentionSchedule(Persistent):
@@ -59,21 +65,67 @@ class DocumentType(Persistent):
                 "validity_months": self.validity_months}
 
 
-class Procedure(Persistent):
-    """An administrative procedure of the national database (code kept opaque)."""
+PARTIES = {"applicant": "Người nộp hồ sơ", "other": "Người có liên quan"}
 
-    def __init__(self, code, name, components, time_limit_days, level):
+
+class Component:
+    """One paper a procedure asks for: the paper types that satisfy it (an ID
+    card or a passport), whether it is required, how many, and whose it is
+    (the applicant's, or the other person's in a two-person procedure).
+    Immutable: a change of the catalogue replaces the procedure's tuple."""
+
+    def __init__(self, key, name, doctypes, required=True, count=1, party="applicant"):
+        self.key, self.name = key, name
+        self.doctypes = tuple(doctypes)
+        self.required, self.count, self.party = bool(required), int(count), party
+
+    def as_dict(self):
+        return {"key": self.key, "name": self.name, "doctypes": list(self.doctypes),
+                "required": self.required, "count": self.count, "party": self.party}
+
+
+class Procedure(Persistent):
+    """An administrative procedure of the national database (code kept opaque):
+    the competent agency (a unit code), the time limit in working days, the
+    result's paper type and the components."""
+    agency = None
+    result_type = None
+
+    def __init__(self, code, name, components, time_limit_days, level, agency=None, result_type=None):
         if level not in LEVELS:
             raise InvalidIdentifier(f"Cấp thẩm quyền '{level}' không hợp lệ")
         self.code, self.name = code, name
-        self.components = PersistentList(components)   # document type codes
+        self.components = tuple(components)
         self.time_limit_days = time_limit_days
         self.level = level
+        self.agency = agency
+        self.result_type = result_type
+
+    def component(self, key):
+        for component in self.components:
+            if component.key == key:
+                return component
+        return None
+
+    @property
+    def needs_other_person(self):
+        return any(c.party == "other" for c in self.components)
 
     def as_dict(self):
-        return {"code": self.code, "name": self.name,
-                "components": list(self.components),
-                "time_limit_days": self.time_limit_days, "level": self.level}
+        return {"code": self.code, "name": self.name, "level": self.level,
+                "agency": self.agency, "time_limit_days": self.time_limit_days,
+                "result_type": self.result_type,
+                "components": [c.as_dict() for c in self.components]}
+
+
+class Holiday(Persistent):
+    """A public holiday (or a day off decided by the government), by ISO date."""
+
+    def __init__(self, day, name):
+        self.date, self.name = day, name
+
+    def as_dict(self):
+        return {"date": self.date.isoformat(), "name": self.name}
 
 
 class Desk(Persistent):

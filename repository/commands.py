@@ -5,7 +5,7 @@ import secrets
 import sys
 
 from . import db as kdb
-from .accounts import AccountError
+from .accounts import AccountError, issue_token
 from .audit import audit_log, record
 from .evolve import GENERATION, evolve, generation_of
 
@@ -64,6 +64,11 @@ def register(subparsers):
     p.add_argument("--subject-id")
     p.add_argument("--desk")
     p.set_defaults(func=cmd_user_add)
+
+    catalogue = subparsers.add_parser("catalogue", help="the catalogue").add_subparsers(dest="catalogue_cmd")
+    p = catalogue.add_parser("load", help="load units, paper types, procedures, holidays from a JSON or YAML file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_catalogue_load)
 
     p = subparsers.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd").add_parser(
         "create", help="issue a bearer token for an account")
@@ -184,12 +189,27 @@ def cmd_token_create(args):
     try:
         with kdb.opened(settings_of(args)) as conn:
             root = kdb.app_root(conn)
-            token = root.accounts.issue_token(args.username, args.label)
-            record(root, None, "issue_token", detail={"username": args.username, "label": args.label})
+            token = issue_token(root, args.username, None, args.label)
     except AccountError as exc:
         print(f"kho: {exc}", file=sys.stderr)
         return 2
     print(token)
+    return 0
+
+
+def cmd_catalogue_load(args):
+    from .catalogue_file import load_catalogue, read_catalogue_file
+    from .errors import ValidationError
+    try:
+        data = read_catalogue_file(args.file)
+        with kdb.opened(settings_of(args)) as conn:
+            written = load_catalogue(kdb.app_root(conn), data, None, source=os.path.abspath(args.file))
+    except ValidationError as exc:
+        print(f"kho: {args.file}: nothing was loaded:", file=sys.stderr)
+        for where, message in exc.errors.items():
+            print(f"  {where}: {message}", file=sys.stderr)
+        return 2
+    print(", ".join(f"{len(items)} {section}" for section, items in written.items()) + " loaded")
     return 0
 
 

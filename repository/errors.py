@@ -7,3 +7,17 @@ class ValidationError(ValueError):
     def __init__(self, errors):
         self.errors = dict(errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class Refused(PermissionError):
+    """A request the domain refuses for this actor (403): a read without a real
+    purpose, a transition the dossier's state does not allow to this person.
+    str() is the message to show."""
+
+    def __init__(self, message, code="refused"):
+        self.code = code
+        super().__init__(message)
+
+
+class Conflict(ValueError):
+    """A request that does not fit the object's current state (409)."""

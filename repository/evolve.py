@@ -59,7 +59,44 @@ def evolve4(zodb_root):
             queue_for_index(root, document)
 
 
-STEPS = [evolve1, evolve2, evolve3, evolve4]
+def evolve5(zodb_root):
+    """Generation 5: the reuse cycle. Dossiers get per-unit daily sequences and
+    their indexes; procedures get components (old lists of paper types become
+    one required component each); a holiday catalogue; search visibility comes
+    from dossiers only (the desk → owners map is rebuilt from them); a demo
+    database gets the demo catalogue file and the new demo accounts."""
+    from BTrees.OOBTree import OOBTree
+    from .catalogues import Component
+    root = zodb_root[ROOT_KEY]
+    dossiers = root.dossiers
+    for name in ("sequences", "by_unit", "by_person", "confirmations"):
+        if getattr(dossiers, name, None) is None:
+            setattr(dossiers, name, OOBTree())
+    if getattr(dossiers, "counters", None) is not None:
+        del dossiers.counters
+    catalogues = root.catalogues
+    if not hasattr(catalogues, "holidays"):
+        catalogues.holidays = catalogues._child("holidays")
+    for procedure in catalogues.procedures.values():
+        if procedure.components and isinstance(procedure.components[0], str):
+            procedure.components = tuple(
+                Component(code, getattr(catalogues.doctypes.get(code), "name", code), [code])
+                for code in procedure.components)
+    root.desk_owners.by_desk.clear()
+    for dossier in dossiers.values():
+        for unit in (dossier.desk, dossier.agency):
+            for person in dossier.persons:
+                root.desk_owners.add(unit, person)
+    if getattr(root, "demo_seeded", None):
+        from .seed import ACCOUNTS, DEMO_PASSWORD, load_demo_catalogue
+        load_demo_catalogue(root)
+        for username, fullname, role, subject_id, desk in ACCOUNTS:
+            if username not in root.accounts.users:
+                root.accounts.add_user(username, fullname, {role}, DEMO_PASSWORD,
+                                       subject_id=subject_id, desk=desk)
+
+
+STEPS = [evolve1, evolve2, evolve3, evolve4, evolve5]
 GENERATION = len(STEPS)
 
 

@@ -38,8 +38,8 @@ class IndexQueue(Persistent):
 
 
 class DeskOwners(Persistent):
-    """Unit code → owners with a paper from a dossier of that unit: the
-    warehouses a desk's staff handle (search permission)."""
+    """Unit code → the persons of the dossiers that unit received or resolves:
+    the warehouses its staff may find (search permission)."""
 
     def __init__(self):
         self.by_desk = OOBTree()
@@ -73,9 +73,8 @@ def desk_of(root, document):
 
 
 def queue_for_index(root, document):
-    """Queue document for the index and note its desk's owner (in the transaction)."""
+    """Queue document for the index (in the transaction)."""
     root.index_queue.mark(doc_key(document))
-    root.desk_owners.add(desk_of(root, document), document.owner_id)
 
 
 def touched(root, document):

@@ -116,12 +116,28 @@ def update_metadata(root, document, raw, actor):
     merged = dict(current_metadata(document), **{k: "" if v is None else str(v) for k, v in raw.items()})
     metadata = clean_metadata(merged, root.catalogues)
     changed = {k: merged[k] for k in raw if metadata[k] != getattr(document, k)}
+    if "dossier_code" in changed and metadata["dossier_code"]:
+        check_dossier_code(root, document.owner_id, actor, metadata["dossier_code"])
     for field in EDITABLE:
         setattr(document, field, metadata[field])
     touched(root, document)
     audit.record(document, actor, "update_metadata", subject=document.owner_id,
                  document=document.__name__, detail=changed)
     return document
+
+
+def check_dossier_code(root, owner_id, actor, code):
+    """A paper is digitized for a real dossier: open, of its owner, handled by
+    the actor's unit. Returns the dossier's procedure code."""
+    from .dossiers import unit_handles
+    dossier = root.dossiers.get(code)
+    if dossier is None or owner_id not in dossier.persons:
+        raise ValidationError({"dossier_code": "Không có hồ sơ này của người này / no such dossier of this person"})
+    if not dossier.is_open:
+        raise ValidationError({"dossier_code": "Hồ sơ đã đóng / the dossier is closed"})
+    if not unit_handles(actor, dossier):
+        raise ValidationError({"dossier_code": "Đơn vị của bạn không xử lý hồ sơ này / not your unit's dossier"})
+    return dossier.procedure_code
 
 
 def delete_document(root, document, actor, reason=""):
@@ -162,6 +178,12 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
         facts = inspect(data, max_bytes)
     except ContentError as exc:
         errors["file"] = str(exc)
+    if metadata is not None and metadata["dossier_code"]:
+        try:
+            metadata["procedure_code"] = check_dossier_code(root, warehouse.subject_id, actor,
+                                                            metadata["dossier_code"])
+        except ValidationError as exc:
+            errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     blob = Blob()
@@ -181,29 +203,6 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
                  document=doc_id, detail={"sha256": facts.sha256, "type_code": metadata["type_code"],
                                           "size": facts.size})
     return document
-
-
-def authorize_read(document, actor, purpose=None):
-    """Log a read of document's content by actor and return the purpose.
-
-    The owner reads without a purpose; anyone else must state a dossier code."""
-    if actor.subject_id != document.owner_id:
-        try:
-            purpose = validate_dossier_code(purpose)
-        except InvalidIdentifier as exc:
-            raise ValidationError({"purpose": "Cán bộ cần nêu mục đích (mã hồ sơ) để xem nội dung. "
-                                              + str(exc)}) from None
-    else:
-        purpose = purpose or "owner"
-    audit.record(document, actor, "read_content", subject=document.owner_id,
-                 document=document.__name__, purpose=purpose)
-    return purpose
-
-
-def read_content(document, actor, purpose=None):
-    """Open the original for reading, after logging who read it and why."""
-    authorize_read(document, actor, purpose)
-    return document.original.open("r")
 
 
 def _safe_filename(filename, content_type):

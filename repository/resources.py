@@ -5,7 +5,6 @@ the warehouse's __acl__ is the one decision that covers it."""
 import datetime
 
 from persistent import Persistent
-from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
 
@@ -26,7 +25,8 @@ class Root(Persistent):
     __acl__ = [
         (Allow, Authenticated, R.VIEW_CATALOGUES),
         *[(Allow, R.role_principal(r), R.DESK) for r in R.STAFF],
-        *[(Allow, R.role_principal(r), R.CREATE_SUBJECT) for r in R.RECEPTION],
+        *[(Allow, R.role_principal(r), (R.CREATE_SUBJECT, R.RECEIVE_DOSSIER)) for r in R.RECEPTION],
+        *[(Allow, R.role_principal(r), R.LIST_DOSSIERS) for r in (R.CITIZEN,) + R.STAFF],
         (Allow, R.role_principal(R.RECORDS), R.LIST_SUBJECTS),
         *[(Allow, R.role_principal(r), R.SEARCH) for r in (R.CITIZEN,) + R.STAFF],
         (Allow, R.role_principal(R.ADMIN), (R.MANAGE_CATALOGUES, R.MANAGE_ACCOUNTS)),
@@ -82,9 +82,11 @@ class Warehouse(Persistent):
     def __acl__(self):
         owner = R.subject_principal(self.subject_id)
         return [
-            (Allow, owner, (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
-            (Allow, R.role_principal(R.OFFICER), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT)),
-            (Allow, R.role_principal(R.POSTAL), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT)),
+            (Allow, owner, (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.MANAGE_CONSENT)),
+            (Allow, R.role_principal(R.OFFICER),
+             (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT, R.MANAGE_CONSENT)),
+            (Allow, R.role_principal(R.POSTAL),
+             (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.ADD_DOCUMENT, R.MANAGE_CONSENT)),
             (Allow, R.role_principal(R.PROCESSOR), (R.VIEW_WAREHOUSE, R.READ_CONTENT)),
             (Allow, R.role_principal(R.RECORDS), (R.VIEW_WAREHOUSE, R.READ_CONTENT, R.DELETE_DOCUMENT)),
             DENY_ALL,
@@ -129,6 +131,7 @@ class Document(Persistent):
     review_state = None           # None → "pending" after OCR → "confirmed" by an officer
     reviewed_by = None
     deleted = None                # when it was moved out of use (None: in use)
+    approved_in = ()              # codes of the approved dossiers it was a component of
 
     @property
     def text(self):
@@ -176,29 +179,6 @@ class Document(Persistent):
         return "in_force"
 
 
-class Dossiers(Folder):
-    """Dossiers keyed by dossier code; a per-unit, per-day counter numbers them."""
-
-    def __init__(self):
-        super().__init__()
-        self.counters = PersistentMapping()
-
-    def next_code(self, unit_code, day):
-        from .identifiers import format_dossier_code
-        key = (unit_code, day.isoformat())
-        self.counters[key] = self.counters.get(key, 0) + 1
-        return format_dossier_code(unit_code, day, self.counters[key])
-
-
-class Dossier(Persistent):
-    """A dossier received at a desk (the workflow comes with its own issue)."""
-
-    def __init__(self, code, procedure_code, desk_code, owner_id, received_by):
-        self.code = code
-        self.procedure_code = procedure_code
-        self.desk_code = desk_code
-        self.owner_id = owner_id
-        self.status = "received"
-        self.components = PersistentMapping()   # doc type code → (subject id, document id)
-        self.result = None
-        self.timeline = PersistentList([(utcnow(), received_by, "received")])
+# dossiers live in their own module; the names stay importable from here for
+# the pickles of databases written before it (generation 4 and older)
+from .dossiers import Dossier, Dossiers  # noqa: E402

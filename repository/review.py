@@ -51,5 +51,27 @@ def confirm_review(root, document, actor, page_texts, raw_metadata):
     return document
 
 
+def confirm_and_sign(root, document, actor, page_texts, raw_metadata, settings):
+    """Confirm the review, then sign the desk's digitized copy (the searchable
+    PDF, or the scan itself) with the reviewer's key. Returns the reason it
+    was not signed (no key configured for the account), or None."""
+    from .ocr_jobs import SEARCHABLE
+    from .signatures import SignerNotConfigured, sign_digitized
+    confirm_review(root, document, actor, page_texts, raw_metadata)
+    if document.provenance != "digitized" or document.signature_report:
+        return None
+    source = document.derivatives.get(SEARCHABLE) or (
+        document.original if document.content_type == "application/pdf" else None)
+    if source is None:
+        return None
+    with source.open("r") as f:
+        data = f.read()
+    try:
+        sign_digitized(document, data, settings, actor)
+    except SignerNotConfigured as exc:
+        return str(exc)
+    return None
+
+
 def _squash(text):
     return " ".join(text.split())

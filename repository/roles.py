@@ -36,6 +36,14 @@ READ_CONTENT = "read_content"      # the files themselves (staff: with a purpose
 ADD_DOCUMENT = "add_document"     # also: correct its metadata, review its OCR
 DELETE_DOCUMENT = "delete_document"
 SEARCH = "search"
+RECEIVE_DOSSIER = "receive_dossier"    # open a dossier at a desk
+LIST_DOSSIERS = "list_dossiers"        # the dossiers one may see
+VIEW_DOSSIER = "view_dossier"
+HANDLE_DOSSIER = "handle_dossier"      # the receiving desk: offer papers for reuse, attach, receipt
+RESOLVE_DOSSIER = "resolve_dossier"    # the competent agency's processors
+CONFIRM_REUSE = "confirm_reuse"        # the persons of a dossier, online
+WITHDRAW_DOSSIER = "withdraw_dossier"
+MANAGE_CONSENT = "manage_consent"      # the owner online, reception staff at the desk as witness
 
 
 def role_principal(role):
@@ -46,10 +54,17 @@ def subject_principal(subject_id):
     return f"subject:{subject_id}"
 
 
+def unit_principal(unit, role):
+    """A role held at one unit: dossiers grant rights to the staff of their units."""
+    return f"unit:{unit}:{role}"
+
+
 def principals_for(user):
     """The principals an account carries, beside its own user id."""
     principals = [f"user:{user.username}"]
     principals += [role_principal(r) for r in sorted(user.roles)]
+    if user.desk:
+        principals += [unit_principal(user.desk, r) for r in sorted(user.roles)]
     if user.subject_id:
         principals.append(subject_principal(user.subject_id))
     return principals

@@ -63,6 +63,25 @@ def check_signatures(data, roots):
     return result
 
 
+AGENCY_SIGNER = "agency"      # the ini entry kho.signer.agency: the agency's own key
+
+
+def agency_name(settings):
+    return settings.get("kho.agency_name") or "Uỷ ban nhân dân tỉnh Lào Cai"
+
+
+def sign_as_agency(pdf_bytes, settings, kind):
+    """Sign a paper the system prints (a receipt) with the agency key: the
+    `copy` profile, top-right of page 1, the kind of paper, the agency, the time."""
+    import signing
+    signer = load_signer(settings, AGENCY_SIGNER)
+    try:
+        return signing.sign_pdf(pdf_bytes, signer, "copy", copy_kind=kind, agency=agency_name(settings),
+                                tsa_url=settings.get("kho.tsa_url") or None)
+    finally:
+        signing.close_signer(signer)
+
+
 def sign_digitized(document, pdf_bytes, settings, actor):
     """Sign a reviewed scan with actor's key (profile `digitized`) and keep it.
 

@@ -41,6 +41,8 @@ def search_filters(root, user):
     raise NotAllowed(",".join(sorted(user.roles)))
 
 
-def may_see_text(user, document_owner, purpose):
-    """Text snippets are content: the owner sees them, staff with a purpose."""
-    return user.subject_id == document_owner or bool(purpose)
+def may_see_text(document, user, purpose):
+    """Text snippets are content: the owner sees them, staff only with a
+    purpose that would let them read the paper (repository.reading)."""
+    from .reading import purpose_refusal
+    return purpose_refusal(document, user, purpose) is None

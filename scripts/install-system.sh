@@ -11,6 +11,7 @@ PACKAGES=(
   libnss3-tools                                        # certutil: NSS trust store for pdfsig
   chromium                                             # browser tests (Playwright drives it)
   fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-noto-core  # Vietnamese glyphs; Liberation Serif 2 is Times-metric
+  zbar-tools                                           # zbarimg: tests read the QR codes of printed papers
 )
 
 missing=()

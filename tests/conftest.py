@@ -51,11 +51,61 @@ def seeded_template(tmp_path_factory):
     return base
 
 
+def copy_template(template, tmp_path):
+    base = tmp_path / "var"
+    shutil.copytree(template, base, ignore=shutil.ignore_patterns("*.lock", "*.tmp", "*.index"))
+    return storage_settings(base)
+
+
 @pytest.fixture
 def settings(seeded_template, tmp_path):
-    base = tmp_path / "var"
+    return copy_template(seeded_template, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def reuse_template(seeded_template, tmp_path_factory):
+    """The seeded database after one approved procedure and a second dossier
+    open at another district's desk (tests/reuse_world.py), written once;
+    its names (codes, document ids) in reuse_template.world."""
+    from . import reuse_world
+    base = tmp_path_factory.mktemp("reuse") / "var"
     shutil.copytree(seeded_template, base, ignore=shutil.ignore_patterns("*.lock", "*.tmp", "*.index"))
-    return storage_settings(base)
+    settings = storage_settings(base)
+    db = open_databases(settings)
+    conn = db.open(transaction.TransactionManager())
+    with conn.transaction_manager:
+        world = reuse_world.build(app_root(conn), settings)
+        names = reuse_world.names(world)
+    conn.close()
+    close_databases(db)
+    return base, names
+
+
+@pytest.fixture
+def reuse_settings(reuse_template, tmp_path):
+    """App settings over a copy of reuse_template."""
+    return copy_template(reuse_template[0], tmp_path)
+
+
+@pytest.fixture
+def world(reuse_template):
+    """The names of the reuse world: first, second (dossier codes), id_card,
+    birth (document ids), consent_desk, consent_online (consent ids)."""
+    return reuse_template[1]
+
+
+@pytest.fixture
+def reuse_app(reuse_settings):
+    from views import main
+    from views.startup import shutdown
+    app = main({}, **reuse_settings)
+    yield app
+    shutdown(app.registry)
+
+
+@pytest.fixture
+def reuse_testapp(reuse_app):
+    return webtest.TestApp(reuse_app, extra_environ={"HTTP_HOST": "localhost"})
 
 
 @pytest.fixture
@@ -86,6 +136,27 @@ def open_root(wsgi_app):
     for conn in opened:
         conn.transaction_manager.abort()
         conn.close()
+
+
+@pytest.fixture
+def receive(open_root):
+    """receive(username, procedure, person) → the code of a dossier received at
+    that account's desk, committed (a real purpose for staff reads)."""
+    from repository.dossiers import receive_dossier
+
+    def _receive(username="canbo", procedure="1.004227", person="001090012345"):
+        root = open_root()
+        with root._p_jar.transaction_manager:
+            code = receive_dossier(root, root.accounts.users[username], procedure, person).code
+        return code
+    return _receive
+
+
+@pytest.fixture
+def dossier_code(receive):
+    """An open dossier of 001090012345 received by canbo at the commune desk
+    (whose unit also resolves it)."""
+    return receive()
 
 
 def csrf_from(response):

@@ -7,7 +7,7 @@ from pyramid.renderers import render_to_response
 from pyramid.httpexceptions import HTTPClientError, HTTPFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from repository.errors import ValidationError
+from repository.errors import Conflict, Refused, ValidationError
 
 
 def is_api(request):
@@ -53,6 +53,20 @@ def invalid(exc, request):
     if is_api(request):
         return json_error(request, 400, "invalid", "Dữ liệu không hợp lệ / invalid input", exc.errors)
     return error_page(request, 400, str(exc))
+
+
+@exception_view_config(Refused, renderer="json")
+def refused(exc, request):
+    if is_api(request):
+        return json_error(request, 403, exc.code, str(exc))
+    return error_page(request, 403, str(exc))
+
+
+@exception_view_config(Conflict, renderer="json")
+def conflict(exc, request):
+    if is_api(request):
+        return json_error(request, 409, "conflict", str(exc))
+    return error_page(request, 409, str(exc))
 
 
 @exception_view_config(BadCSRFToken, renderer="json")

@@ -6,7 +6,6 @@ from ..files import bomb_png, image_bytes, pdf_bytes
 from .openapi_check import validate
 
 PERSON = "001090012345"
-PURPOSE = "000.15.16.H10-261128-0001"
 
 
 def upload(testapp, headers, subject=PERSON, data=None, status=201, **fields):
@@ -34,7 +33,7 @@ def test_token_me_and_catalogues(testapp, token_for):
     assert bad.json["error"] == "unauthenticated"
 
 
-def test_upload_list_read_with_purpose(testapp, token_for):
+def test_upload_list_read_with_purpose(testapp, token_for, dossier_code):
     headers = token_for("canbo")
     created = validate(upload(testapp, headers, number="12/2020", issue_date="2020-02-03",
                               issuer="UBND phường Cốc Lếu")).json
@@ -45,9 +44,12 @@ def test_upload_list_read_with_purpose(testapp, token_for):
     assert meta["sha256"] == created["sha256"]
 
     content_url = f"/api/v1/subjects/{PERSON}/documents/{created['id']}/content"
-    refused = validate(testapp.get(content_url, headers=headers, status=400))
-    assert "purpose" in refused.json["errors"]
-    ok = validate(testapp.get(content_url, {"purpose": PURPOSE}, headers=headers))
+    refused = validate(testapp.get(content_url, headers=headers, status=403))
+    assert refused.json["error"] == "purpose_refused"
+    made_up = validate(testapp.get(content_url, {"purpose": "000.15.16.H10-261128-0001"}, headers=headers,
+                                   status=403))
+    assert "Không có hồ sơ" in made_up.json["message"]
+    ok = validate(testapp.get(content_url, {"purpose": dossier_code}, headers=headers))
     assert ok.body[:5] == b"%PDF-" and ok.content_type == "application/pdf"
     owner = testapp.get(content_url, headers=token_for("congdan"))
     assert owner.body == ok.body
@@ -88,16 +90,6 @@ def test_create_subject_and_list_for_records(testapp, token_for):
     assert len(rest["items"]) == 1
 
 
-def test_admin_adds_a_doctype(testapp, token_for):
-    added = validate(testapp.post_json("/api/v1/catalogues/doctypes", {
-        "code": "GPLX", "name": "Giấy phép lái xe", "retention_class": "10y", "validity_months": 120},
-        headers=token_for("quantri"), status=201)).json
-    assert added["code"] == "GPLX"
-    dup = testapp.post_json("/api/v1/catalogues/doctypes", {
-        "code": "GPLX", "name": "x", "retention_class": "nope"}, headers=token_for("quantri"), status=400)
-    assert set(dup.json["errors"]) == {"code", "retention_class"}
-
-
 def test_session_writes_need_the_csrf_header(testapp, as_user):
     app = as_user("canbo")
     body = {"subject_id": "079203000001", "name": "Lê Văn Bình"}
@@ -114,15 +106,15 @@ def test_unknown_things_are_404_json(testapp, token_for):
         assert testapp.get(url, headers=headers, status=404).json["error"] == "not_found"
 
 
-def test_every_read_of_content_is_in_the_audit_trail(testapp, token_for, open_root):
-    headers = token_for("xuly")
+def test_every_read_of_content_is_in_the_audit_trail(testapp, token_for, open_root, dossier_code):
+    headers = token_for("xuly2")        # the processor of the competent agency
     doc = upload(testapp, token_for("canbo")).json
-    testapp.get(f"/api/v1/subjects/{PERSON}/documents/{doc['id']}/content", {"purpose": PURPOSE},
+    testapp.get(f"/api/v1/subjects/{PERSON}/documents/{doc['id']}/content", {"purpose": dossier_code},
                 headers=headers)
     root = open_root()
     last = audit_log(root._p_jar).entries[len(audit_log(root._p_jar))]
     assert (last["actor"], last["action"], last["purpose"], last["document"]) == (
-        "xuly", "read_content", PURPOSE, doc["id"])
+        "xuly2", "read_content", dossier_code, doc["id"])
 
 
 def test_bad_tokens_are_401(testapp):

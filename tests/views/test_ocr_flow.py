@@ -38,18 +38,18 @@ def run_worker(wsgi_app, settings, **overrides):
         worker.close()
 
 
-def upload_scan(app):
+def upload_scan(app, dossier_code):
     form = app.get(f"/subjects/{OWNER}/upload").forms["upload-form"]
     form["file"] = ("giay-khai-sinh.png", scan_png(), "image/png")
     form["type_code"] = "GKS"
     form["provenance"] = "digitized"
-    form["dossier_code"] = "000.15.16.H10-261128-0001"
+    form["dossier_code"] = dossier_code
     return form.submit().follow().click(description="Giấy khai sinh", index=0)
 
 
-def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, token_for):
+def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, token_for, dossier_code):
     app = as_user("canbo")
-    page = upload_scan(app)
+    page = upload_scan(app, dossier_code)
     assert "Đang nhận dạng văn bản" in page.text and "<progress" in page.text
     doc_url = page.request.path
     api_url = "/api/v1" + doc_url.rstrip("/")
@@ -78,11 +78,11 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
     meta = validate(app.get(api_url, headers=token_for("canbo"))).json
     assert meta["number"] == "123/QĐ-UBND" and meta["issue_date"] == "2022-07-21"
     assert meta["extraction"] == "ocr" and meta["signed_by"] == "canbo"
-    text = validate(app.get(api_url + "/text", {"purpose": "000.15.16.H10-261128-0001"},
-                            headers=token_for("xuly"))).json
+    text = validate(app.get(api_url + "/text", {"purpose": dossier_code},
+                            headers=token_for("xuly2"))).json
     assert "Yên Bình" in text["text"]
-    signed = validate(app.get(api_url + "/content", {"purpose": "000.15.16.H10-261128-0001", "v": "signed"},
-                              headers=token_for("xuly")))
+    signed = validate(app.get(api_url + "/content", {"purpose": dossier_code, "v": "signed"},
+                              headers=token_for("xuly2")))
     assert signed.content_type == "application/pdf"
     report = signing.verify_pdf(signed.body, [settings["kho.trust_roots"]])
     assert report.ok and report.signatures[0].signer == "Nguyễn Thị Hoà"
@@ -90,9 +90,9 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
 
 
 def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, settings, token_for,
-                                                     open_root):
+                                                     open_root, dossier_code):
     app = as_user("canbo")
-    doc_url = upload_scan(app).request.path
+    doc_url = upload_scan(app, dossier_code).request.path
     run_worker(wsgi_app, settings)
     form = app.get(doc_url + "review").forms["review-form"]
     form["page_text_0"] = form["page_text_0"].value + "\nGhi chú của cán bộ"
@@ -108,9 +108,10 @@ def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, setting
     assert ocr.text.endswith("Ghi chú của cán bộ")
 
 
-def test_failed_job_keeps_the_original_and_can_be_retried(as_user, wsgi_app, settings, token_for, open_root):
+def test_failed_job_keeps_the_original_and_can_be_retried(as_user, wsgi_app, settings, token_for, open_root,
+                                                          dossier_code):
     app = as_user("canbo")
-    page = upload_scan(app)
+    page = upload_scan(app, dossier_code)
     doc_url = page.request.path
     run_worker(wsgi_app, settings, **{"kho.ocr.languages": "klingon"})
     page = app.get(doc_url)

@@ -62,7 +62,7 @@ def test_upload_form_shows_errors_and_keeps_values(as_user, open_root):
     assert len(open_root().subjects[OWNER].documents) == 0
 
 
-def test_upload_then_previews_need_a_purpose_and_log_it(as_user, open_root):
+def test_upload_then_previews_need_a_purpose_and_log_it(as_user, open_root, dossier_code):
     app = as_user("canbo")
     form = app.get(f"/subjects/{OWNER}/upload").forms["upload-form"]
     form["file"] = ("khai-sinh.tiff", image_bytes("TIFF", frames=2), "image/tiff")
@@ -75,19 +75,21 @@ def test_upload_then_previews_need_a_purpose_and_log_it(as_user, open_root):
     doc_url = page.request.path
     app.get(doc_url + "preview/1", status=400)
     form = page.forms["purpose-form"]
-    form["purpose"] = "không phải mã"
+    assert [o[0] for o in form["purpose"].options if o[0]] == [dossier_code]   # only real dossiers
+    form["purpose"].force_value("000.15.16.H10-261128-0001")
     refused = form.submit().follow()
-    assert "Mã hồ sơ phải có dạng" in refused.text
+    assert "Không có hồ sơ" in refused.text
     form = refused.forms["purpose-form"]
-    form["purpose"] = "000.15.16.H10-261128-0001"
+    form["purpose"] = dossier_code
     opened = form.submit().follow()
-    assert "000.15.16.H10-261128-0001" in opened.text
+    assert dossier_code in opened.text
     for page_no in (1, 2):
         png = app.get(f"{doc_url}preview/{page_no}", {"w": 300})
         assert png.content_type == "image/png" and png.body[:8] == b"\x89PNG\r\n\x1a\n"
     app.get(doc_url + "preview/3", status=404)
     entries = list(audit_log(open_root()._p_jar))
-    assert [e["purpose"] for e in entries if e["action"] == "read_content"] == ["000.15.16.H10-261128-0001"]
+    assert [e["purpose"] for e in entries if e["action"] == "read_content"] == [dossier_code]
+    assert [e["purpose"] for e in entries if e["action"] == "read_refused"] == ["000.15.16.H10-261128-0001"]
 
 
 def test_owner_sees_previews_without_stating_a_purpose(as_user, open_root):

@@ -16,14 +16,14 @@ from .test_ocr_flow import run_worker, upload_scan
 
 pytestmark = [pytest.mark.slow]
 OWNER = "001090012345"
-PURPOSE = "000.15.16.H10-261128-0001"
+PURPOSE = "retention_review"      # a records purpose from the fixed list
 
 
 @pytest.fixture
-def scanned(as_user, wsgi_app, settings):
-    """A desk scan of a birth certificate, recognised by tesseract."""
+def scanned(as_user, wsgi_app, settings, dossier_code):
+    """A desk scan of a birth certificate for a dossier, recognised by tesseract."""
     app = as_user("canbo")
-    doc_url = upload_scan(app).request.path
+    doc_url = upload_scan(app, dossier_code).request.path
     assert run_worker(wsgi_app, settings) == 1
     return doc_url
 
@@ -69,7 +69,7 @@ def test_each_role_sees_what_it_may(scanned, testapp, token_for, wsgi_app, open_
     assert "q" in bad.json["errors"]
 
 
-def test_delete_restore_and_revocation_show_at_once(testapp, token_for):
+def test_delete_restore_and_revocation_show_at_once(testapp, token_for, dossier_code):
     headers = token_for("canbo")
     doc = testapp.post(f"/api/v1/subjects/{OWNER}/documents",
                        {"type_code": "GKS", "issuer": "UBND phường Cốc Lếu", "number": "77/2021"},

@@ -15,14 +15,14 @@ def signed_by(settings, who="agency"):
     return signing.sign_pdf(pdf_bytes(1, "QUYẾT ĐỊNH"), signer, "result")
 
 
-def test_a_signed_upload_is_kept_byte_for_byte_with_its_report(testapp, token_for, settings):
+def test_a_signed_upload_is_kept_byte_for_byte_with_its_report(testapp, token_for, settings, dossier_code):
     data = signed_by(settings)
     headers = token_for("canbo")
     doc = validate(testapp.post(f"/api/v1/subjects/{OWNER}/documents", {"type_code": "QDTCTN"},
                                 upload_files=[("file", "qd.pdf", data)], headers=headers, status=201)).json
     assert doc["signatures"]["ok"] is True
     assert doc["signatures"]["signatures"][0]["signer"] == "Ủy ban nhân dân xã Minh Khai"
-    content = testapp.get(doc["links"]["content"], {"purpose": "000.15.16.H10-261128-0001"}, headers=headers)
+    content = testapp.get(doc["links"]["content"], {"purpose": dossier_code}, headers=headers)
     assert content.body == data
 
 

@@ -2,6 +2,7 @@
 from pyramid.view import view_config
 
 from repository import roles as R
+from repository.accounts import issue_token
 from repository.resources import Root
 
 from .helpers import json_body
@@ -24,9 +25,7 @@ def create_token(request):
         request.response.status = 401
         return {"error": "unauthenticated", "message": "Sai tên đăng nhập hoặc mật khẩu / wrong credentials"}
     label = str(body.get("label", ""))[:80]
-    token = request.kho_root.accounts.issue_token(user.username, label)
-    from repository import audit
-    audit.record(request.kho_root, user, "issue_token", detail={"label": label})
+    token = issue_token(request.kho_root, user.username, user, label)
     request.response.status = 201
     return {"token": token, "username": user.username}
 

@@ -1,11 +1,14 @@
-"""Catalogues: read by any signed-in account, changed by administrators."""
+"""Catalogues: read by any signed-in account, changed by administrators.
+
+POST /catalogues/{catalogue} adds or replaces one entry, written in the
+catalogue file's format (repository/data/demo-catalogue.yaml) and checked
+by the same code as `kho catalogue load` (repository.catalogue_file)."""
 from pyramid.view import view_config
 
-from repository import audit
 from repository import roles as R
-from repository.catalogues import CatalogueFolder, DocumentType
-from repository.errors import ValidationError
-from repository.identifiers import InvalidIdentifier
+from repository.catalogue_file import load_one
+from repository.catalogues import (CatalogueFolder, Desk, DocumentType, Holiday, Procedure,
+                                   RetentionSchedule)
 
 from .helpers import csrf_unless_token, json_body
 
@@ -19,31 +22,23 @@ def list_catalogue(context, request):
 @view_config(route_name="api", context=CatalogueFolder, request_method="POST",
              permission=R.MANAGE_CATALOGUES, renderer="json", require_csrf=False,
              decorator=csrf_unless_token)
-def add_doctype(context, request):
-    if context.__name__ != "doctypes":
-        raise ValidationError({"catalogue": "Chỉ thêm được loại giấy tờ qua API / only doctypes"})
-    body = json_body(request)
-    code = str(body.get("code", "")).strip()
-    name = str(body.get("name", "")).strip()
-    retention = str(body.get("retention_class", "")).strip()
-    months = body.get("validity_months")
-    errors = {}
-    if not code or not code.replace("_", "").isalnum():
-        errors["code"] = "Mã loại giấy tờ gồm chữ và số / letters and digits"
-    elif code in context:
-        errors["code"] = f"Mã {code} đã có / already exists"
-    if not name:
-        errors["name"] = "Cần tên loại giấy tờ / a name is required"
-    if retention not in request.kho_root.catalogues.retention:
-        errors["retention_class"] = "Không có lớp lưu trữ này / unknown retention class"
-    if months is not None and (not isinstance(months, int) or months < 1):
-        errors["validity_months"] = "Số tháng ≥ 1 hoặc null"
-    if errors:
-        raise ValidationError(errors)
-    try:
-        doctype = context.add(code, DocumentType(code, name, retention, months))
-    except InvalidIdentifier as exc:
-        raise ValidationError({"code": str(exc)}) from None
-    audit.record(context, request.user, "add_doctype", detail={"code": code})
-    request.response.status = 201
-    return doctype.as_dict()
+def put_entry(context, request):
+    """Add (201) or replace (200) one entry of the catalogue."""
+    before = len(context)
+    entry = load_one(request.kho_root, context.__name__, json_body(request), request.user)
+    request.response.status = 201 if len(context) > before else 200
+    return entry.as_dict()
+
+
+@view_config(route_name="api", context=DocumentType, request_method="GET",
+             permission=R.VIEW_CATALOGUES, renderer="json")
+@view_config(route_name="api", context=Procedure, request_method="GET",
+             permission=R.VIEW_CATALOGUES, renderer="json")
+@view_config(route_name="api", context=Desk, request_method="GET",
+             permission=R.VIEW_CATALOGUES, renderer="json")
+@view_config(route_name="api", context=RetentionSchedule, request_method="GET",
+             permission=R.VIEW_CATALOGUES, renderer="json")
+@view_config(route_name="api", context=Holiday, request_method="GET",
+             permission=R.VIEW_CATALOGUES, renderer="json")
+def get_entry(context, request):
+    return context.as_dict()

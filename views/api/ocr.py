@@ -6,7 +6,7 @@ from pyramid.view import view_config
 from repository import roles as R
 from repository.errors import ValidationError
 from repository.ocr_jobs import FAILED, job_of, job_queue
-from repository.operations import authorize_read
+from repository.reading import authorize_read, purpose_refusal
 from repository.resources import Document
 
 from .helpers import csrf_unless_token
@@ -43,9 +43,10 @@ def retry_ocr(context, request):
 @view_config(route_name="api", context=Document, name="text", request_method="GET",
              permission=R.READ_CONTENT, renderer="json")
 def get_text(context, request):
-    if context.ocr is None:
+    purpose = request.params.get("purpose")
+    if context.ocr is None and purpose_refusal(context, request.user, purpose) is None:
         raise ValidationError({"text": "Chưa có kết quả nhận dạng / no OCR result yet"})
-    authorize_read(context, request.user, request.params.get("purpose"))
+    authorize_read(context, request.user, purpose)
     return {"text": context.ocr.text, "extraction": context.extraction,
             "pages": [{"page": p["index"] + 1, "text": p["text"], "mean_confidence": p["mean_confidence"],
                        "needs_review": p["needs_review"]} for p in context.ocr.pages]}

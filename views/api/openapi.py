@@ -24,6 +24,7 @@ ERRORS = {
     "401": _json(_ref("Error"), "Not authenticated"),
     "403": _json(_ref("Error"), "Not allowed"),
     "404": _json(_ref("Error"), "Not found"),
+    "409": _json(_ref("Error"), "Not possible in the object's current state"),
 }
 
 
@@ -129,16 +130,6 @@ SPEC = {
             "responses": {"201": _json({"type": "object", "required": ["token", "username"],
                                         "properties": {"token": STR, "username": STR}}),
                           **_errors("400", "401")}}},
-        "/catalogues/{catalogue}": {
-            "parameters": [{"name": "catalogue", "in": "path", "required": True,
-                            "schema": {"enum": ["doctypes", "procedures", "desks", "retention"]}}],
-            "get": {"summary": "A catalogue", "responses": {"200": _json(_ref("List")), **_errors("401", "404")}},
-            "post": {"summary": "Add a document type (administrators; doctypes only)",
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                         "type": "object", "required": ["code", "name", "retention_class"],
-                         "properties": {"code": STR, "name": STR, "retention_class": STR,
-                                        "validity_months": {"type": ["integer", "null"]}}}}}},
-                     "responses": {"201": _json({"type": "object"}), **_errors("400", "401", "403")}}},
         "/subjects": {
             "get": {"summary": "All warehouses (records managers)",
                     "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}},
@@ -226,6 +217,311 @@ SPEC = {
                                   **_errors("400", "401", "403", "404")}}},
     },
 }
+
+
+# --- the reuse cycle: catalogues, dossiers, reception, consents -------------------
+
+from repository.catalogues import LEVELS, PARTIES  # noqa: E402
+from repository.consents import CHANNELS, NOTICE_VERSION, PURPOSES, SCOPES  # noqa: E402
+from repository.dossiers import ACTIONS, OUTCOMES, STATUSES, TRANSITIONS  # noqa: E402
+from repository.reception import REQUEST_STATES  # noqa: E402
+
+NONEMPTY = {"type": "string", "minLength": 1}
+BOOL = {"type": "boolean"}
+INT = {"type": "integer"}
+STRS = {"type": "array", "items": STR}
+NDATETIME = {"type": ["string", "null"], "format": "date-time"}
+DATETIME = {"type": "string", "format": "date-time"}
+CATALOGUES = ["doctypes", "procedures", "desks", "retention", "holidays"]
+
+
+def _obj(required, properties, **extra):
+    return {"type": "object", "required": list(required), "properties": properties, **extra}
+
+
+def _body(schema, required=True):
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+PDF = {"description": "a PDF signed with the agency key (`copy` profile)",
+       "headers": {"Cache-Control": {"schema": STR}}, "content": {"application/pdf": {}}}
+CATALOGUE = {"name": "catalogue", "in": "path", "required": True, "schema": {"enum": CATALOGUES}}
+DOSSIER_CODE = {"name": "code", "in": "path", "required": True, "schema": STR,
+                "description": "the dossier code, e.g. 000.16.16.H10-261128-0001"}
+REQUEST_ID = {"name": "request_id", "in": "path", "required": True, "schema": STR}
+CONSENT_ID = {"name": "consent_id", "in": "path", "required": True, "schema": STR}
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": STR,
+         "description": "the secret of the confirmation link (shown once, expires)"}
+
+# catalogue entries as the catalogue file writes them (repository/data/demo-catalogue.yaml)
+COMPONENT_ENTRY = _obj(["key", "name", "doctypes"], {
+    "key": NONEMPTY, "name": NONEMPTY,
+    "doctypes": {"type": "array", "minItems": 1, "items": NONEMPTY},
+    "required": BOOL, "count": {"type": "integer", "minimum": 1},
+    "party": {"enum": list(PARTIES)}})
+ENTRY_FILE_SCHEMAS = {
+    "RetentionEntry": _obj(["code", "name"], {"code": NONEMPTY, "name": NONEMPTY,
+                                              "years": {"type": ["integer", "null"], "minimum": 1}},
+                           description="retention: permanent (years null) or N years"),
+    "UnitEntry": _obj(["code", "level", "name"], {"code": NONEMPTY, "level": {"enum": list(LEVELS)},
+                                                  "name": NONEMPTY, "parent": NSTR},
+                      description="desks: a unit (QCVN 102:2016 code)"),
+    "DoctypeEntry": _obj(["code", "name", "retention"], {
+        "code": {"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_]+$"}, "name": NONEMPTY,
+        "retention": NONEMPTY, "validity_months": {"type": ["integer", "null"], "minimum": 1}},
+        description="doctypes: a kind of paper"),
+    "ProcedureEntry": _obj(["code", "name", "level", "agency", "time_limit_days", "components"], {
+        "code": NONEMPTY, "name": NONEMPTY, "level": {"enum": list(LEVELS)}, "agency": NONEMPTY,
+        "time_limit_days": {"type": "integer", "minimum": 1}, "result_type": NSTR,
+        "components": {"type": "array", "minItems": 1, "items": COMPONENT_ENTRY}},
+        description="procedures: time limit in working days, components"),
+    "HolidayEntry": _obj(["date", "name"], {"date": {"type": "string", "format": "date"}, "name": NONEMPTY},
+                         description="holidays: one day off"),
+}
+ENTRY_SCHEMAS = {
+    "DoctypeItem": _obj(["code", "name", "retention_class"], {
+        "code": STR, "name": STR, "retention_class": STR, "validity_months": {"type": ["integer", "null"]}}),
+    "ProcedureItem": _obj(["code", "name", "level", "time_limit_days", "components"], {
+        "code": STR, "name": STR, "level": {"enum": list(LEVELS)}, "agency": NSTR,
+        "time_limit_days": INT, "result_type": NSTR,
+        "components": {"type": "array", "items": _obj(
+            ["key", "name", "doctypes", "required", "count", "party"],
+            {"key": STR, "name": STR, "doctypes": STRS, "required": BOOL, "count": INT,
+             "party": {"enum": list(PARTIES)}})}}),
+    "DeskItem": _obj(["unit_code", "level", "name"], {"unit_code": STR, "level": {"enum": list(LEVELS)},
+                                                      "name": STR, "parent_unit": NSTR}),
+    "RetentionItem": _obj(["code", "name", "years", "permanent"], {
+        "code": STR, "name": STR, "years": {"type": ["integer", "null"]}, "permanent": BOOL}),
+    "HolidayItem": _obj(["date", "name"], {"date": {"type": "string", "format": "date"}, "name": STR}),
+}
+CATALOGUE_ITEM = {"anyOf": [_ref(n) for n in ENTRY_SCHEMAS]}
+
+UNIT = _obj(["code", "name"], {"code": STR, "name": NSTR})
+DOSSIER_SUMMARY = {
+    "code": STR,
+    "procedure": _obj(["code", "name"], {"code": STR, "name": NSTR}),
+    "status": {"enum": list(STATUSES)}, "status_label": {"enum": list(STATUSES.values())},
+    "outcome": {"enum": [*OUTCOMES, None]}, "outcome_label": {"enum": [*OUTCOMES.values(), None]},
+    "applicant_id": STR, "received": DATETIME, "due": {"type": "string", "format": "date"},
+    "desk": UNIT, "agency": UNIT, "links": {"type": "object"},
+}
+PAPER = _obj(["id", "owner_id", "type_code", "name", "effective_state", "provenance", "signed"], {
+    "id": STR, "owner_id": STR, "type_code": STR, "name": STR, "number": STR, "issue_date": NDATE,
+    "issuer": STR, "valid_until": NDATE, "effective_state": {"enum": ["in_force", "expired", "revoked"]},
+    "provenance": {"enum": ["digitized", "agency_result", "certified_copy", "uploaded"]},
+    "dossier_code": STR, "signed": BOOL, "approved_in": STRS, "created": STR,
+    "links": {"type": "object"}}, description="a paper's metadata; never its content")
+REUSE_REQUEST = {
+    "id": STR, "dossier": STR, "owner_id": STR,
+    "items": {"type": "array", "items": _obj(["component", "document"], {"component": STR, "document": STR})},
+    "state": {"enum": list(REQUEST_STATES)}, "state_label": {"enum": list(REQUEST_STATES.values())},
+    "created": DATETIME, "expires": DATETIME, "decided": NDATETIME,
+    "decided_via": {"enum": ["desk", "online", None]}, "links": {"type": "object"},
+}
+REUSE_REQUIRED = ["id", "dossier", "owner_id", "items", "state", "expires"]
+CONSENT = {
+    "id": STR, "owner_id": STR, "scope": {"enum": list(SCOPES)}, "target": STR,
+    "purposes": {"type": "array", "items": {"enum": list(PURPOSES)}},
+    "purpose_labels": STRS, "recipients": STRS, "channel": {"enum": list(CHANNELS)},
+    "channel_label": STR, "witness": NSTR, "notice_version": STR, "granted": DATETIME,
+    "granted_by": STR, "active": BOOL, "withdrawn": NDATETIME, "scope_label": STR,
+    "history": {"type": "array", "items": _obj(["time", "action", "actor", "channel", "purposes"], {
+        "time": DATETIME, "action": {"enum": ["grant", "narrow", "withdraw"]}, "actor": STR,
+        "channel": {"enum": list(CHANNELS)}, "purposes": STRS})},
+    "receipts": STRS, "links": {"type": "object"},
+    "consequences": {"type": ["string", "null"], "description": "what follows a withdrawal"},
+}
+CONSENT_REQUIRED = ["id", "owner_id", "scope", "target", "purposes", "channel", "notice_version",
+                    "granted", "active", "receipts"]
+
+SPEC["components"]["schemas"].update({
+    **ENTRY_FILE_SCHEMAS, **ENTRY_SCHEMAS,
+    "Paper": PAPER,
+    "DossierSummary": _obj(["code", "procedure", "status", "status_label", "applicant_id", "received",
+                            "due", "desk", "agency", "links"], DOSSIER_SUMMARY),
+    "Dossier": _obj(
+        ["code", "procedure", "status", "status_label", "outcome", "applicant_id", "received", "due",
+         "desk", "agency", "persons", "timeline", "components", "links"],
+        {**DOSSIER_SUMMARY, "reason": STR, "resolved": NDATETIME, "received_by": STR,
+         "channel": {"enum": ["desk", "online"]}, "others": STRS,
+         "persons": {"type": "array", "items": _obj(["subject_id", "name", "applicant"], {
+             "subject_id": STR, "name": NSTR, "applicant": BOOL})},
+         "timeline": {"type": "array", "items": _obj(["time", "actor", "action", "action_label", "detail"], {
+             "time": DATETIME, "actor": STR, "action": {"enum": list(ACTIONS)}, "action_label": STR,
+             "detail": {"type": "object"}})},
+         "components": {"type": "array", "items": _obj(
+             ["key", "name", "doctypes", "required", "count", "party", "owner_id", "attachments"], {
+                 "key": STR, "name": STR, "doctypes": STRS, "required": BOOL, "count": INT,
+                 "party": {"enum": list(PARTIES)}, "owner_id": NSTR,
+                 "attachments": {"type": "array", "items": _obj(
+                     ["owner_id", "document", "reused", "by", "at"], {
+                         "owner_id": STR, "document": STR, "reused": BOOL, "by": STR, "at": DATETIME,
+                         "name": NSTR, "type_code": NSTR})},
+                 "candidates": {"description": "the receiving desk only: the person's papers of a "
+                                               "matching type, best first; reasons empty = reusable",
+                                "type": "array", "items": _obj(["document", "reusable", "reasons"], {
+                                    "document": _ref("Paper"), "reusable": BOOL, "reasons": STRS})}})}}),
+    "ReuseRequest": _obj(REUSE_REQUIRED, REUSE_REQUEST),
+    "ReuseOffer": _obj(REUSE_REQUIRED + ["confirm_url", "confirmation"], {
+        **REUSE_REQUEST,
+        "confirm_url": {"type": "string", "description": "the page facing the person: /confirm/{token}"},
+        "confirmation": {"type": "string", "description": "the same confirmation over the API"}}),
+    "Confirmation": _obj(REUSE_REQUIRED + ["owner_name", "procedure", "desk", "papers"], {
+        **{k: v for k, v in REUSE_REQUEST.items() if k != "links"},
+        "owner_name": STR, "procedure": _obj(["code", "name"], {"code": STR, "name": NSTR}), "desk": UNIT,
+        "papers": {"type": "array", "items": _obj(["component", "component_name", "document"], {
+            "component": STR, "component_name": STR, "document": _ref("Paper")})}},
+        additionalProperties=False),
+    "Consent": _obj(CONSENT_REQUIRED, CONSENT),
+})
+
+SPEC["paths"].update({
+    "/catalogues/{catalogue}": {
+        "parameters": [CATALOGUE],
+        "get": {"summary": "A catalogue", "responses": {"200": _json(_ref("List")), **_errors("401", "404")}},
+        "post": {
+            "summary": "Add or replace one entry (administrators), in the catalogue file's format",
+            "description": "The entry is checked as `kho catalogue load` checks a file: doctypes take "
+                           "DoctypeEntry, procedures ProcedureEntry, desks UnitEntry, retention "
+                           "RetentionEntry, holidays HolidayEntry. 201 when added, 200 when replaced.",
+            "requestBody": _body({"anyOf": [_ref(n) for n in ENTRY_FILE_SCHEMAS]}),
+            "responses": {"200": _json(CATALOGUE_ITEM, "Replaced"), "201": _json(CATALOGUE_ITEM, "Added"),
+                          **_errors("400", "401", "403", "404")}}},
+    "/catalogues/{catalogue}/{code}": {
+        "parameters": [CATALOGUE, {"name": "code", "in": "path", "required": True, "schema": STR,
+                                   "description": "the entry's code (a holiday: its ISO date)"}],
+        "get": {"summary": "One entry of a catalogue",
+                "responses": {"200": _json(CATALOGUE_ITEM), **_errors("401", "404")}}},
+    "/dossiers": {
+        "get": {"summary": "The dossiers the account may see, newest first (own; the unit's)",
+                "responses": {"200": _json(_obj(["items", "total"], {
+                    "items": {"type": "array", "items": _ref("DossierSummary")}, "total": INT})),
+                    **_errors("401", "403")}},
+        "post": {"summary": "Receive a dossier at the account's desk, whatever the boundary",
+                 "requestBody": _body(_obj(["procedure_code", "applicant_id"], {
+                     "procedure_code": NONEMPTY,
+                     "applicant_id": {"type": "string", "minLength": 10,
+                                      "description": "personal id (12 digits) or enterprise code"},
+                     "others": {"type": "array", "items": STR,
+                                "description": "the other persons (a two-person procedure)"}})),
+                 "responses": {"201": _json(_ref("Dossier")), **_errors("400", "401", "403")}}},
+    "/dossiers/{code}": {
+        "parameters": [DOSSIER_CODE],
+        "get": {"summary": "A dossier: status, timeline, components; the receiving desk also sees "
+                           "each component's candidate papers with the reasons they cannot serve",
+                "responses": {"200": _json(_ref("Dossier")), **_errors("401", "403", "404")}}},
+    "/dossiers/{code}/transition": {
+        "parameters": [DOSSIER_CODE],
+        "post": {"summary": "Move the dossier along: the agency starts or asks for a supplement, "
+                            "the desk records the supplement, the desk or a person withdraws it",
+                 "requestBody": _body(_obj(["action"], {
+                     "action": {"enum": list(TRANSITIONS)},
+                     "reason": {"type": "string", "description": "required for request_supplement"}})),
+                 "responses": {"200": _json(_ref("Dossier")), **_errors("400", "401", "403", "404", "409")}}},
+    "/dossiers/{code}/resolve": {
+        "parameters": [DOSSIER_CODE],
+        "post": {"summary": "The competent agency's decision (a rejection needs a reason)",
+                 "requestBody": _body(_obj(["approved"], {"approved": BOOL, "reason": STR})),
+                 "responses": {"200": _json(_ref("Dossier")), **_errors("400", "401", "403", "404", "409")}}},
+    "/dossiers/{code}/attach": {
+        "parameters": [DOSSIER_CODE],
+        "post": {"summary": "Attach a paper digitized for this dossier to a component (receiving desk)",
+                 "requestBody": _body(_obj(["component", "document"], {"component": NONEMPTY,
+                                                                       "document": NONEMPTY})),
+                 "responses": {"200": _json(_ref("Dossier")), **_errors("400", "401", "403", "404", "409")}}},
+    "/dossiers/{code}/receipt": {
+        "parameters": [DOSSIER_CODE],
+        "get": {"summary": "The reception receipt (Form 01, Decree 61/2018), signed: the receiving "
+                           "desk and the dossier's persons",
+                "responses": {"200": PDF, **_errors("401", "403", "404")}}},
+    "/dossiers/{code}/reuse-requests": {
+        "parameters": [DOSSIER_CODE],
+        "get": {"summary": "The papers offered for reuse and the persons' answers",
+                "responses": {"200": _json(_obj(["items", "total"], {
+                    "items": {"type": "array", "items": _ref("ReuseRequest")}, "total": INT})),
+                    **_errors("401", "403", "404")}},
+        "post": {"summary": "Offer papers of one person's warehouse for this dossier (receiving desk); "
+                            "nothing is attached until the person confirms",
+                 "requestBody": _body(_obj(["items"], {"items": {
+                     "type": "array", "minItems": 1,
+                     "items": _obj(["component", "document"], {"component": NONEMPTY, "document": NONEMPTY})}})),
+                 "responses": {"201": _json(_ref("ReuseOffer")), **_errors("400", "401", "403", "404", "409")}}},
+    "/dossiers/{code}/reuse-requests/{request_id}": {
+        "parameters": [DOSSIER_CODE, REQUEST_ID],
+        "get": {"summary": "One reuse request",
+                "responses": {"200": _json(_ref("ReuseRequest")), **_errors("401", "403", "404")}}},
+    "/dossiers/{code}/reuse-requests/{request_id}/decision": {
+        "parameters": [DOSSIER_CODE, REQUEST_ID],
+        "post": {"summary": "The owner's answer online: accept attaches the papers by reference",
+                 "requestBody": _body(_obj(["accept"], {"accept": BOOL})),
+                 "responses": {"200": _json(_ref("ReuseRequest")), **_errors("400", "401", "403", "404", "409")}}},
+    "/identify": {
+        "post": {"summary": "Identify the person at the desk from a typed id or the chip ID card's QR "
+                            "text (posted: never in a URL); mismatches are listed",
+                 "requestBody": _body(_obj(["text"], {"text": NONEMPTY})),
+                 "responses": {"200": _json(_obj(["subject_id", "kind", "card", "warehouse", "mismatches"], {
+                     "subject_id": STR, "kind": {"enum": ["person", "organisation"]},
+                     "card": {"type": ["object", "null"]},
+                     "warehouse": {"oneOf": [{"type": "null"}, _ref("Warehouse")]},
+                     "mismatches": STRS})), **_errors("400", "401", "403")}}},
+    "/confirmations/{token}": {
+        "parameters": [TOKEN],
+        "get": {"summary": "What the person is asked to confirm at the desk (no account): the papers' "
+                           "metadata and the state",
+                "security": [],
+                "responses": {"200": _json(_ref("Confirmation")), "404": ERRORS["404"],
+                              "409": _json(_ref("Error"), "The link has expired")}},
+        "post": {"summary": "The person's answer at the desk (no account)",
+                 "security": [],
+                 "requestBody": _body(_obj(["accept"], {"accept": BOOL})),
+                 "responses": {"200": _json(_ref("Confirmation")), "400": ERRORS["400"], "403": ERRORS["403"],
+                               "404": ERRORS["404"],
+                               "409": _json(_ref("Error"), "Expired, already answered, or a paper "
+                                                           "can no longer be reused")}}},
+    "/subjects/{subject_id}/consents": {
+        "parameters": [SUBJECT_ID],
+        "get": {"summary": "The owner's consents, newest first",
+                "responses": {"200": _json(_obj(["items", "total"], {
+                    "items": {"type": "array", "items": _ref("Consent")}, "total": INT})),
+                    **_errors("401", "403", "404")}},
+        "post": {"summary": "Grant a consent: the owner online, or a desk officer as witness when "
+                            "the person agreed at the desk (agreed: true); returns it with its signed receipt",
+                 "requestBody": _body(_obj(["scope", "target", "purposes", "notice_version"], {
+                     "scope": {"enum": list(SCOPES)},
+                     "target": {"type": "string", "minLength": 1,
+                                "description": "a document id (scope document) or a paper type (doctype)"},
+                     "purposes": {"type": "array", "minItems": 1, "uniqueItems": True,
+                                  "items": {"enum": list(PURPOSES)}},
+                     "recipients": {"type": "array", "items": NONEMPTY,
+                                    "description": "required with the purpose share"},
+                     "channel": {"enum": list(CHANNELS)},
+                     "notice_version": {"enum": [NOTICE_VERSION],
+                                        "description": "the notice the person was shown"},
+                     "agreed": {"type": "boolean", "description": "at a desk: the person agreed in person"}})),
+                 "responses": {"201": _json(_ref("Consent")), **_errors("400", "401", "403", "404")}}},
+    "/subjects/{subject_id}/consents/{consent_id}": {
+        "parameters": [SUBJECT_ID, CONSENT_ID],
+        "get": {"summary": "One consent",
+                "responses": {"200": _json(_ref("Consent")), **_errors("401", "403", "404")}},
+        "patch": {"summary": "Narrow: keep fewer purposes (an empty list withdraws)",
+                  "requestBody": _body(_obj(["purposes"], {
+                      "purposes": {"type": "array", "uniqueItems": True, "items": {"enum": list(PURPOSES)}},
+                      "agreed": BOOL})),
+                  "responses": {"200": _json(_ref("Consent")), **_errors("400", "401", "403", "404", "409")}}},
+    "/subjects/{subject_id}/consents/{consent_id}/withdraw": {
+        "parameters": [SUBJECT_ID, CONSENT_ID],
+        "post": {"summary": "Withdraw: no more offers from now on; past uses stay in the log",
+                 "requestBody": _body(_obj([], {"agreed": {"type": "boolean",
+                                                           "description": "at a desk: the person asked"}}),
+                                      required=False),
+                 "responses": {"200": _json(_ref("Consent")), **_errors("400", "401", "403", "404", "409")}}},
+    "/subjects/{subject_id}/consents/{consent_id}/receipts/{name}": {
+        "parameters": [SUBJECT_ID, CONSENT_ID,
+                       {"name": "name", "in": "path", "required": True, "schema": STR,
+                        "description": "grant, narrow-1, narrow-2, …, withdrawal"}],
+        "get": {"summary": "A signed consent receipt",
+                "responses": {"200": PDF, **_errors("401", "403", "404")}}},
+})
 
 
 @view_config(route_name="api", context=Root, name="openapi.json", request_method="GET", renderer="json")

@@ -4,7 +4,8 @@ from pyramid.view import view_config
 from repository import roles as R
 from repository.errors import ValidationError
 from repository.signatures import trust_roots
-from repository.operations import (add_document, authorize_read, create_warehouse, delete_document,
+from repository.reading import authorize_read
+from repository.operations import (add_document, create_warehouse, delete_document,
                                    restore_document, update_metadata)
 from repository.resources import Document, Documents, Subjects, Warehouse
 

@@ -8,9 +8,10 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.catalogues import DocumentType
-from repository.errors import ValidationError
+from repository.dossiers import open_dossiers_for
+from repository.errors import Refused
 from repository.ocr_jobs import job_of
-from repository.operations import authorize_read
+from repository.reading import RECORDS_PURPOSES, authorize_read
 from repository.resources import Document
 
 from ..api.helpers import api_url
@@ -43,9 +44,25 @@ def document_page(context, request):
             "job": job_of(request.kho_root, context), "ocr_status_url": api_url(request, context, "ocr"),
             "can_add": bool(request.has_permission(R.ADD_DOCUMENT, context)),
             "doctype_name": doctype.name if isinstance(doctype, DocumentType) else context.type_code,
-            "purpose": purpose,
+            "purpose": purpose, "purposes": purposes_for(request, context) if purpose is None else [],
             "can_read": bool(request.has_permission(R.READ_CONTENT, context)),
             "error": request.params.get("error")}
+
+
+def purposes_for(request, document):
+    """What this reader may pick as a purpose: the open dossiers of the owner
+    that their unit handles; records managers' fixed list."""
+    user = request.user
+    choices = [(d.code, f"{d.code} — {procedure_name(request, d.procedure_code)}")
+               for d in open_dossiers_for(request.kho_root, document.owner_id, user)]
+    if R.RECORDS in user.roles:
+        choices += list(RECORDS_PURPOSES.items())
+    return choices
+
+
+def procedure_name(request, code):
+    procedure = request.kho_root.catalogues.procedures.get(code)
+    return procedure.name if procedure is not None else code
 
 
 def highlights(document, query):
@@ -75,8 +92,8 @@ def highlights(document, query):
 def open_with_purpose(context, request):
     try:
         purpose = authorize_read(context, request.user, request.POST.get("purpose", ""))
-    except ValidationError as exc:
-        request.session.flash(exc.errors["purpose"], "error")
+    except Refused as exc:
+        request.session.flash(str(exc), "error")
         return HTTPFound(request.resource_url(context))
     remember_purpose(request, context, purpose)
     return HTTPFound(request.resource_url(context))
@@ -102,10 +119,7 @@ def preview(context, request):
 def download(context, request):
     variant = requested_variant(context, request)
     purpose = request.params.get("purpose") or stated_purpose(request, context)
-    try:
-        purpose = authorize_read(context, request.user, purpose)
-    except ValidationError as exc:
-        raise HTTPBadRequest(exc.errors["purpose"]) from None
+    authorize_read(context, request.user, purpose)
     return content_response(context, request, variant)
 
 

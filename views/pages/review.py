@@ -7,28 +7,21 @@ from pyramid.view import view_config
 from repository import roles as R
 from repository.errors import ValidationError
 from repository.ocr_jobs import FAILED, SEARCHABLE, job_of, job_queue
-from repository.operations import authorize_read
+from repository.reading import authorize_read, review_purpose
 from repository.resources import Document
-from repository.review import EDITABLE, confirm_review, proposed_metadata
-from repository.signatures import SignerNotConfigured, sign_digitized
+from repository.review import EDITABLE, confirm_and_sign, proposed_metadata
 
 from .document import remember_purpose, stated_purpose
 
 
 def ensure_review_purpose(request, document):
-    """Reviewing a scan reads it: the purpose is the dossier it came with, or the
-    digitizing itself for the one who uploaded it; logged once per session."""
+    """Reviewing a scan reads it (repository.reading.review_purpose says under
+    which purpose); logged once per session."""
     if stated_purpose(request, document) is None:
-        purpose = document.dossier_code or (
-            "digitizing" if document.created_by == request.user.username else None)
+        purpose = review_purpose(document, request.user)
         if purpose is None:
             return False
-        if purpose == "digitizing":
-            from repository import audit
-            audit.record(document, request.user, "read_content", subject=document.owner_id,
-                         document=document.__name__, purpose="digitizing")
-        else:
-            authorize_read(document, request.user, purpose)
+        authorize_read(document, request.user, purpose)
         remember_purpose(request, document, purpose)
     return True
 
@@ -65,22 +58,16 @@ def review_post(context, request):
     texts = [request.POST.get(f"page_text_{i}", "") for i in range(len(context.ocr.pages))]
     values = {k: request.POST.get(k, "") for k in EDITABLE}
     try:
-        confirm_review(request.kho_root, context, request.user, texts, values)
+        unsigned = confirm_and_sign(request.kho_root, context, request.user, texts, values,
+                                    request.registry.settings)
     except ValidationError as exc:
         request.response.status = 400
         return review_values(request, context, values, exc.errors)
     message = "Đã xác nhận kết quả số hoá."
-    if context.provenance == "digitized" and not context.signature_report:
-        source = context.derivatives.get(SEARCHABLE) or (
-            context.original if context.content_type == "application/pdf" else None)
-        if source is not None:
-            with source.open("r") as f:
-                data = f.read()
-            try:
-                sign_digitized(context, data, request.registry.settings, request.user)
-                message += " Bản số hoá đã được ký số."
-            except SignerNotConfigured as exc:
-                request.session.flash(str(exc), "error")
+    if unsigned:
+        request.session.flash(unsigned, "error")
+    elif context.signed_by == request.user.username:
+        message += " Bản số hoá đã được ký số."
     request.session.flash(message)
     return HTTPFound(request.resource_url(context))
 

@@ -1,39 +1,56 @@
-"""A warehouse's page, and the upload form that adds a paper to it."""
+"""A warehouse's page (its papers, and whether each can be reused now), and the
+upload form that adds a paper to it for one of the owner's open dossiers."""
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from repository import roles as R
+from repository.calendar import now_vn
+from repository.dossiers import open_dossiers_for
 from repository.errors import ValidationError
-from repository.signatures import trust_roots
 from repository.operations import add_document
+from repository.reception import why_not_reusable
 from repository.resources import PROVENANCES, STATES, Warehouse
+from repository.signatures import trust_roots
 
 from ..uploads import max_upload_bytes, read_upload
+from . import _, errors_for, translate
 
 METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summary",
                    "valid_from", "valid_until", "validity_scope", "state", "provenance",
-                   "dossier_code", "procedure_code")
+                   "dossier_code")
 
 
 @view_config(context=Warehouse, permission=R.VIEW_WAREHOUSE, renderer="warehouse.jinja2")
 def warehouse_page(context, request):
     can_add = request.has_permission(R.ADD_DOCUMENT, context)
-    return {"warehouse": context, "documents": context.documents.in_use(), "can_add": bool(can_add),
-            "doctypes": request.kho_root.catalogues.doctypes}
+    documents = context.documents.in_use()
+    today = now_vn().date()
+    return {"warehouse": context, "documents": documents, "can_add": bool(can_add),
+            "doctypes": request.kho_root.catalogues.doctypes,
+            "reuse": {d.__name__: why_not_reusable(request.kho_root, context, d, today) for d in documents},
+            "is_owner": bool(request.user and request.user.subject_id == context.subject_id)}
 
 
 def upload_form(request, values=None, errors=None):
-    catalogues = request.kho_root.catalogues
+    root = request.kho_root
+    catalogues = root.catalogues
+    dossiers = open_dossiers_for(root, request.context.subject_id, request.user)
     return {"warehouse": request.context, "values": values or {"state": "in_force", "provenance": "digitized"},
             "errors": errors or {}, "doctypes": list(catalogues.doctypes.values()),
-            "procedures": list(catalogues.procedures.values()),
+            "dossiers": dossiers,
+            "procedure_names": {d.procedure_code: getattr(catalogues.procedures.get(d.procedure_code), "name", "")
+                                for d in dossiers},
             "states": STATES, "provenances": PROVENANCES}
 
 
 @view_config(context=Warehouse, name="upload", permission=R.ADD_DOCUMENT, renderer="upload.jinja2",
              request_method="GET")
 def upload_get(context, request):
-    return upload_form(request)
+    """The form; ?dossier_code= and ?type_code= preselect (from a dossier's missing component)."""
+    values = {"state": "in_force", "provenance": "digitized",
+              "dossier_code": request.params.get("dossier_code", ""),
+              "type_code": request.params.get("type_code", "")}
+    return upload_form(request, values)
 
 
 @view_config(context=Warehouse, name="upload", permission=R.ADD_DOCUMENT, renderer="upload.jinja2",
@@ -46,7 +63,8 @@ def upload_post(context, request):
                                 max_bytes=max_upload_bytes(request),
                                 trust_roots=trust_roots(request.registry.settings))
     except ValidationError as exc:
+        request.tm.doom()
         request.response.status = 400
-        return upload_form(request, values, exc.errors)
-    request.session.flash(f"Đã lưu giấy tờ {document.name}.")
+        return upload_form(request, values, errors_for(request, exc.errors))
+    request.session.flash(translate(request, _("Saved the paper ${name}.", mapping={"name": document.name})))
     return HTTPFound(request.resource_url(context))
