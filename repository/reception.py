@@ -283,8 +283,8 @@ def decide_reuse(root, dossier, request, actor, accept, via):
     if not dossier.is_open:
         raise Conflict("Hồ sơ đã đóng / the dossier is closed")
     warehouse = root.subjects[request.owner_id]
-    request.decided, request.decided_via = utcnow(), via
     if not accept:
+        request.decided, request.decided_via = utcnow(), via
         request.state = REFUSED
         note(dossier, actor, "reuse_refused", {"request": request.id, "via": via})
         return request
@@ -302,6 +302,7 @@ def decide_reuse(root, dossier, request, actor, accept, via):
                            + " — hãy đề nghị lại / offer again")
         documents.append((key, document))
     request.state = CONFIRMED
+    request.decided, request.decided_via = utcnow(), via
     for key, document in documents:
         add_attachment(dossier, key, document, actor, reused=True)
         audit.record(document, actor, "reuse", subject=document.owner_id, document=document.__name__,

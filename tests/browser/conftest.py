@@ -56,3 +56,20 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def open_dossier(settings):
+    """An open dossier of 001090012345 at canbo's desk, written before the app
+    starts (ask for it before the live server): the purpose of staff reads."""
+    import transaction
+    from repository.db import app_root, close_databases, open_databases
+    from repository.dossiers import receive_dossier
+    db = open_databases(settings)
+    conn = db.open(transaction.TransactionManager())
+    with conn.transaction_manager:
+        root = app_root(conn)
+        code = receive_dossier(root, root.accounts.users["canbo"], "1.004227", "001090012345").code
+    conn.close()
+    close_databases(db)
+    return code

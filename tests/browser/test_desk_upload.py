@@ -17,7 +17,7 @@ def shot(page, name):
         page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=True)
 
 
-def test_officer_uploads_a_pdf_and_sees_it_listed(page, live_server, tmp_path):
+def test_officer_uploads_a_pdf_and_sees_it_listed(open_dossier, page, live_server, tmp_path):
     scan = tmp_path / "giay-khai-sinh.pdf"
     scan.write_bytes(pdf_bytes(pages=2, text="GIẤY KHAI SINH"))
 
@@ -30,6 +30,7 @@ def test_officer_uploads_a_pdf_and_sees_it_listed(page, live_server, tmp_path):
 
     page.fill("#open-form input[name=id]", OWNER)
     page.click("#open-form button[type=submit]")
+    page.click("#open-warehouse")
     page.wait_for_url(f"**/subjects/{OWNER}/")
     assert "Nguyễn Văn An" in page.locator("h1").inner_text()
     assert page.locator("table.documents").count() == 0
@@ -40,6 +41,7 @@ def test_officer_uploads_a_pdf_and_sees_it_listed(page, live_server, tmp_path):
     page.fill("input[name=number]", "15/2020")
     page.fill("input[name=issuer]", "UBND phường Cốc Lếu")
     page.fill("input[name=issue_date]", "2020-03-15")
+    page.select_option("select[name=dossier_code]", open_dossier)
     shot(page, "upload-form")
     page.click("#upload-form button[type=submit]")
     page.wait_for_url(f"**/subjects/{OWNER}/")
@@ -51,7 +53,7 @@ def test_officer_uploads_a_pdf_and_sees_it_listed(page, live_server, tmp_path):
     shot(page, "warehouse")
 
     page.click("table.documents a")
-    page.fill("#purpose-form input[name=purpose]", "000.15.16.H10-261128-0001")
+    page.select_option("#purpose-form select[name=purpose]", open_dossier)
     page.click("#purpose-form button[type=submit]")
     previews = page.locator(".previews img")
     assert previews.count() == 2

@@ -19,7 +19,7 @@ def log_in(page, base, username):
     page.click("#login-form button[type=submit]")
 
 
-def test_scan_uploaded_in_the_browser_becomes_searchable(page, live_server_with_ocr, tmp_path):
+def test_scan_uploaded_in_the_browser_becomes_searchable(open_dossier, page, live_server_with_ocr, tmp_path):
     base = live_server_with_ocr
     scan = tmp_path / "giay-khai-sinh.png"
     buffer = io.BytesIO()
@@ -31,7 +31,7 @@ def test_scan_uploaded_in_the_browser_becomes_searchable(page, live_server_with_
     page.set_input_files("input[name=file]", str(scan))
     page.select_option("select[name=type_code]", "GKS")
     page.select_option("select[name=provenance]", "digitized")
-    page.fill("input[name=dossier_code]", "000.15.16.H10-261128-0001")
+    page.select_option("select[name=dossier_code]", open_dossier)
     page.click("#upload-form button[type=submit]")
     page.click("table.documents a")
 

@@ -333,11 +333,12 @@ def test_my_consents_notice_and_nothing_pre_ticked(client, world):
     grant = page.html.find(id="grant-form")
     assert not grant.select("input[checked]")
     assert "agreed" not in str(grant)                         # online: no witness tick
-    assert "Giấy tờ: Thẻ căn cước / căn cước công dân số 12/2020" in page.text
-    assert "Loại giấy tờ: Giấy khai sinh" in page.text
+    assert "Giấy tờ: Thẻ căn cước / căn cước công dân — Số 12/2020" in page.text
+    assert "Mọi giấy tờ loại Giấy khai sinh" in page.text
     assert page.html.select(f"#consent-{world.consent_online} a[href$='/receipt/grant']")
     english = app.get(f"/subjects/{world.owner}/consents/", {"_LOCALE_": "en"}).text
     assert "Notice on the processing of personal data" in english and "Silence is never consent" in english
+    assert "Every paper of the type Giấy khai sinh" in english
 
 
 def test_grant_with_no_purpose_is_400_and_writes_nothing(client, world, reuse_app, reuse_root):
@@ -356,7 +357,7 @@ def test_grant_with_no_purpose_is_400_and_writes_nothing(client, world, reuse_ap
     form = refused.forms["grant-form"]
     form["recipients"] = "Sở Tư pháp tỉnh Lào Cai"
     granted = form.submit().follow()
-    assert "Đã ghi nhận sự đồng ý: Loại giấy tờ: Hộ chiếu" in granted.text
+    assert "Đã ghi nhận sự đồng ý: Mọi giấy tờ loại Hộ chiếu" in granted.text
     assert len(reuse_root().subjects[world.owner].consents) == 3
 
 
@@ -434,3 +435,21 @@ def test_upload_for_another_units_dossier_is_refused(client, world, reuse_app):
     refused = form.submit(status=400)
     assert "Đơn vị của bạn không xử lý hồ sơ này" in refused.text
     assert last_transactions(reuse_app) == before
+
+
+@pytest.mark.parametrize("username, path, vietnamese, english", [
+    ("canbo2", "/desk?id={owner}", "Tiếp nhận hồ sơ mới", "Receive a new dossier"),
+    ("canbo2", "/dossiers/", "Ngày hẹn trả kết quả", "Due date"),
+    ("congdan", "/dossiers/", "Hồ sơ của tôi", "My dossiers"),
+    ("congdan", "/dossiers/{second}/", "Thành phần hồ sơ", "Components"),
+    ("xuly2", "/dossiers/{first}/", "Giải quyết: chấp thuận", "Resolved: approved"),
+    ("congdan", "/subjects/{owner}/", "Tái sử dụng được", "Reusable"),
+    ("canbo", "/subjects/{owner}/consents/", "Người dân đã trực tiếp đồng ý", "The person agreed in person"),
+    ("canbo2", "/subjects/{owner}/upload", "Thuộc hồ sơ", "For the dossier"),
+])
+def test_each_page_in_vietnamese_and_english(client, world, username, path, vietnamese, english):
+    app = client(username)
+    path = path.format(owner=world.owner, first=world.first, second=world.second)
+    assert vietnamese in app.get(path).text
+    app.get("/lang/en", {"came_from": path})
+    assert english in app.get(path).text and vietnamese not in app.get(path).text

@@ -8,13 +8,28 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.consents import (CONSEQUENCES, NOTICE_TEXT, NOTICE_VERSION, PURPOSES, Consent,
-                                 grant_consent, narrow_consent, scope_label, withdraw_consent)
+                                 grant_consent, narrow_consent, withdraw_consent)
 from repository.errors import Conflict, ValidationError
 from repository.folder import Folder
 
 from . import _, domain_message, errors_for, translate
 
 HISTORY = {"grant": _("Granted"), "narrow": _("Narrowed"), "withdraw": _("Withdrawn")}
+
+
+def scope_text(request, consent):
+    """What a consent covers, in the request's language: one paper (name and
+    number) or every paper of a type."""
+    root, warehouse = request.kho_root, consent.__parent__.__parent__
+    if consent.scope == "document":
+        document = warehouse.documents.get(consent.target)
+        if document is None:
+            return translate(request, _("Paper: ${name}", mapping={"name": consent.target}))
+        number = f" — {translate(request, _('No.'))} {document.number}" if document.number else ""
+        return translate(request, _("Paper: ${name}", mapping={"name": document.name})) + number
+    doctype = root.catalogues.doctypes.get(consent.target)
+    return translate(request, _("Every paper of the type ${name}", mapping={
+        "name": doctype.name if doctype is not None else consent.target}))
 
 
 def consents_url(request, warehouse):
@@ -27,7 +42,7 @@ def consent_values(request, warehouse, errors=None, form=None):
     is_owner = bool(user and user.subject_id == warehouse.subject_id)
     return {
         "warehouse": warehouse, "consents": consents,
-        "labels": {c.id: scope_label(root, c) for c in consents},
+        "labels": {c.id: scope_text(request, c) for c in consents},
         "accounts": root.accounts.users,
         "documents": warehouse.documents.in_use(), "doctypes": root.catalogues.doctypes,
         "can_manage": bool(request.has_permission(R.MANAGE_CONSENT, warehouse)),
@@ -71,7 +86,7 @@ def grant(context, request):
             "target": target, "purposes": raw["purposes"], "recipients": request.POST.get("recipients", ""),
             "notice_version": raw["notice_version"], "agreed": raw["agreed"]})
     request.session.flash(translate(request, _("Consent recorded: ${scope}. Its signed receipt is below.",
-                                               mapping={"scope": scope_label(request.kho_root, consent)})))
+                                               mapping={"scope": scope_text(request, consent)})))
     return HTTPFound(consents_url(request, warehouse) + f"#consent-{consent.id}")
 
 

@@ -53,6 +53,14 @@ def qr_svg(text):
     return svg[svg.index("<svg"):]
 
 
+def confirmation_url(request, token):
+    """The confirmation page's address as the screen facing the citizen (or
+    their phone, from the QR code) reaches it: kho.public_url where set."""
+    public = (request.registry.settings.get("kho.public_url") or "").rstrip("/")
+    return public + request.route_path("confirm", token=token) if public else \
+        request.route_url("confirm", token=token)
+
+
 def document_of(root, owner_id, doc_id):
     warehouse = root.subjects.get(owner_id)
     return warehouse.documents.get(doc_id) if warehouse is not None else None
@@ -76,22 +84,25 @@ def dossier_values(request, dossier, errors=None, form=None):
     components = components_view(root, dossier)
     for item in components:
         item["attached_documents"] = [(a, document_of(root, a.owner_id, a.doc_id)) for a in item["attached"]]
+        attached = {doc_id for _owner, doc_id in dossier.attached_documents()}
+        # a paper attached already is listed above as attached, not again as a candidate
+        item["candidates"] = [c for c in item["candidates"] if c["document"].__name__ not in attached]
         item["digitized_here"] = [c["document"] for c in item["candidates"]
-                                  if c["document"].dossier_code == dossier.code
-                                  and "Đã đính kèm vào hồ sơ này" not in c["reasons"]]
+                                  if c["document"].dossier_code == dossier.code]
     tokens = request.session.get(SESSION_TOKENS, {}) if can["handle"] else {}
     requests = sorted(dossier.reuse_requests.values(), key=lambda r: r.created, reverse=True)
     handoffs = {}
     for reuse in requests:
         token = tokens.get(reuse.id)
         if token and reuse.effective_state() == "pending":
-            url = request.route_url("confirm", token=token)
+            url = confirmation_url(request, token)
             handoffs[reuse.id] = {"url": url, "qr": qr_svg(url)}
     mine = pending_requests_for(root, dossier, user.subject_id) if user.subject_id and can["confirm"] else []
     persons = [(p, getattr(root.subjects.get(p), "name", p)) for p in dossier.persons]
     procedure = catalogues.procedures.get(dossier.procedure_code)
     return {
         "dossier": dossier, "procedure": procedure, "can": can, "moves": moves,
+        "offerable": any(not c["reasons"] for item in components for c in item["candidates"]),
         "desk_name": getattr(catalogues.desks.get(dossier.desk), "name", dossier.desk),
         "agency_name": getattr(catalogues.desks.get(dossier.agency), "name", dossier.agency),
         "persons": persons, "person_names": dict(persons), "components": components,
