@@ -96,11 +96,7 @@ def world(reuse_template):
 
 @pytest.fixture
 def reuse_app(reuse_settings):
-    from views import main
-    from views.startup import shutdown
-    app = main({}, **reuse_settings)
-    yield app
-    shutdown(app.registry)
+    yield from _app(reuse_settings)
 
 
 @pytest.fixture
@@ -108,13 +104,17 @@ def reuse_testapp(reuse_app):
     return webtest.TestApp(reuse_app, extra_environ={"HTTP_HOST": "localhost"})
 
 
-@pytest.fixture
-def wsgi_app(settings):
+def _app(settings):
     from views import main
     from views.startup import shutdown
     app = main({}, **settings)
     yield app
     shutdown(app.registry)
+
+
+@pytest.fixture
+def wsgi_app(settings):
+    yield from _app(settings)
 
 
 @pytest.fixture
@@ -124,7 +124,17 @@ def testapp(wsgi_app):
 
 @pytest.fixture
 def open_root(wsgi_app):
-    """Open the app's database in a fresh connection: (root, close)."""
+    """open_root() → the app's root in a fresh connection (aborted at the end)."""
+    yield from _root_opener(wsgi_app)
+
+
+@pytest.fixture
+def reuse_open_root(reuse_app):
+    """open_root over the reuse world's app."""
+    yield from _root_opener(reuse_app)
+
+
+def _root_opener(wsgi_app):
     opened = []
 
     def _open():

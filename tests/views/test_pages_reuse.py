@@ -30,19 +30,8 @@ def client(reuse_app):
 
 
 @pytest.fixture
-def reuse_root(reuse_app):
-    """Open the app's database in a fresh connection: reuse_root() → root (aborted at the end)."""
-    opened = []
-
-    def _open():
-        tm = transaction.TransactionManager()
-        conn = reuse_app.registry._zodb_databases[""].open(tm)
-        opened.append(conn)
-        return app_root(conn)
-    yield _open
-    for conn in opened:
-        conn.transaction_manager.abort()
-        conn.close()
+def reuse_root(reuse_open_root):
+    return reuse_open_root
 
 
 def last_transactions(app):
