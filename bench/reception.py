@@ -40,6 +40,7 @@ import argparse
 import datetime
 import multiprocessing
 import os
+import queue
 import random
 import re
 import shutil
@@ -586,7 +587,7 @@ def client(index, work, port, mode, count, persons, barrier, results):
 
     work_fn = receive if mode in ("same desk", "own desk") else trivial
     codes, conflicts, failed, worst, latencies = [], [], 0, 0, []
-    barrier.wait()
+    barrier.wait(timeout=300)
     t0 = time.time()
     for _ in range(count):
         t = time.perf_counter()
@@ -613,9 +614,19 @@ def run_clients(work, port, mode, count, persons, clients=4):
              for i in range(clients)]
     for p in procs:
         p.start()
-    out = [results.get(timeout=900) for _ in procs]
-    for p in procs:
-        p.join(60)
+    out = []
+    try:
+        while len(out) < clients:
+            try:
+                out.append(results.get(timeout=1))
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise RuntimeError("a client process failed (%s)" % [p.exitcode for p in procs])
+    finally:
+        for p in procs:
+            p.join(30)
+            if p.is_alive():
+                p.terminate()
     elapsed = max(r["end"] for r in out) - min(r["start"] for r in out)
     done = sum(r["done"] for r in out)
     conflicts = [c for r in out for c in r["conflicts"]]

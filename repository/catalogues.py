@@ -13,6 +13,10 @@ class CatalogueFolder(Folder):
     """One catalogue (document types, procedures, desks or retention schedules)."""
 
 
+# as_dict() of every entry is in the catalogue file's format
+# (repository/catalogue_file.py), so what the API reads can be posted back.
+
+
 class Catalogues(Persistent):
     def __init__(self):
         self.doctypes = self._child("doctypes")
@@ -60,8 +64,7 @@ class DocumentType(Persistent):
         self.validity_months = validity_months
 
     def as_dict(self):
-        return {"code": self.code, "name": self.name,
-                "retention_class": self.retention_class,
+        return {"code": self.code, "name": self.name, "retention": self.retention_class,
                 "validity_months": self.validity_months}
 
 
@@ -138,5 +141,5 @@ class Desk(Persistent):
         self.level, self.name, self.parent_unit = level, name, parent_unit
 
     def as_dict(self):
-        return {"unit_code": self.unit_code, "level": self.level,
-                "name": self.name, "parent_unit": self.parent_unit}
+        return {"code": self.unit_code, "level": self.level,
+                "name": self.name, "parent": self.parent_unit}

@@ -38,7 +38,7 @@ NOTICE_TEXT = (
     "nhận dữ liệu và phản đối; yêu cầu được trả lời trong 72 giờ. Rút lại sự đồng ý không làm mất "
     "tính hợp pháp của việc xử lý trước đó. Không trả lời không có nghĩa là đồng ý.")
 CONSEQUENCES = (
-    "Từ nay giấy tờ này không còn được đề xuất tái sử dụng hay chia sẻ theo các mục đích đã rút. "
+    "Từ nay các giấy tờ thuộc phạm vi sự đồng ý này không còn được đề xuất tái sử dụng hay chia sẻ theo các mục đích đã rút. "
     "Những lần sử dụng trước đó vẫn hợp pháp và vẫn hiện trong nhật ký truy cập của bạn. "
     "Ở thủ tục sau, bạn có thể phải nộp lại giấy tờ hoặc bản sao. Bản điện tử vẫn được lưu "
     "theo thời hạn lưu trữ của pháp luật nếu có.")

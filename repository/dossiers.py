@@ -168,11 +168,12 @@ class Dossier(Persistent):
 
     @property
     def __acl__(self):
-        acl = [(Allow, R.subject_principal(p), (R.VIEW_DOSSIER, R.CONFIRM_REUSE, R.WITHDRAW_DOSSIER))
+        acl = [(Allow, R.subject_principal(p),
+                (R.VIEW_DOSSIER, R.CONFIRM_REUSE, R.WITHDRAW_DOSSIER, R.PRINT_RECEIPT))
                for p in self.persons]
         for role in (R.OFFICER, R.POSTAL):
             acl.append((Allow, R.unit_principal(self.desk, role),
-                        (R.VIEW_DOSSIER, R.HANDLE_DOSSIER, R.WITHDRAW_DOSSIER)))
+                        (R.VIEW_DOSSIER, R.HANDLE_DOSSIER, R.WITHDRAW_DOSSIER, R.PRINT_RECEIPT)))
         acl.append((Allow, R.unit_principal(self.desk, R.PROCESSOR), R.VIEW_DOSSIER))
         acl.append((Allow, R.unit_principal(self.agency, R.PROCESSOR), (R.VIEW_DOSSIER, R.RESOLVE_DOSSIER)))
         acl.append(DENY_ALL)
@@ -312,20 +313,21 @@ def resolve(root, dossier, actor, approved, reason=""):
     return dossier
 
 
-def attach_document(root, dossier, actor, component_key, document):
+def attach_document(root, dossier, actor, component_key, doc_id):
     """Attach a paper digitized for this dossier (uploaded with its code) to a
-    component. Papers from the warehouse are attached only through a
-    confirmed reuse request (repository.reception)."""
+    component; returns the document. Papers from the warehouse are attached
+    only through a confirmed reuse request (repository.reception)."""
     if "desk" not in _role_in(actor, dossier):
         raise Refused("Chỉ bộ phận tiếp nhận hồ sơ đính kèm được giấy tờ / the receiving desk only")
     if not dossier.is_open:
         raise Conflict("Hồ sơ đã đóng / the dossier is closed")
     component = _component(root, dossier, component_key)
+    warehouse = root.subjects.get(dossier.person_for(component) or "")
+    document = warehouse.documents.get(str(doc_id or "")) if warehouse is not None else None
     errors = {}
     if document is None or document.deleted:
-        errors["document"] = "Không có giấy tờ này / no such paper"
-    elif document.owner_id != dossier.person_for(component):
-        errors["document"] = "Giấy tờ không phải của người cần nộp thành phần này / not that person's paper"
+        errors["document"] = ("Không có giấy tờ này của người cần nộp thành phần này / "
+                              "no such paper of that component's person")
     elif document.type_code not in component.doctypes:
         errors["document"] = "Loại giấy tờ không đúng với thành phần hồ sơ / wrong paper type"
     elif document.dossier_code != dossier.code:
@@ -338,7 +340,7 @@ def attach_document(root, dossier, actor, component_key, document):
     add_attachment(dossier, component.key, document, actor, reused=False)
     note(dossier, actor, "attach", {"component": component.key, "document": document.__name__,
                                     "owner": document.owner_id})
-    return dossier
+    return document
 
 
 def add_attachment(dossier, key, document, actor, reused):

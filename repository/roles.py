@@ -43,6 +43,7 @@ HANDLE_DOSSIER = "handle_dossier"      # the receiving desk: offer papers for re
 RESOLVE_DOSSIER = "resolve_dossier"    # the competent agency's processors
 CONFIRM_REUSE = "confirm_reuse"        # the persons of a dossier, online
 WITHDRAW_DOSSIER = "withdraw_dossier"
+PRINT_RECEIPT = "print_receipt"        # the receiving desk and the dossier's persons
 MANAGE_CONSENT = "manage_consent"      # the owner online, reception staff at the desk as witness
 
 

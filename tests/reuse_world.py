@@ -38,8 +38,8 @@ def build(root, settings):
     first = receive_dossier(root, canbo, FIRST_PROCEDURE, OWNER)
     id_card = digitize(root, settings, canbo, first, "CCCD", "CĂN CƯỚC CÔNG DÂN")
     birth = digitize(root, settings, canbo, first, "GKS", "GIẤY KHAI SINH")
-    attach_document(root, first, canbo, "giay_to_tuy_than", id_card)
-    attach_document(root, first, canbo, "giay_khai_sinh", birth)
+    attach_document(root, first, canbo, "giay_to_tuy_than", id_card.__name__)
+    attach_document(root, first, canbo, "giay_khai_sinh", birth.__name__)
     warehouse = root.subjects[OWNER]
     at_desk = grant_consent(root, warehouse, canbo, {
         "scope": "document", "target": id_card.__name__, "purposes": ["keep", "reuse"],

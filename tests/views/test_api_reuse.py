@@ -473,7 +473,7 @@ def test_catalogue_entries(reuse_api, reuse_db):
     admin = reuse_api("quantri")
     doctype = {"code": "GPLX", "name": "Giấy phép lái xe", "retention": "10y", "validity_months": 120}
     added = admin.post("/catalogues/doctypes", doctype, status=201).json
-    assert added == {"code": "GPLX", "name": "Giấy phép lái xe", "retention_class": "10y", "validity_months": 120}
+    assert added == {"code": "GPLX", "name": "Giấy phép lái xe", "retention": "10y", "validity_months": 120}
     replaced = admin.post("/catalogues/doctypes", dict(doctype, name="Giấy phép lái xe cơ giới")).json
     assert replaced["name"] == "Giấy phép lái xe cơ giới"
     assert reuse_api("canbo").get("/catalogues/doctypes/GPLX").json == replaced
@@ -491,15 +491,20 @@ def test_catalogue_entries(reuse_api, reuse_db):
     desk = admin.post("/catalogues/desks", {"code": "000.17.16.H10", "level": "commune",
                                             "name": "Bộ phận Một cửa UBND xã A Mú Sung",
                                             "parent": "000.16.16.H10"}, status=201).json
-    assert desk["unit_code"] == "000.17.16.H10"
+    assert desk["code"] == "000.17.16.H10"
     assert admin.post("/catalogues/retention", {"code": "20y", "name": "20 năm", "years": 20},
                       status=201).json["permanent"] is False
+    for name, code in (("procedures", "1.004227"), ("desks", "000.15.16.H10"), ("doctypes", "CCCD"),
+                       ("retention", "10y")):    # what is read can be posted back as it is
+        entry = admin.get(f"/catalogues/{name}/{code}").json
+        assert admin.post(f"/catalogues/{name}", entry, status=200).json == entry
     reuse_api("canbo").post("/catalogues/doctypes", doctype, status=403)
     admin.get("/catalogues/doctypes/NOPE", status=404)
     admin.get("/catalogues/nothing/GKS", status=404, check=lambda r: r)
     reuse_api().get("/catalogues/doctypes/GKS", status=401)
     loads = [e for e in reuse_db.audit() if e["action"] == "load_catalogue"]
-    assert [e["detail"]["source"] for e in loads][-2:] == ["api:desks", "api:retention"]
+    assert [e["detail"]["source"] for e in loads][-6:] == [
+        "api:desks", "api:retention", "api:procedures", "api:desks", "api:doctypes", "api:retention"]
 
 
 def test_receipt_access(reuse_api, world):

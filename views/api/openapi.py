@@ -279,8 +279,8 @@ ENTRY_FILE_SCHEMAS = {
                          description="holidays: one day off"),
 }
 ENTRY_SCHEMAS = {
-    "DoctypeItem": _obj(["code", "name", "retention_class"], {
-        "code": STR, "name": STR, "retention_class": STR, "validity_months": {"type": ["integer", "null"]}}),
+    "DoctypeItem": _obj(["code", "name", "retention"], {
+        "code": STR, "name": STR, "retention": STR, "validity_months": {"type": ["integer", "null"]}}),
     "ProcedureItem": _obj(["code", "name", "level", "time_limit_days", "components"], {
         "code": STR, "name": STR, "level": {"enum": list(LEVELS)}, "agency": NSTR,
         "time_limit_days": INT, "result_type": NSTR,
@@ -288,8 +288,8 @@ ENTRY_SCHEMAS = {
             ["key", "name", "doctypes", "required", "count", "party"],
             {"key": STR, "name": STR, "doctypes": STRS, "required": BOOL, "count": INT,
              "party": {"enum": list(PARTIES)}})}}),
-    "DeskItem": _obj(["unit_code", "level", "name"], {"unit_code": STR, "level": {"enum": list(LEVELS)},
-                                                      "name": STR, "parent_unit": NSTR}),
+    "DeskItem": _obj(["code", "level", "name"], {"code": STR, "level": {"enum": list(LEVELS)},
+                                                 "name": STR, "parent": NSTR}),
     "RetentionItem": _obj(["code", "name", "years", "permanent"], {
         "code": STR, "name": STR, "years": {"type": ["integer", "null"]}, "permanent": BOOL}),
     "HolidayItem": _obj(["date", "name"], {"date": {"type": "string", "format": "date"}, "name": STR}),

@@ -13,8 +13,9 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import Conflict
-from repository.reception import PersonAtDesk, decide_reuse, identify, request_for_token
-from repository.resources import Root, utcnow
+from repository.previewing import PreviewUnavailable, open_request
+from repository.reception import PersonAtDesk, decide_reuse, identify
+from repository.resources import Root
 
 from .dossiers import _flag, _text
 from .helpers import csrf_unless_token, iso, json_body, paper_json, reuse_request_json, warehouse_json
@@ -40,10 +41,11 @@ def _confirmation(request):
     409 when the link has expired (a decided request stays visible until then)."""
     if len(request.subpath) != 1:
         raise HTTPNotFound()
-    dossier, reuse_request = request_for_token(request.kho_root, request.subpath[0])
-    if reuse_request is None:
-        raise HTTPNotFound()
-    if utcnow() > reuse_request.expires:
+    try:
+        dossier, reuse_request = open_request(request.kho_root, request.subpath[0])
+    except PreviewUnavailable:
+        raise HTTPNotFound() from None
+    if reuse_request.effective_state() == "expired":
         raise Conflict("Đường dẫn xác nhận đã hết hạn; hãy đề nghị cán bộ gửi lại / "
                        "the link has expired")
     return dossier, reuse_request

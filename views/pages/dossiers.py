@@ -164,10 +164,8 @@ def attach(context, request):
     component, doc_id = request.POST.get("component", ""), request.POST.get("document", "")
     if "attach" in request.POST:      # the button beside the paper, in the dossier's components form
         component, _sep, doc_id = request.POST["attach"].partition(":")
-    document = next((d for d in (document_of(request.kho_root, p, doc_id) for p in context.persons)
-                     if d is not None), None)
     try:
-        attach_document(request.kho_root, context, request.user, component, document)
+        document = attach_document(request.kho_root, context, request.user, component, doc_id)
     except (ValidationError, Conflict) as exc:
         return failed(request, context, exc)
     return done(request, context, translate(request, _("Attached ${name}.", mapping={"name": document.name})))
