@@ -37,6 +37,8 @@ def main(global_config=None, **settings):
         config.include(".security")
         config.include(".i18n")
         config.include(".resources")
+        config.include(".public_url")
+        config.include(".headers")
         config.include(".errors")
         config.include(".retries")
         config.include(".pages")

@@ -89,7 +89,7 @@ CASES = {
                                        {"purpose": PURPOSE}),
 }
 PURPOSE_RULED = {"views.pages.document.download", "views.api.ocr.get_text", "views.api.subjects.get_content"}
-for _name in ("matrix_reuse_api", "matrix_reuse_pages"):
+for _name in ("matrix_reuse_api", "matrix_reuse_pages", "matrix_accounts"):
     try:
         CASES.update(importlib.import_module(f"{__package__}.{_name}").CASES)
     except ModuleNotFoundError as exc:
