@@ -41,6 +41,7 @@ bench: system venv
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/reception.py
 
 clean-var:
 	rm -rf var

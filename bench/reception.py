@@ -4,7 +4,8 @@ measured in the same run.
 
     .venv/bin/python bench/reception.py [--warehouses 100000] [--persons 1000]
                                         [--per-client 150] [--zeo-warehouses 300]
-                                        [--dir DIR] [--keep] [--skip-listing] [--skip-zeo]
+                                        [--procs N] [--dir DIR] [--keep]
+                                        [--skip-listing] [--skip-zeo]
 
 1. Generates N warehouses (seeded, deterministic) of 5-20 papers each,
    metadata only (no files: a Document's `original` is None), straight into
@@ -17,6 +18,9 @@ measured in the same run.
    (approved_in = (a code,)), some not; consents per paper type for some
    persons, per paper for others, some withdrawn, some narrowed to "keep".
    The audit trail and the search index are skipped (a bench fixture).
+   Worker processes (one per core) build and pickle 2 000 warehouses at a
+   time, each in its own range of oids; this process stores the records and
+   links the warehouses into root.subjects (see generate()).
 2. Lists with repository.reception.components_view, for random persons, the
    candidates of each component of 1.004227 or 2.001417 (a dossier built in
    memory, not committed): cold (the connection cache emptied before each
@@ -31,7 +35,8 @@ measured in the same run.
    does: retry.attempts = 10, a random wait of up to 40 ms × attempt
    between tries), first all at one desk (one DailySequence for all), then
    each at its own desk; beside them the same 4 clients committing a
-   trivial write to an object of their own (raw ZEO commit rate). Then it
+   trivial write to an object of their own (raw ZEO commit rate) and to one
+   shared object (the cost of a hot object without the domain). Then it
    checks that every code is unique and that each (unit, day) sequence is
    exactly 1..n, and verifies the audit chain.
 
@@ -72,7 +77,7 @@ from repository.resources import Document, Root, Warehouse  # noqa: E402
 SEED = 20260302
 TODAY = datetime.date(2026, 3, 2)          # the day the listings are made for
 UTC = datetime.timezone.utc
-BATCH = 5000                               # warehouses per commit
+BATCH = 5000                               # warehouses per commit (populate)
 PROCEDURES = ("1.004227", "2.001417")      # listed in part 2
 RETRY_ATTEMPTS = 10                        # development.ini / production.ini retry.attempts
 RETRY_BASE_DELAY = 0.02                    # views/retries.py BASE_DELAY
@@ -449,6 +454,10 @@ def print_listing(times, stats):
     print("per listing: %.1f papers in the warehouse, %.1f candidates shown, %.1f of them reusable"
           % (stats["papers"], stats["candidates"], stats["reusable"]))
     p95 = pct(times["view cold"], 95)
+    print("(cold: the connection cache emptied before each listing, every object from the root"
+          " down read from the FileStorage; the OS file cache is not dropped. warm: the same"
+          " listing again at once. Kho = components_view: each component's candidates with"
+          " their reasons, consents looked up per paper)")
     print("target p95 <= 20 ms: cold %.2f ms, warm %.2f ms -> %s" % (
         p95, pct(times["view warm"], 95), "met" if p95 <= 20 else "NOT met"))
 
@@ -715,12 +724,19 @@ def measure_zeo(work, warehouses, per_client):
           " failed = all %d attempts conflicted, the desk would see an error; p50/p95 = time"
           " per transaction, retries included; conflicts by the class of the object that"
           " conflicted: DailySequence = the desk's daily counter, LOBucket / AuditLog = the"
-          " audit trail, OOBucket / OOBTree / OOSet = index trees)"
+          " audit trail's entries and head, OOBucket / OOBTree / OOSet = the dossier tree and"
+          " the unit and person indexes, ReadConflictError = a tree node an insert read was"
+          " changed by a bucket split meanwhile, PersistentMapping = the reference's shared object)"
           % (RETRY_ATTEMPTS, RETRY_BASE_DELAY * 2000, RETRY_ATTEMPTS))
     print("\nCheck after the run: %s" % ("OK" if ok else "FAILED"))
     for line in lines:
         print("  " + line)
     return ok
+
+
+def _version(name):
+    from importlib.metadata import version
+    return version(name)
 
 
 def main(argv=None):
@@ -740,8 +756,9 @@ def main(argv=None):
         parser.error("--per-client × 4 must stay under the daily sequence's 9 999")
     work = args.dir or tempfile.mkdtemp(prefix="kho-reception-bench-")
     os.makedirs(work, exist_ok=True)
-    print("machine: %d cores (%s), Python %s, ZODB FileStorage / ZEO; work dir %s" % (
-        os.cpu_count() or 1, os.uname().machine, sys.version.split()[0], work))
+    print("machine: %d cores (%s), load average %.1f at start, Python %s, ZODB %s, ZEO %s;"
+          " work dir %s" % (os.cpu_count() or 1, os.uname().machine, os.getloadavg()[0],
+                            sys.version.split()[0], _version("ZODB"), _version("ZEO"), work))
     started = time.perf_counter()
     ok = True
     try:

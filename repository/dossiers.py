@@ -211,7 +211,9 @@ def receive_dossier(root, actor, procedure_code, applicant_id, others=(), channe
         errors["procedure_code"] = "Không có thủ tục này trong danh mục / unknown procedure"
     elif not procedure.agency:
         errors["procedure_code"] = "Thủ tục chưa có cơ quan có thẩm quyền trong danh mục / no competent agency"
-    if not actor or not actor.desk or actor.desk not in catalogues.desks:
+    if not actor or not set(R.RECEPTION) & actor.roles:
+        raise Refused("Chỉ cán bộ một cửa hoặc nhân viên bưu điện tiếp nhận hồ sơ / reception staff only")
+    if not actor.desk or actor.desk not in catalogues.desks:
         errors["desk"] = "Tài khoản chưa gắn với bộ phận một cửa / the account has no desk"
     persons = []
     for field, value in [("applicant_id", applicant_id)] + [(f"others.{i}", o) for i, o in enumerate(others)]:

@@ -73,8 +73,10 @@ def test_reception_checks_everything_and_writes_nothing_on_error(root):
         receive_dossier(root, user(root, "canbo"), "1.000894", OWNER)    # marriage needs the other party
     assert "others" in err.value.errors
     with pytest.raises(ValidationError) as err:
-        receive_dossier(root, user(root, "xuly"), "1.004227", OWNER, others=[OWNER])
+        receive_dossier(root, user(root, "canbo"), "1.004227", OWNER, others=[OWNER])
     assert "others.0" in err.value.errors
+    with pytest.raises(Refused):
+        receive_dossier(root, user(root, "xuly"), "1.004227", OWNER)      # a processor does not receive
     assert len(root.dossiers) == before
 
 

@@ -161,6 +161,8 @@ def test_the_reuse_cycle_through_the_api(as_api, db, testapp):
 
     # 1. the first procedure at the commune desk
     first = canbo.post("/dossiers", {"procedure_code": FIRST_PROCEDURE, "applicant_id": OWNER}, status=201).json
+    assert "candidates" not in first["components"][0]       # listed by GET, outside the write
+    first = canbo.get(f"/dossiers/{first['code']}").json
     assert first["code"].startswith("000.15.16.H10-") and first["status"] == "received"
     assert first["status_label"] == "Đã tiếp nhận" and first["agency"]["code"] == "000.15.16.H10"
     assert [c["candidates"] for c in first["components"]] == [[], []]     # nothing on file yet
@@ -201,6 +203,7 @@ def test_the_reuse_cycle_through_the_api(as_api, db, testapp):
     count_before = canbo2.get(f"/subjects/{OWNER}").json["documents"]
     second = canbo2.post("/dossiers", {"procedure_code": SECOND_PROCEDURE, "applicant_id": OWNER},
                          status=201).json
+    second = canbo2.get(f"/dossiers/{second['code']}").json
     assert second["code"].startswith("000.16.16.H10-") and second["agency"]["code"] == "000.00.01.H10"
     offered = {c["key"]: [(x["document"]["id"], x["reusable"], x["reasons"]) for x in c["candidates"]]
                for c in second["components"]}
@@ -258,6 +261,7 @@ def test_the_reuse_cycle_through_the_api(as_api, db, testapp):
                     settings).ok
     third = canbo2.post("/dossiers", {"procedure_code": SECOND_PROCEDURE, "applicant_id": OWNER},
                         status=201).json
+    third = canbo2.get(f"/dossiers/{third['code']}").json
     birth = component(third, "giay_khai_sinh")["candidates"]
     assert [(c["document"]["id"], c["reusable"]) for c in birth] == [(scans["GKS"], False)]
     assert any("đồng ý" in reason for reason in birth[0]["reasons"])

@@ -65,7 +65,9 @@ def create_dossier(context, request):
     dossier = receive_dossier(request.kho_root, request.user, _text(body, "procedure_code"),
                               _text(body, "applicant_id"), others)
     request.response.status = 201
-    return render_dossier(dossier, request)
+    # no candidates here: listing them would lengthen the write transaction
+    # (and its conflict window); GET the dossier for them
+    return dossier_json(dossier, request, None)
 
 
 @view_config(route_name="api", context=Dossier, request_method="GET",
