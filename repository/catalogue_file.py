@@ -84,12 +84,18 @@ def _where(section, i, item):
     return f"{section}[{i}]" + (f" ({code})" if code else "")
 
 
+# upper bounds: beyond them dates leave the calendar (year 9999) or a due date
+# is counted day by day for ever
+MAXIMA = {"years": 200, "validity_months": 1200, "time_limit_days": 365, "count": 100}
+
+
 def _positive_int(item, key, where, checker, allow_none=False, default=None):
     value = item.get(key, default)
     if value is None and allow_none:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        checker.fail(f"{where} › {key}", "phải là số nguyên ≥ 1 / a whole number ≥ 1"
+    most = MAXIMA[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        checker.fail(f"{where} › {key}", f"phải là số nguyên từ 1 đến {most} / a whole number from 1 to {most}"
                      + (" hoặc null" if allow_none else ""))
         return None
     return value

@@ -5,7 +5,8 @@ import secrets
 import sys
 
 from . import db as kdb
-from .accounts import AccountError, issue_token
+from .accounts import (DEFAULT_TOKEN_DAYS, AccountError, change_password, end_sessions, issue_token, list_tokens,
+                       revoke_token)
 from .audit import audit_log, record
 from .evolve import GENERATION, evolve, generation_of
 
@@ -64,17 +65,33 @@ def register(subparsers):
     p.add_argument("--subject-id")
     p.add_argument("--desk")
     p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("password", help="set an account's password (asked, or from $KHO_PASSWORD); "
+                                          "every session of the account ends")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_password)
+    p = user.add_parser("logout", help="end every session of an account at once")
+    p.add_argument("username")
+    p.add_argument("--tokens", action="store_true", help="revoke its API tokens too")
+    p.set_defaults(func=cmd_user_logout)
 
     catalogue = subparsers.add_parser("catalogue", help="the catalogue").add_subparsers(dest="catalogue_cmd")
     p = catalogue.add_parser("load", help="load units, paper types, procedures, holidays from a JSON or YAML file")
     p.add_argument("file")
     p.set_defaults(func=cmd_catalogue_load)
 
-    p = subparsers.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd").add_parser(
-        "create", help="issue a bearer token for an account")
+    token = subparsers.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd")
+    p = token.add_parser("create", help="issue a bearer token for an account (printed once)")
     p.add_argument("username")
     p.add_argument("--label", default="")
+    p.add_argument("--days", type=int, default=None,
+                   help=f"how long it works (default {DEFAULT_TOKEN_DAYS} days)")
     p.set_defaults(func=cmd_token_create)
+    p = token.add_parser("list", help="tokens (of one account, or all) by id, never their secret")
+    p.add_argument("username", nargs="?")
+    p.set_defaults(func=cmd_token_list)
+    p = token.add_parser("revoke", help="revoke a token by its id (it stops working at once)")
+    p.add_argument("token_id", metavar="ID")
+    p.set_defaults(func=cmd_token_revoke)
 
 
 def settings_of(args):
@@ -189,11 +206,63 @@ def cmd_token_create(args):
     try:
         with kdb.opened(settings_of(args)) as conn:
             root = kdb.app_root(conn)
-            token = issue_token(root, args.username, None, args.label)
+            token = issue_token(root, args.username, None, args.label, days=args.days)
+            entry = root.accounts.token_entry(token)
     except AccountError as exc:
         print(f"kho: {exc}", file=sys.stderr)
         return 2
     print(token)
+    print(f"id {entry['id']}, expires {entry['expires']:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
+    return 0
+
+
+def cmd_token_list(args):
+    with kdb.opened(settings_of(args)) as conn:
+        root = kdb.app_root(conn)
+        if args.username and args.username not in root.accounts.users:
+            print(f"kho: no account {args.username}", file=sys.stderr)
+            return 2
+        items = list_tokens(root, None, args.username)
+    for item in items:
+        state = "expired" if item["expired"] else "valid"
+        print(f"{item['id'] or '-':<12} {item['username']:<16} {item['created'][:16]:<17} "
+              f"{item['expires'][:16]:<17} {state:<8} {item['label']}")
+    print(f"{len(items)} token(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_token_revoke(args):
+    try:
+        with kdb.opened(settings_of(args)) as conn:
+            entry = revoke_token(kdb.app_root(conn), args.token_id, None)
+    except AccountError as exc:
+        print(f"kho: {exc}", file=sys.stderr)
+        return 2
+    print(f"token {entry['id']} of {entry['username']} revoked")
+    return 0
+
+
+def cmd_user_password(args):
+    password = os.environ.get("KHO_PASSWORD") or getpass.getpass("new password: ")
+    from .errors import ValidationError
+    try:
+        with kdb.opened(settings_of(args)) as conn:
+            ended = change_password(kdb.app_root(conn), args.username, password, None)
+    except (AccountError, ValidationError) as exc:
+        print(f"kho: {exc}", file=sys.stderr)
+        return 2
+    print(f"password of {args.username} changed; {ended} session(s) ended")
+    return 0
+
+
+def cmd_user_logout(args):
+    try:
+        with kdb.opened(settings_of(args)) as conn:
+            ended, revoked = end_sessions(kdb.app_root(conn), args.username, None, tokens=args.tokens)
+    except AccountError as exc:
+        print(f"kho: {exc}", file=sys.stderr)
+        return 2
+    print(f"{ended} session(s) of {args.username} ended" + (f", {revoked} token(s) revoked" if args.tokens else ""))
     return 0
 
 

@@ -96,7 +96,63 @@ def evolve5(zodb_root):
                                        subject_id=subject_id, desk=desk)
 
 
-STEPS = [evolve1, evolve2, evolve3, evolve4, evolve5]
+
+def canonical_key(key):
+    """A warehouse key as its ASCII form: NFKC (full-width digits → ASCII),
+    then any other script's decimal digit (Arabic-Indic, …) → its ASCII digit."""
+    import unicodedata
+    text = unicodedata.normalize("NFKC", key)
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None
+                   else c for c in text)
+
+
+def key_duplicates(keys):
+    """{canonical key: [stored keys]} for the keys written in other digits than
+    ASCII (before identifiers accepted ASCII digits only): each group names the
+    warehouse under its ASCII key too when there is one."""
+    groups = {}
+    for key in keys:
+        groups.setdefault(canonical_key(key), []).append(key)
+    return {canon: sorted(found) for canon, found in groups.items()
+            if len(found) > 1 or found[0] != canon}
+
+
+def evolve_report_duplicate_keys(zodb_root):
+    """Report warehouses whose key is in non-ASCII digits (a duplicate of another,
+    or no valid id at all); nothing is changed: a person decides which to keep."""
+    root = zodb_root[ROOT_KEY]
+    found = key_duplicates(root.subjects.keys())
+    for canon, keys in sorted(found.items()):
+        twins = [k for k in keys if k != canon]
+        if canon in keys:
+            log.warning("warehouse key(s) %s written in non-ASCII digits duplicate the warehouse %s: "
+                        "merge or remove them by hand", ", ".join(map(repr, twins)), canon)
+        else:
+            log.warning("warehouse key(s) %s written in non-ASCII digits (%s in ASCII): "
+                        "no warehouse has the ASCII key; re-key or remove by hand",
+                        ", ".join(map(repr, twins)), canon)
+    if found:
+        log.warning("%d warehouse key(s) in non-ASCII digits found; nothing was changed",
+                    sum(len([k for k in keys if k != canon]) for canon, keys in found.items()))
+
+
+def evolve_sessions_and_tokens(zodb_root):
+    """Server-side sessions (root.sessions), the log-in throttle
+    (root.throttle), and public ids and expiry for the API tokens (tokens
+    stored without them expire 30 days after they were made, but not within
+    a week of this step)."""
+    from .sessions import SessionStore
+    from .throttle import Throttle
+    root = zodb_root[ROOT_KEY]
+    if getattr(root, "sessions", None) is None:
+        root.sessions = SessionStore()
+    if getattr(root, "throttle", None) is None:
+        root.throttle = Throttle()
+    root.accounts._ids()
+    root.accounts.assign_token_ids()
+
+
+STEPS = [evolve1, evolve2, evolve3, evolve4, evolve5, evolve_report_duplicate_keys, evolve_sessions_and_tokens]
 GENERATION = len(STEPS)
 
 

@@ -6,10 +6,14 @@ import re
 
 ENTERPRISE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
-_DIGITS12 = re.compile(r"^\d{12}$")
-_ENTERPRISE = re.compile(r"^(\d{10})(?:-?(\d{3}))?$")
-_UNIT = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
-_DOSSIER = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4})$")
+# ASCII digits only: Python's \d (and str.isdigit) also match full-width and
+# Arabic-Indic digits, which would make "００１…" a second key beside "001…".
+# \Z, not $: "$" also matches before a final newline.
+_DIGITS12 = re.compile(r"[0-9]{12}\Z", re.ASCII)
+_ENTERPRISE = re.compile(r"([0-9]{10})(?:-?([0-9]{3}))?\Z", re.ASCII)
+_UNIT = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z", re.ASCII)
+_DOSSIER = re.compile(r"([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})-([0-9]{6})-([0-9]{4})\Z", re.ASCII)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 
 
 class InvalidIdentifier(ValueError):
@@ -124,11 +128,14 @@ def format_dossier_code(unit_code, day, sequence):
 
 
 def parse_date(value):
-    """'YYYY-MM-DD' → date; a clear message otherwise."""
+    """'YYYY-MM-DD' (ASCII digits) → date; a clear message otherwise."""
     if isinstance(value, datetime.date):
         return value
+    text = str(value).strip()
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        return datetime.date.fromisoformat(text)
     except ValueError:
         raise InvalidIdentifier(
             f"Ngày '{value}' không đúng dạng YYYY-MM-DD / Date '{value}' is not YYYY-MM-DD") from None

@@ -8,7 +8,7 @@ import uuid
 from ZODB.blob import Blob
 
 from . import audit
-from .content import ContentError, inspect
+from .content import ContentError, extension_for, inspect
 from .errors import ValidationError
 from .identifiers import (InvalidIdentifier, parse_date, validate_dossier_code,
                           validate_personal_id, validate_subject_id)
@@ -141,10 +141,13 @@ def check_dossier_code(root, owner_id, actor, code):
 
 
 def delete_document(root, document, actor, reason=""):
-    """Take a paper out of use: hidden from lists and search, kept for restore."""
+    """Take a paper out of use: hidden from lists, counts and search, and gone
+    (not found) for everyone but records managers, who may restore it
+    (repository.reading.is_gone); kept for restore."""
     if document.deleted:
         raise ValidationError({"document": "Giấy tờ đã bị xoá / already deleted"})
     document.deleted = utcnow()
+    document.__parent__.count_deletion(+1)
     touched(root, document)
     audit.record(document, actor, "delete_document", subject=document.owner_id,
                  document=document.__name__, detail={"reason": reason})
@@ -154,6 +157,7 @@ def restore_document(root, document, actor):
     if not document.deleted:
         raise ValidationError({"document": "Giấy tờ chưa bị xoá / not deleted"})
     document.deleted = None
+    document.__parent__.count_deletion(-1)
     touched(root, document)
     audit.record(document, actor, "restore_document", subject=document.owner_id,
                  document=document.__name__)
@@ -194,6 +198,8 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
         filename=_safe_filename(filename, facts.content_type),
         content_type=facts.content_type, size=facts.size, sha256=facts.sha256,
         pages=facts.pages, created_by=actor.username, **metadata)
+    if facts.active_content:
+        document.active_content = facts.active_content      # the paper's page warns of it
     document.signature_report = check_signatures(data, trust_roots)
     doc_id = new_document_id()
     warehouse.documents.add(doc_id, document)
@@ -206,10 +212,11 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
 
 
 def _safe_filename(filename, content_type):
+    """The name kept for the file: no folders, no characters a file system or a
+    header refuses, and the extension of the type its bytes showed (a PDF
+    named 'scan.exe' is kept as 'scan.pdf')."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?')[:120]
+    name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?')[:120].strip(" .")
     if not name:
-        ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg",
-               "image/tiff": "tif"}[content_type]
-        name = f"document-{secrets.token_hex(4)}.{ext}"
-    return name
+        name = f"document-{secrets.token_hex(4)}"
+    return extension_for(name, content_type)

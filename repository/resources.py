@@ -100,11 +100,32 @@ class Warehouse(Persistent):
 
 class Documents(Folder):
     """A warehouse's papers, keyed by a short random id."""
+    _deleted = None               # BTrees.Length of the deleted papers, from the first deletion on
 
     def in_use(self):
         """The papers not deleted, newest first."""
         return sorted((d for d in self.values() if not d.deleted),
                       key=lambda d: d.created, reverse=True)
+
+    def deleted(self):
+        """The deleted papers (records managers restore them), newest first."""
+        return sorted((d for d in self.values() if d.deleted),
+                      key=lambda d: d.deleted, reverse=True)
+
+    def count_in_use(self):
+        """How many papers are not deleted (what in_use lists), without
+        loading them once a deletion has set the counter up."""
+        if self._deleted is None:
+            return sum(1 for d in self.values() if not d.deleted)
+        return len(self) - self._deleted()
+
+    def count_deletion(self, change):
+        """Keep the counter of deleted papers (delete +1, restore -1); set up
+        at the first change by counting what an older database holds."""
+        if self._deleted is None:
+            from BTrees.Length import Length
+            self._deleted = Length(sum(1 for d in self.values() if d.deleted) - change)
+        self._deleted.change(change)
 
 
 STATES = {
@@ -132,6 +153,7 @@ class Document(Persistent):
     reviewed_by = None
     deleted = None                # when it was moved out of use (None: in use)
     approved_in = ()              # codes of the approved dossiers it was a component of
+    active_content = ()           # what a PDF carries that runs (repository.content.active_content)
 
     @property
     def text(self):

@@ -12,6 +12,7 @@ PACKAGES=(
   chromium                                             # browser tests (Playwright drives it)
   fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-noto-core  # Vietnamese glyphs; Liberation Serif 2 is Times-metric
   zbar-tools                                           # zbarimg: tests read the QR codes of printed papers
+  postgresql                                           # RelStorage test: initdb/pg_ctl in /usr/lib/postgresql/*/bin
 )
 
 missing=()

@@ -6,7 +6,8 @@ FileStorage, on ZEO or on RelStorage."""
 import os
 
 from pyramid.config import Configurator
-from pyramid.session import SignedCookieSessionFactory
+
+from .security import ServerSessionFactory
 
 DEFAULTS = {
     "jinja2.i18n.domain": "kho",
@@ -29,15 +30,13 @@ def main(global_config=None, **settings):
         config.include("pyramid_jinja2")
         config.add_jinja2_renderer(".jinja2")
         config.add_jinja2_search_path("views:templates")
-        config.set_session_factory(SignedCookieSessionFactory(
-            _secret(settings), cookie_name="kho_session", httponly=True,
-            secure=settings.get("kho.secure_cookies") == "true", samesite="Lax",
-            timeout=8 * 3600, reissue_time=600))
+        config.set_session_factory(ServerSessionFactory(_secret(settings), settings))
         config.set_default_csrf_options(require_csrf=True)
         config.include(".security")
         config.include(".i18n")
         config.include(".resources")
         config.include(".public_url")
+        config.include(".input")
         config.include(".headers")
         config.include(".errors")
         config.include(".retries")

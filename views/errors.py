@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPClientError, HTTPFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from repository.errors import Conflict, Refused, ValidationError
+from repository.visibility import hidden_from
 
 
 def is_api(request):
@@ -31,11 +32,17 @@ def error_page(request, status, message):
 
 @forbidden_view_config(renderer="json")
 def forbidden(exc, request):
+    """401 (API) or the log-in page for anonymous requests; for a citizen
+    refused a warehouse, paper, dossier, consent or reuse request that is not
+    theirs, the not-found answer, so that they cannot tell it exists
+    (repository.visibility.hidden_from); 403 for everyone else."""
     if request.user is None:
         if is_api(request):
             request.response.headers["WWW-Authenticate"] = 'Bearer realm="kho"'
             return json_error(request, 401, "unauthenticated", "Cần đăng nhập / authentication required")
         return HTTPFound(request.application_url + "/login?came_from=" + request.path_qs)
+    if hidden_from(getattr(request, "context", None), request.user):
+        return notfound(exc, request)
     if is_api(request):
         return json_error(request, 403, "forbidden", "Không có quyền / not allowed")
     return error_page(request, 403, "Bạn không có quyền xem trang này.")
@@ -43,6 +50,8 @@ def forbidden(exc, request):
 
 @notfound_view_config(renderer="json")
 def notfound(exc, request):
+    """The same answer for what does not exist, what was deleted (for all but
+    records managers) and what a citizen may not know of."""
     if is_api(request):
         return json_error(request, 404, "not_found", "Không tìm thấy / not found")
     return error_page(request, 404, "Không tìm thấy trang này.")

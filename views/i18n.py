@@ -23,12 +23,13 @@ def locale_negotiator(request):
 
 def switch_language(request):
     code = request.matchdict["code"]
-    target = request.params.get("came_from") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    response = HTTPFound(target)
+    from .public_url import local_path
+    target = local_path(request.params.get("came_from")) or "/"
+    response = HTTPFound(request.application_url + target)
     if code in LOCALES:
-        response.set_cookie("_LOCALE_", code, max_age=365 * 24 * 3600, samesite="Lax")
+        from .headers import cookies_secure
+        response.set_cookie("_LOCALE_", code, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=cookies_secure(request.registry.settings))
     return response
 
 

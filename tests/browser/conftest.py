@@ -73,3 +73,15 @@ def open_dossier(settings):
     conn.close()
     close_databases(db)
     return code
+
+
+def wait_true(page, expression, timeout=15_000):
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function
+    polls with eval(), which the app's Content-Security-Policy forbids; an
+    evaluate() through the DevTools protocol is not subject to it."""
+    import time
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(f"() => {{ try {{ return Boolean({expression}); }} catch (e) {{ return false; }} }}"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} ms: {expression}")
+        page.wait_for_timeout(100)

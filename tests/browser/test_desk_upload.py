@@ -4,6 +4,7 @@ import os
 import pytest
 
 from ..files import pdf_bytes
+from .conftest import wait_true
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -58,7 +59,7 @@ def test_officer_uploads_a_pdf_and_sees_it_listed(open_dossier, page, live_serve
     previews = page.locator(".previews img")
     assert previews.count() == 2
     previews.first.wait_for()
-    page.wait_for_function("document.querySelector('.previews img').naturalWidth > 0")
+    wait_true(page, "document.querySelector('.previews img').naturalWidth > 0")
     shot(page, "document")
 
 

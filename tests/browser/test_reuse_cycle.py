@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .conftest import serve
+from .conftest import wait_true, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SHOTS = os.environ.get("KHO_SCREENSHOTS")   # set to a folder to keep screenshots
@@ -69,8 +69,7 @@ def test_second_procedure_reuses_the_papers_of_the_first(browser, page, reuse_se
         screen.goto(link)
         assert "Xác nhận tái sử dụng giấy tờ của bạn" in screen.locator("h1").inner_text()
         assert screen.locator(".paper").count() == 2
-        screen.wait_for_function(
-            "[...document.querySelectorAll('.paper-preview img')].every(i => i.complete && i.naturalWidth > 0)")
+        wait_true(screen, "[...document.querySelectorAll('.paper-preview img')].every(i => i.complete && i.naturalWidth > 0)")
         assert "Đăng xuất" not in screen.content()
         shot(screen, "reuse-04-confirm")
         screen.click("#answer-form button[value=accept]")

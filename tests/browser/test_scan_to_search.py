@@ -7,6 +7,7 @@ import pytest
 
 from ..ocr.scans import render_official_header_page
 from .test_desk_upload import shot
+from .conftest import wait_true
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 OWNER = "001090012345"
@@ -40,7 +41,7 @@ def test_scan_uploaded_in_the_browser_becomes_searchable(open_dossier, page, liv
     shot(page, "ocr-progress")
     page.wait_for_selector("text=Soát xét văn bản", timeout=120_000)   # the page reloads when the job ends
     page.click("text=Soát xét văn bản")
-    page.wait_for_function("document.querySelector('.page-image img').naturalWidth > 0", timeout=30_000)
+    wait_true(page, "document.querySelector('.page-image img').naturalWidth > 0", timeout=30_000)
     assert "GIẤY KHAI SINH" in page.input_value("textarea[name=page_text_0]")
     assert page.input_value("input[name=number]") == "123/QĐ-UBND"
     shot(page, "review")

@@ -76,3 +76,123 @@ def test_unit_codes():
     with pytest.raises(InvalidIdentifier) as err:
         validate_unit_code("00.00.15.H10")
     assert "QCVN 102:2016" in str(err.value)
+
+
+# --- ASCII digits only (issue 12): \d and str.isdigit also match other scripts' digits
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+@pytest.mark.parametrize("digits", [FULLWIDTH, ARABIC_INDIC, DEVANAGARI], ids=["fullwidth", "arabic", "devanagari"])
+def test_identifiers_in_other_digits_are_refused(digits):
+    from repository.identifiers import parse_date
+    cases = [
+        (validate_personal_id, "001090012345"),
+        (validate_subject_id, "001090012345"),
+        (validate_subject_id, "0100101072"),
+        (validate_enterprise_code, "0100101072"),
+        (validate_enterprise_code, "0100101072-001"),
+        (validate_unit_code, "000.15.16.H10"),
+        (validate_dossier_code, "000.15.16.H10-261128-0001"),
+        (parse_date, "2020-02-03"),
+    ]
+    for validate, good in cases:
+        validate(good)                                   # the ASCII form passes
+        with pytest.raises(InvalidIdentifier):
+            validate(good.translate(digits))             # every digit in another script
+        with pytest.raises(InvalidIdentifier):
+            validate(good[:-1] + good[-1].translate(digits))   # one digit is enough
+
+
+def test_one_key_per_person_whatever_the_digits():
+    """A warehouse typed in full-width digits is not a second warehouse."""
+    import transaction
+    from repository.errors import ValidationError
+    from repository.operations import create_warehouse
+    from repository.resources import Root
+
+    root = Root()
+    for digits in (FULLWIDTH, ARABIC_INDIC):
+        with pytest.raises(ValidationError) as err:
+            create_warehouse(root, "001090012345".translate(digits), "Nguyễn Văn An", None)
+        assert "12" in err.value.errors["subject_id"]
+    assert list(root.subjects.keys()) == []
+    transaction.abort()
+
+
+def test_dates_are_iso_days_in_ascii():
+    from repository.identifiers import parse_date
+    assert parse_date(" 2020-02-03 ") == datetime.date(2020, 2, 3)
+    for bad in ["2020-2-3", "20200203", "2020-02-03T00:00", "2020-02-30", "2020-02-03\n1"]:
+        with pytest.raises(InvalidIdentifier):
+            parse_date(bad)
+
+
+def _database_with_twins(base):
+    """A current database (storage_settings under base) holding, as an older
+    version could write them, a full-width twin of 001090012345 and an
+    Arabic-Indic key with no ASCII twin; its generation set back to just before
+    the step that reports them."""
+    import transaction
+
+    from repository.db import ROOT_KEY, app_root, close_databases, open_databases
+    from repository.evolve import STEPS, evolve, evolve_report_duplicate_keys
+    from repository.resources import Warehouse
+    from tests.conftest import storage_settings
+
+    settings = storage_settings(base)
+    db = open_databases(settings)
+    conn = db.open(transaction.TransactionManager())
+    evolve(conn)
+    twins = ["001090012345".translate(FULLWIDTH), "079203000001".translate(ARABIC_INDIC)]
+    with conn.transaction_manager:
+        subjects = app_root(conn).subjects
+        for key in ["001090012345"] + twins:
+            subjects.add(key, Warehouse(key, "person", "Nguyễn Văn An"))
+        conn.root()[ROOT_KEY].generation = STEPS.index(evolve_report_duplicate_keys)
+    conn.close()
+    close_databases(db)
+    return settings, twins
+
+
+def test_evolve_reports_stored_twins_and_changes_nothing(tmp_path, caplog):
+    import logging
+
+    import transaction
+
+    from repository.db import app_root, close_databases, open_databases
+    from repository.evolve import GENERATION, STEPS, evolve, evolve_report_duplicate_keys, key_duplicates
+
+    assert key_duplicates(["001090012345", "0100101072"]) == {}
+    settings, twins = _database_with_twins(tmp_path)
+    db = open_databases(settings)
+    conn = db.open(transaction.TransactionManager())
+    before = sorted(app_root(conn).subjects.keys())
+    with caplog.at_level(logging.WARNING, logger="repository.evolve"):
+        ran = evolve(conn)
+    assert STEPS.index(evolve_report_duplicate_keys) + 1 in ran and ran[-1] == GENERATION
+    text = caplog.text
+    assert repr(twins[0]) in text and "duplicate the warehouse 001090012345" in text
+    assert repr(twins[1]) in text and "079203000001 in ASCII" in text
+    assert sorted(app_root(conn).subjects.keys()) == before      # nothing changed
+    conn.close()
+    close_databases(db)
+
+
+def test_kho_evolve_prints_the_report(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import write_ini
+
+    (tmp_path / "var").mkdir()
+    settings, twins = _database_with_twins(tmp_path / "var")
+    ini = write_ini(tmp_path, settings)
+    kho = [sys.executable, "-c", "import sys; from repository.cli import main; sys.exit(main())"]
+    done = subprocess.run(kho + ["-c", ini, "evolve"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert twins[0] in output and "duplicate the warehouse 001090012345" in output
+    assert "nothing was changed" in output

@@ -62,7 +62,7 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
 
     page = app.get(doc_url)
     assert "Đã nhận dạng" in page.text
-    review = page.click(description="Soát xét văn bản")
+    review = page.forms["review-open-form"].submit().follow()     # a POST opens the scan (logged)
     form = review.forms["review-form"]
     assert "GIẤY KHAI SINH" in form["page_text_0"].value
     assert form["number"].value == "123/QĐ-UBND"
@@ -94,7 +94,7 @@ def test_text_corrected_by_hand_is_recorded_as_manual(as_user, wsgi_app, setting
     app = as_user("canbo")
     doc_url = upload_scan(app, dossier_code).request.path
     run_worker(wsgi_app, settings)
-    form = app.get(doc_url + "review").forms["review-form"]
+    form = app.get(doc_url).forms["review-open-form"].submit().follow().forms["review-form"]
     form["page_text_0"] = form["page_text_0"].value + "\nGhi chú của cán bộ"
     form.submit()
     meta = app.get("/api/v1" + doc_url.rstrip("/"), headers=token_for("canbo")).json

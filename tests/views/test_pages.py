@@ -25,7 +25,7 @@ def test_citizen_lands_on_own_warehouse_and_cannot_open_another(testapp):
     assert response.location.endswith(f"/subjects/{OWNER}/")
     page = response.follow()
     assert "Kho dữ liệu của Nguyễn Văn An" in page.text and "Thêm giấy tờ" not in page.text
-    testapp.get("/subjects/010195004321/", status=403)
+    testapp.get("/subjects/010195004321/", status=404)     # not theirs: as if it did not exist
     testapp.get("/desk", status=403)
 
 
@@ -77,9 +77,9 @@ def test_upload_then_previews_need_a_purpose_and_log_it(as_user, open_root, doss
     page = listing.click(description="Giấy khai sinh", index=0)
     assert "preview" not in page.text and "purpose-form" in page.text
     doc_url = page.request.path
-    app.get(doc_url + "preview/1", status=400)
+    app.get(doc_url + "preview/1", status=403)              # not opened with a purpose
     form = page.forms["purpose-form"]
-    assert [o[0] for o in form["purpose"].options if o[0]] == [dossier_code]   # only real dossiers
+    assert [o[0] for o in form["purpose"].options if o[0]] == [dossier_code, "digitizing"]   # real ones only
     form["purpose"].force_value("000.15.16.H10-261128-0001")
     refused = form.submit().follow()
     assert "Không có hồ sơ" in refused.text

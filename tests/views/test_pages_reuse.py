@@ -172,7 +172,7 @@ def test_the_person_sees_the_dossier_without_staff_controls(client, world):
     assert "Cấp Phiếu lý lịch tư pháp" in page.text
     assert "offer-form" not in page.text and "resolve-form" not in page.text
     assert "withdraw-form" in page.text                  # a person may withdraw
-    client("congdan2").get(f"/dossiers/{world.second}/", status=403)
+    client("congdan2").get(f"/dossiers/{world.second}/", status=404)     # not theirs: not found
     client("xuly").get(f"/dossiers/{world.second}/", status=403)   # a third unit
 
 

@@ -1,24 +1,29 @@
 """Every route of the app, asked by every role: the wrong ones are refused
-(401/403, or the log-in page for anonymous page requests) and a refusal
-writes nothing to either database; the right ones are served, never with a
-401, 403 or 5xx.
+(401/403, or the log-in page for anonymous page requests; 404 for a citizen
+asking for a warehouse, paper, dossier, consent or reuse request that is not
+theirs, so that they cannot tell it exists) and a refusal writes nothing to
+either database; the right ones are served, never with a 401, 403 or 5xx.
 
 It runs over the reuse world (tests/reuse_world.py): 001090012345 went
 through an approved procedure at the commune desk, and a second dossier is
 open at the Bát Xát desk (canbo2). Reading content needs a real purpose:
 only the owner, canbo2 (for the open dossier) and the records manager (a
 records purpose) may; the other staff are refused by the purpose rule, which
-audits the refusal but writes nothing to the main database.
+audits the refusal but writes nothing to the main database. A purpose is
+stated by a POST to …/open (never in the address of a GET), so the page
+images and downloads are asked after that POST, in the same session.
 
 The table must name every view the app registers, so a new route without a
 refusal test fails here; the reuse cycle's views come from matrix_reuse_*."""
 import importlib
+import re
 
 import pytest
 import transaction
 
 from repository.db import app_root
 from repository.seed import ACCOUNTS
+from repository.sessions import open_session
 
 from ..conftest import csrf_from, login
 from ..files import pdf_bytes
@@ -51,14 +56,14 @@ CASES = {
     "views.pages.document.document_page": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/", VIEWERS, {}),
     "views.pages.document.open_with_purpose": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/open", VIEWERS,
                                                {"purpose": PURPOSE}),   # a refusal is a flash + redirect
-    "views.pages.document.preview": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/preview/1", VIEWERS, {}),
-    "views.pages.document.download": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/download", READERS,
-                                      {"purpose": PURPOSE}),
+    "views.pages.document.preview": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/preview/1", READERS, {}),
+    "views.pages.document.download": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/download", READERS, {}),
     "views.pages.review.review_get": ("GET", f"/subjects/{OWNER}/documents/{{doc}}/review", RECEPTION, {}),
     "views.pages.review.review_post": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/review", RECEPTION,
                                        {"page_text_0": "x"}),
     "views.pages.review.retry_ocr": ("POST", f"/subjects/{OWNER}/documents/{{doc}}/retry-ocr", RECEPTION, {}),
     "views.pages.search.search_page": ("GET", "/search", SEARCHERS, {"q": "giấy"}),
+    "views.pages.search.choose_purpose": ("POST", "/search", SEARCHERS, {"purpose": PURPOSE, "q": "giấy"}),
     "views.pages.signatures.verify_form": ("GET", "/verify", EVERYONE, {}),
     "views.pages.signatures.verify_post": ("POST", "/verify", EVERYONE, {}),
     # API
@@ -88,7 +93,9 @@ CASES = {
     "views.api.subjects.get_content": ("GET", f"/api/v1/subjects/{OWNER}/documents/{{doc}}/content", READERS,
                                        {"purpose": PURPOSE}),
 }
-PURPOSE_RULED = {"views.pages.document.download", "views.api.ocr.get_text", "views.api.subjects.get_content"}
+PURPOSE_RULED = {"views.pages.document.download", "views.pages.document.preview", "views.api.ocr.get_text",
+                 "views.api.subjects.get_content"}
+OPENED_FIRST = {"views.pages.document.preview", "views.pages.document.download"}   # after POST …/open
 for _name in ("matrix_reuse_api", "matrix_reuse_pages", "matrix_accounts"):
     try:
         CASES.update(importlib.import_module(f"{__package__}.{_name}").CASES)
@@ -103,6 +110,19 @@ def purpose_of(username, open_dossier):
     return "retention_review" if username == "luutru" else open_dossier
 UPLOADS = {"views.pages.warehouse.upload_post", "views.api.subjects.upload_document",
            "views.pages.signatures.verify_post", "views.api.signatures.verify"}
+
+
+PERSONAL = re.compile(r"/(subjects|dossiers)/\d")   # a warehouse (and what is in it), a dossier
+
+
+def path_of(view, fields):
+    return CASES[view][1].format(**dict(fields, purpose=""))
+
+
+def hidden_from(username, path):
+    """Whether a refusal must read "not found": a citizen other than the
+    owner (every personal path of the table is the owner's or their dossiers')."""
+    return ROLES.get(username) == "citizen" and username != "congdan" and bool(PERSONAL.search(path))
 
 
 def registered_views(app):
@@ -140,24 +160,38 @@ def names(reuse_app, world):
         root = app_root(conn)
         pending = prepare(root, world)           # {request}, {token}
         tokens = {u: root.accounts.issue_token(u) for u in ROLES}
+        # sessions are server-side (views.security): one per account in this database, made
+        # here, before any snapshot, without an argon2 log-in
+        sessions = {u: open_session(root, u) for u in ROLES}
     conn.close()
+    database = _database_of(reuse_app)
+    SESSIONS.update({(database, u): [cookie, None] for u, cookie in sessions.items()})
     return names_of(world, pending), tokens
 
 
-SESSIONS = {}   # username → (session cookie, CSRF token): one argon2 log-in per account per run
+SESSIONS = {}   # (database, username) → [session cookie, CSRF token]: a session lives in one database
+
+
+def _database_of(app):
+    return app.registry._zodb_databases[""].storage.getName()
 
 
 def use_session(testapp, username):
-    if username not in SESSIONS:
+    key = (_database_of(testapp.app), username)
+    if key not in SESSIONS:
         testapp.reset()
         login(testapp, username)
-        SESSIONS[username] = (testapp.cookies["kho_session"], csrf_from(testapp.get("/login")))
+        SESSIONS[key] = [testapp.cookies["kho_session"], None]
     testapp.reset()
-    testapp.set_cookie("kho_session", SESSIONS[username][0])
-    return SESSIONS[username][1]
+    testapp.set_cookie("kho_session", SESSIONS[key][0])
+    if SESSIONS[key][1] is None:
+        SESSIONS[key][1] = csrf_from(testapp.get("/login"))
+    return SESSIONS[key][1]
 
 
-def ask(testapp, username, tokens, view, names):
+def ask(testapp, username, tokens, view, names, ready=None):
+    """The view's request as username; ready() is called once the set-up
+    (the session, an opening stated first) is done, just before it."""
     method, path, _, params = CASES[view]
     fields = dict(names, purpose=purpose_of(username, names["dossier"]))
     path = path.format(**fields)
@@ -170,6 +204,11 @@ def ask(testapp, username, tokens, view, names):
             headers["Authorization"] = f"Bearer {tokens[username]}"
     elif username:
         csrf = use_session(testapp, username)
+        if view in OPENED_FIRST:        # state the account's purpose first, as the page's form does
+            testapp.post(f"/subjects/{OWNER}/documents/{names['doc']}/open",
+                         {"purpose": fields["purpose"], "csrf_token": csrf}, status="*")
+    if ready is not None:
+        ready()     # a refused opening's message sits in the (server-side) session: set-up, not the refusal
     if method == "GET":
         return testapp.get(path, params or {}, headers=headers, status="*")
     if method == "PATCH":
@@ -198,15 +237,17 @@ def test_each_role_is_refused_or_served(view, reuse_app, reuse_testapp, names):
     for username in sorted(EVERYONE - allowed, key=str):
         # a refusal by the purpose rule is audited (in the audit database) but writes nothing else
         audited = view in PURPOSE_RULED and username in VIEWERS
-        before = last_transactions(reuse_app, only_main=audited)
-        response = ask(testapp, username, tokens, view, fields)
+        before = {}
+        response = ask(testapp, username, tokens, view, fields,
+                       ready=lambda: before.update(last_transactions(reuse_app, only_main=audited)))
         if username is None:
             if is_api:
                 assert response.status_int == 401, (view, username, response.status)
             else:
                 assert response.status_int == 302 and "/login" in response.location, (view, response.status)
         else:
-            assert response.status_int == 403, (view, username, response.status)
+            expected = 404 if hidden_from(username, path_of(view, fields)) else 403
+            assert response.status_int == expected, (view, username, response.status)
         assert last_transactions(reuse_app, only_main=audited) == before, f"{view} refused {username} but wrote"
     for username in sorted(allowed - {None}, key=str):
         response = ask(testapp, username, tokens, view, fields)

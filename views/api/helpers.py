@@ -69,6 +69,7 @@ def document_json(document, request):
         "signed_by": document.signed_by,
         "deleted": iso(document.deleted),
         "review_state": document.review_state,
+        "active_content": list(document.active_content),
         "created": iso(document.created),
         "created_by": document.created_by,
         "links": {
@@ -85,7 +86,7 @@ def warehouse_json(warehouse, request):
         "name": warehouse.name,
         "birth_date": iso(warehouse.birth_date),
         "sex": warehouse.sex,
-        "documents": len(warehouse.documents),
+        "documents": warehouse.documents.count_in_use(),     # as the list shows (deleted ones are gone)
         "created": iso(warehouse.created),
         "links": {
             "self": api_url(request, warehouse),

@@ -10,6 +10,7 @@ from repository.reading import authorize_read, purpose_refusal
 from repository.resources import Document
 
 from .helpers import csrf_unless_token
+from .subjects import content_purpose
 
 
 def ocr_status(request, document):
@@ -43,10 +44,13 @@ def retry_ocr(context, request):
 @view_config(route_name="api", context=Document, name="text", request_method="GET",
              permission=R.READ_CONTENT, renderer="json")
 def get_text(context, request):
-    purpose = request.params.get("purpose")
+    """The recognised text: content, read with a purpose as GET …/content is
+    (views/api/subjects.py: ?purpose= with a bearer token, the page's opening
+    for a browser session), one audit entry each."""
+    purpose = content_purpose(request, context)
     if context.ocr is None and purpose_refusal(context, request.user, purpose) is None:
         raise ValidationError({"text": "Chưa có kết quả nhận dạng / no OCR result yet"})
-    authorize_read(context, request.user, purpose)
+    authorize_read(context, request.user, purpose, via="text")
     return {"text": context.ocr.text, "extraction": context.extraction,
             "pages": [{"page": p["index"] + 1, "text": p["text"], "mean_confidence": p["mean_confidence"],
                        "needs_review": p["needs_review"]} for p in context.ocr.pages]}

@@ -10,6 +10,19 @@ STR = {"type": "string"}
 NSTR = {"type": ["string", "null"]}
 NDATE = {"type": ["string", "null"], "format": "date"}
 
+# the identifiers of RULES-VN (repository/identifiers.py: ASCII digits only) and the app's ids
+SUBJECT_PATTERN = r"^(?:[0-9]{12}|[0-9]{10}(?:-?[0-9]{3})?)$"
+DOSSIER_PATTERN = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}$"
+UNIT_PATTERN = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$"
+SUBJECT = {"type": "string", "pattern": SUBJECT_PATTERN,
+           "description": "personal id (12 digits) or enterprise code (10 digits, a branch adds -001…-999)"}
+DOSSIER = {"type": "string", "pattern": DOSSIER_PATTERN,
+           "description": "a dossier code (Circular 01/2018/TT-VPCP), e.g. 000.16.16.H10-261128-0001"}
+DATE = {"type": "string", "format": "date"}
+EMPTY = {"maxLength": 0}
+ACTIVE_CONTENT = ["JavaScript", "OpenAction", "AdditionalActions", "Launch", "SubmitForm", "ImportData",
+                  "RemoteGoTo", "EmbeddedGoTo", "EmbeddedFile", "XFA", "RichMedia"]
+
 
 def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
@@ -25,6 +38,8 @@ ERRORS = {
     "403": _json(_ref("Error"), "Not allowed"),
     "404": _json(_ref("Error"), "Not found"),
     "409": _json(_ref("Error"), "Not possible in the object's current state"),
+    "429": {**_json(_ref("Error"), "Too many failed log-ins: try again after Retry-After seconds"),
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
 }
 
 
@@ -32,18 +47,36 @@ def _errors(*codes):
     return {c: ERRORS[c] for c in codes}
 
 
-SUBJECT_ID = {"name": "subject_id", "in": "path", "required": True, "schema": STR,
+SUBJECT_ID = {"name": "subject_id", "in": "path", "required": True, "schema": SUBJECT,
               "description": "personal id (12 digits) or enterprise code"}
-DOCUMENT_ID = {"name": "document_id", "in": "path", "required": True, "schema": STR}
+DOCUMENT_ID = {"name": "document_id", "in": "path", "required": True,
+               "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}
 
+
+def _purpose(what):
+    from repository.reading import RECORDS_PURPOSES
+    return {"name": "purpose", "in": "query", "description": what,
+            "schema": {"anyOf": [DOSSIER, {"enum": list(RECORDS_PURPOSES)}],
+                       "description": "staff: an open dossier of the owner that their unit handles; "
+                                      "records managers: a records purpose"}}
+
+
+# a form field may be sent empty: "no value"
 DOCUMENT_FIELDS = {
-    "type_code": STR, "name": STR, "number": STR, "issue_date": {"type": "string"},
-    "issuer": STR, "summary": STR, "valid_from": {"type": "string"}, "valid_until": {"type": "string"},
+    "type_code": {"type": "string", "minLength": 1, "description": "a paper type of the catalogue"},
+    "name": STR, "number": STR, "issue_date": {"type": "string", "anyOf": [{"format": "date"}, EMPTY]},
+    "issuer": STR, "summary": STR, "valid_from": {"type": "string", "anyOf": [{"format": "date"}, EMPTY]},
+    "valid_until": {"type": "string", "anyOf": [{"format": "date"}, EMPTY], "description": "not before valid_from"},
     "validity_scope": STR, "state": {"type": "string", "enum": ["in_force", "expired", "revoked"]},
     "provenance": {"type": "string", "enum": ["digitized", "agency_result", "certified_copy", "uploaded"]},
-    "dossier_code": STR, "procedure_code": STR,
+    "dossier_code": {"type": "string", "anyOf": [{"pattern": DOSSIER_PATTERN}, EMPTY],
+                     "description": "an open dossier of the owner that the uploader's unit handles"},
+    "procedure_code": STR,
     "extraction": {"type": "string", "enum": ["ocr", "manual"]},
 }
+# PATCH: JSON, null clears a field; only these fields may be sent
+PATCH_FIELDS = {k: {"anyOf": [v, {"type": "null"}]} if k != "type_code" else v
+                for k, v in DOCUMENT_FIELDS.items() if k not in ("provenance", "extraction")}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -84,6 +117,9 @@ SPEC = {
                              "size": {"type": "integer"}, "sha256": STR, "pages": {"type": "integer"},
                              "signatures": {"oneOf": [{"type": "null"}, _ref("VerificationReport")]},
                              "deleted": NSTR, "review_state": {"enum": ["pending", "confirmed", None]},
+                             "active_content": {"type": "array", "items": {"enum": ACTIVE_CONTENT},
+                                                "description": "what a PDF carries that runs or reaches "
+                                                               "out; never opened in a browser"},
                              "signed_by": NSTR,
                              "created": STR, "created_by": STR, "links": {"type": "object"}}},
             "VerificationReport": {
@@ -105,6 +141,11 @@ SPEC = {
                                "review_state": {"enum": ["pending", "confirmed", None]},
                                "mean_confidence": {"type": "number"}, "needs_review": {"type": "boolean"},
                                "pages_needing_review": {"type": "array", "items": {"type": "integer"}}}},
+            "Token": {"type": "object", "required": ["id", "username", "label", "created", "expires", "expired"],
+                      "properties": {"id": STR, "username": STR, "label": STR,
+                                     "created": {"type": "string", "format": "date-time"},
+                                     "expires": {"type": "string", "format": "date-time"},
+                                     "expired": {"type": "boolean"}, "revoked": {"type": "boolean"}}},
             "List": {"type": "object", "required": ["items", "total"],
                      "properties": {"items": {"type": "array"}, "total": {"type": "integer"},
                                     "next": NSTR}},
@@ -126,20 +167,58 @@ SPEC = {
             "summary": "Exchange username and password for a bearer token", "security": [],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["username", "password"],
-                "properties": {"username": STR, "password": STR, "label": STR}}}}},
-            "responses": {"201": _json({"type": "object", "required": ["token", "username"],
-                                        "properties": {"token": STR, "username": STR}}),
-                          **_errors("400", "401")}}},
+                "properties": {"username": {"type": "string", "minLength": 1},
+                               "password": {"type": "string", "minLength": 1},
+                               "label": {"type": "string", "maxLength": 80},
+                               "days": {"type": "integer", "minimum": 1,
+                                        "description": "lifetime in days, at most kho.token.days (30)"}}}}}},
+            "responses": {"201": _json({"type": "object", "required": ["token", "username", "id", "expires"],
+                                        "properties": {"token": STR, "username": STR, "id": STR,
+                                                       "expires": {"type": "string", "format": "date-time"}}}),
+                          **_errors("400", "401", "429")}},
+            "get": {"summary": "The caller's API tokens, never their secrets (administrators: ?user=NAME)",
+                    "parameters": [{"name": "user", "in": "query", "schema": {"type": "string"}}],
+                    "responses": {"200": _json({"type": "object", "required": ["items", "total"], "properties": {
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}},
+                        "total": {"type": "integer"}}}), **_errors("401", "403")}}},
+        "/tokens/{token_id}": {
+            "parameters": [{"name": "token_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "delete": {"summary": "Revoke a token (its owner or an administrator); it stops working at once",
+                       "responses": {"200": _json({"$ref": "#/components/schemas/Token"}),
+                                     **_errors("400", "401", "404")}}},
+        "/password": {"post": {
+            "summary": "Change the caller's password; every session of the account ends",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["old_password", "new_password"],
+                "properties": {"old_password": {"type": "string"},
+                               "new_password": {"type": "string", "minLength": 8}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["username", "sessions_ended"],
+                                        "properties": {"username": STR, "sessions_ended": {"type": "integer"}}}),
+                          **_errors("400", "401", "429")}}},
+        "/users/{username}/logout": {
+            "parameters": [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "post": {"summary": "End every session of an account at once (administrators); "
+                                "tokens: true revokes its API tokens too",
+                     "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                         "type": "object", "properties": {"tokens": {"type": "boolean"}}}}}},
+                     "responses": {"200": _json({"type": "object",
+                                                 "required": ["username", "sessions_ended", "tokens_revoked"],
+                                                 "properties": {"username": STR,
+                                                                "sessions_ended": {"type": "integer"},
+                                                                "tokens_revoked": {"type": "integer"}}}),
+                                   **_errors("400", "401", "403", "404")}}},
         "/subjects": {
             "get": {"summary": "All warehouses (records managers)",
-                    "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                                   {"name": "after", "in": "query", "schema": STR}],
+                    "parameters": [{"name": "limit", "in": "query",
+                                    "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+                                   {"name": "after", "in": "query", "schema": STR,
+                                    "description": "the last key of the previous page (its `next`)"}],
                     "responses": {"200": _json(_ref("List")), **_errors("400", "401", "403")}},
             "post": {"summary": "Open a warehouse for a person or organisation (desk)",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["subject_id", "name"],
-                         "properties": {"subject_id": STR, "name": STR, "birth_date": NSTR,
-                                        "sex": {"enum": ["male", "female", None]}}}}}},
+                         "properties": {"subject_id": SUBJECT, "name": {"type": "string", "minLength": 1},
+                                        "birth_date": NDATE, "sex": {"enum": ["male", "female", None]}}}}}},
                      "responses": {"201": _json(_ref("Warehouse")), **_errors("400", "401", "403")}}},
         "/subjects/{subject_id}": {
             "parameters": [SUBJECT_ID],
@@ -162,9 +241,7 @@ SPEC = {
                     "responses": {"200": _json(_ref("Document")), **_errors("401", "403", "404")}},
             "patch": {"summary": "Correct some metadata fields (desk staff)",
                       "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                          "type": "object", "properties": {k: v for k, v in DOCUMENT_FIELDS.items()
-                                                           if k not in ("provenance", "extraction")},
-                          "additionalProperties": True}}}},
+                          "type": "object", "properties": PATCH_FIELDS, "additionalProperties": False}}}},
                       "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}},
             "delete": {"summary": "Take a paper out of use (records managers); it can be restored",
                        "parameters": [{"name": "reason", "in": "query", "schema": STR}],
@@ -175,14 +252,17 @@ SPEC = {
                      "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}}},
         "/search": {"get": {
             "summary": "Full-text search over the papers the account may see",
-            "parameters": [{"name": "q", "in": "query", "required": True, "schema": STR},
-                           {"name": "page", "in": "query", "schema": {"type": "integer"}},
-                           {"name": "purpose", "in": "query", "schema": STR,
-                            "description": "staff: a dossier code, to receive text excerpts (logged)"},
+            "parameters": [{"name": "q", "in": "query", "required": True,
+                            "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}},
+                           {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                           _purpose("staff: the purpose of the search (required; logged)"),
                            {"name": "type_code", "in": "query", "schema": STR},
-                           {"name": "year", "in": "query", "schema": STR},
-                           {"name": "state", "in": "query", "schema": STR},
-                           {"name": "desk", "in": "query", "schema": STR}],
+                           {"name": "year", "in": "query",
+                            "schema": {"type": "string", "pattern": "^[0-9]{4}$"}},
+                           {"name": "state", "in": "query",
+                            "schema": {"enum": ["in_force", "expired", "revoked"]}},
+                           {"name": "desk", "in": "query",
+                            "schema": {"type": "string", "pattern": UNIT_PATTERN}}],
             "responses": {"200": _json({"type": "object", "required": ["total", "hits", "facets"],
                                         "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
                                                        "pagecount": {"type": "integer"},
@@ -192,8 +272,7 @@ SPEC = {
         "/subjects/{subject_id}/documents/{document_id}/content": {
             "parameters": [SUBJECT_ID, DOCUMENT_ID],
             "get": {"summary": "The original file; staff must state a purpose (logged)",
-                    "parameters": [{"name": "purpose", "in": "query", "schema": STR,
-                                    "description": "the dossier code this reading serves"},
+                    "parameters": [_purpose("the dossier (or records purpose) this reading serves"),
                                    {"name": "v", "in": "query", "schema": {"enum": ["original", "signed", "searchable"]},
                                     "description": "the original (default), the desk-signed copy, or the searchable PDF"}],
                     "responses": {"200": {"description": "the file", "content": {
@@ -210,7 +289,7 @@ SPEC = {
         "/subjects/{subject_id}/documents/{document_id}/text": {
             "parameters": [SUBJECT_ID, DOCUMENT_ID],
             "get": {"summary": "The recognised text; staff must state a purpose (logged)",
-                    "parameters": [{"name": "purpose", "in": "query", "schema": STR}],
+                    "parameters": [_purpose("the dossier (or records purpose) this reading serves")],
                     "responses": {"200": _json({"type": "object", "required": ["text", "pages"],
                                                 "properties": {"text": STR, "extraction": STR,
                                                                "pages": {"type": "array"}}}),
@@ -221,6 +300,7 @@ SPEC = {
 
 # --- the reuse cycle: catalogues, dossiers, reception, consents -------------------
 
+from repository.catalogue_file import MAXIMA  # noqa: E402
 from repository.catalogues import LEVELS, PARTIES  # noqa: E402
 from repository.consents import CHANNELS, NOTICE_VERSION, PURPOSES, SCOPES  # noqa: E402
 from repository.dossiers import ACTIONS, OUTCOMES, STATUSES, TRANSITIONS  # noqa: E402
@@ -246,33 +326,38 @@ def _body(schema, required=True):
 PDF = {"description": "a PDF signed with the agency key (`copy` profile)",
        "headers": {"Cache-Control": {"schema": STR}}, "content": {"application/pdf": {}}}
 CATALOGUE = {"name": "catalogue", "in": "path", "required": True, "schema": {"enum": CATALOGUES}}
-DOSSIER_CODE = {"name": "code", "in": "path", "required": True, "schema": STR,
+DOSSIER_CODE = {"name": "code", "in": "path", "required": True, "schema": DOSSIER,
                 "description": "the dossier code, e.g. 000.16.16.H10-261128-0001"}
-REQUEST_ID = {"name": "request_id", "in": "path", "required": True, "schema": STR}
-CONSENT_ID = {"name": "consent_id", "in": "path", "required": True, "schema": STR}
-TOKEN = {"name": "token", "in": "path", "required": True, "schema": STR,
+REQUEST_ID = {"name": "request_id", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[0-9a-f]{12}$"}}
+CONSENT_ID = {"name": "consent_id", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[0-9a-f]{12}$"}}
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
          "description": "the secret of the confirmation link (shown once, expires)"}
 
 # catalogue entries as the catalogue file writes them (repository/data/demo-catalogue.yaml)
 COMPONENT_ENTRY = _obj(["key", "name", "doctypes"], {
     "key": NONEMPTY, "name": NONEMPTY,
     "doctypes": {"type": "array", "minItems": 1, "items": NONEMPTY},
-    "required": BOOL, "count": {"type": "integer", "minimum": 1},
+    "required": BOOL, "count": {"type": "integer", "minimum": 1, "maximum": MAXIMA["count"]},
     "party": {"enum": list(PARTIES)}})
 ENTRY_FILE_SCHEMAS = {
     "RetentionEntry": _obj(["code", "name"], {"code": NONEMPTY, "name": NONEMPTY,
-                                              "years": {"type": ["integer", "null"], "minimum": 1}},
+                                              "years": {"type": ["integer", "null"], "minimum": 1,
+                                                        "maximum": MAXIMA["years"]}},
                            description="retention: permanent (years null) or N years"),
     "UnitEntry": _obj(["code", "level", "name"], {"code": NONEMPTY, "level": {"enum": list(LEVELS)},
                                                   "name": NONEMPTY, "parent": NSTR},
                       description="desks: a unit (QCVN 102:2016 code)"),
     "DoctypeEntry": _obj(["code", "name", "retention"], {
         "code": {"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_]+$"}, "name": NONEMPTY,
-        "retention": NONEMPTY, "validity_months": {"type": ["integer", "null"], "minimum": 1}},
+        "retention": NONEMPTY, "validity_months": {"type": ["integer", "null"], "minimum": 1,
+                                                   "maximum": MAXIMA["validity_months"]}},
         description="doctypes: a kind of paper"),
     "ProcedureEntry": _obj(["code", "name", "level", "agency", "time_limit_days", "components"], {
         "code": NONEMPTY, "name": NONEMPTY, "level": {"enum": list(LEVELS)}, "agency": NONEMPTY,
-        "time_limit_days": {"type": "integer", "minimum": 1}, "result_type": NSTR,
+        "time_limit_days": {"type": "integer", "minimum": 1, "maximum": MAXIMA["time_limit_days"]},
+        "result_type": NSTR,
         "components": {"type": "array", "minItems": 1, "items": COMPONENT_ENTRY}},
         description="procedures: time limit in working days, components"),
     "HolidayEntry": _obj(["date", "name"], {"date": {"type": "string", "format": "date"}, "name": NONEMPTY},
@@ -400,9 +485,9 @@ SPEC["paths"].update({
         "post": {"summary": "Receive a dossier at the account's desk, whatever the boundary",
                  "requestBody": _body(_obj(["procedure_code", "applicant_id"], {
                      "procedure_code": NONEMPTY,
-                     "applicant_id": {"type": "string", "minLength": 10,
-                                      "description": "personal id (12 digits) or enterprise code"},
-                     "others": {"type": "array", "items": STR,
+                     "applicant_id": {**SUBJECT, "description": "personal id (12 digits) or enterprise code "
+                                                                "of a person with a warehouse"},
+                     "others": {"type": "array", "items": SUBJECT, "uniqueItems": True,
                                 "description": "the other persons (a two-person procedure)"}})),
                  "responses": {"201": _json(_ref("Dossier")), **_errors("400", "401", "403")}}},
     "/dossiers/{code}": {

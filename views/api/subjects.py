@@ -1,15 +1,28 @@
-"""Warehouses and their documents over JSON."""
+"""Warehouses and their documents over JSON.
+
+Reads of content (GET …/content, and …/text in views/api/ocr.py) state
+their purpose thus: a bearer-token client sends `?purpose=` with each GET
+(no other site can make a browser send the token), and each GET writes one
+audit entry; a browser session (the cookie) may not put a purpose in the
+address (400): it reads under what the page's POST …/open opened
+(views/pages/document.py). Metadata reads by staff (a warehouse, its list of
+papers, a paper) write a `read_metadata` entry under the owner each time;
+the records manager's list of warehouses writes one per warehouse listed.
+Deleted papers are not found (404) but by records managers, who list them
+with `?deleted=true` and restore them; counts and totals are of the papers
+in use, as the lists are."""
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import ValidationError
 from repository.signatures import trust_roots
-from repository.reading import authorize_read
+from repository.reading import authorize_read, record_metadata_read
 from repository.operations import (add_document, create_warehouse, delete_document,
                                    restore_document, update_metadata)
 from repository.resources import Document, Documents, Subjects, Warehouse
 
-from ..pages.document import content_response, requested_variant
+from ..pages.document import content_response, no_purpose_in_address, requested_variant, session_purpose
 from ..pages.warehouse import METADATA_FIELDS
 from ..uploads import max_upload_bytes, read_upload
 from .helpers import csrf_unless_token, document_json, json_body, warehouse_json
@@ -27,6 +40,8 @@ def list_subjects(context, request):
     if after and keys and keys[0] == after:
         keys = keys[1:]
     page = keys[:limit]
+    for key in page:
+        record_metadata_read(context[key], request.user, key, detail={"via": "api_list"})
     return {"items": [warehouse_json(context[k], request) for k in page], "total": len(context),
             "next": page[-1] if len(keys) > limit else None}
 
@@ -46,13 +61,22 @@ def create_subject(context, request):
 @view_config(route_name="api", context=Warehouse, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def get_warehouse(context, request):
+    record_metadata_read(context, request.user, context.subject_id, detail={"via": "api"})
     return warehouse_json(context, request)
 
 
 @view_config(route_name="api", context=Documents, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def list_documents(context, request):
-    return {"items": [document_json(d, request) for d in context.in_use()], "total": len(context)}
+    """The papers in use; `?deleted=true`: the deleted ones (records managers)."""
+    deleted = request.params.get("deleted", "").lower() in ("true", "1", "yes")
+    if deleted and not request.has_permission(R.DELETE_DOCUMENT, context):
+        raise HTTPForbidden()
+    documents = context.deleted() if deleted else context.in_use()
+    owner = context.__parent__.subject_id
+    record_metadata_read(context, request.user, owner,
+                         detail={"via": "api_list", "papers": [d.__name__ for d in documents]})
+    return {"items": [document_json(d, request) for d in documents], "total": len(documents)}
 
 
 @view_config(route_name="api", context=Documents, request_method="POST",
@@ -71,6 +95,8 @@ def upload_document(context, request):
 @view_config(route_name="api", context=Document, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def get_document(context, request):
+    record_metadata_read(context, request.user, context.owner_id, document=context.__name__,
+                         detail={"via": "api"})
     return document_json(context, request)
 
 
@@ -99,5 +125,14 @@ def restore_doc(context, request):
              permission=R.READ_CONTENT)
 def get_content(context, request):
     variant = requested_variant(context, request)
-    authorize_read(context, request.user, request.params.get("purpose"))
+    authorize_read(context, request.user, content_purpose(request, context), via="api")
     return content_response(context, request, variant)
+
+
+def content_purpose(request, document):
+    """The purpose of an API read of content: `?purpose=` for a bearer token;
+    for a browser session, what the page opened (never from the address)."""
+    if request.via_token:
+        return request.params.get("purpose")
+    no_purpose_in_address(request)
+    return session_purpose(request, document)

@@ -1,29 +1,25 @@
 """OCR on a document's page: progress, retry, and the officer's review
 (page image beside its text, low-confidence words marked), which ends with
-the digitizer's signature on the searchable copy."""
+the digitizer's signature on the searchable copy.
+
+Reviewing reads the scan, so it needs an opening like any read
+(views/pages/document.py): the paper's page offers "Review the text" as a
+POST to …/open with the purpose repository.reading.review_purpose finds
+(the reviewer's own digitizing, or the owner's dossier their unit handles),
+which logs the read and leads here. The review page (GET) then only shows
+what that opening allows and writes nothing; confirming (POST) checks again
+that the opening's purpose allows reviewing (repository.reading.authorize_review)."""
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from repository import roles as R
 from repository.errors import ValidationError
 from repository.ocr_jobs import FAILED, SEARCHABLE, job_of, job_queue
-from repository.reading import authorize_read, review_purpose
+from repository.reading import authorize_review, review_refusal
 from repository.resources import Document
 from repository.review import EDITABLE, confirm_and_sign, proposed_metadata
 
-from .document import remember_purpose, stated_purpose
-
-
-def ensure_review_purpose(request, document):
-    """Reviewing a scan reads it (repository.reading.review_purpose says under
-    which purpose); logged once per session."""
-    if stated_purpose(request, document) is None:
-        purpose = review_purpose(document, request.user)
-        if purpose is None:
-            return False
-        authorize_read(document, request.user, purpose)
-        remember_purpose(request, document, purpose)
-    return True
+from .document import opened
 
 
 def review_values(request, document, values=None, errors=None):
@@ -43,9 +39,10 @@ def review_get(context, request):
     if context.ocr is None:
         request.session.flash("Giấy tờ chưa nhận dạng xong / OCR has not finished", "error")
         return HTTPFound(request.resource_url(context))
-    if not ensure_review_purpose(request, context):
-        request.session.flash("Hãy nêu mục đích (mã hồ sơ) trước khi soát xét / state a purpose first",
-                              "error")
+    refusal = review_refusal(context, request.user, opened(request, context))
+    if refusal is not None:
+        request.session.flash("Hãy mở nội dung giấy tờ để soát xét (nút «Soát xét văn bản») / "
+                              "open the paper for review first", "error")
         return HTTPFound(request.resource_url(context))
     return review_values(request, context)
 
@@ -55,6 +52,7 @@ def review_get(context, request):
 def review_post(context, request):
     if context.ocr is None:
         raise ValidationError({"review": "Giấy tờ chưa nhận dạng xong / OCR has not finished"})
+    authorize_review(context, request.user, opened(request, context))
     texts = [request.POST.get(f"page_text_{i}", "") for i in range(len(context.ocr.pages))]
     values = {k: request.POST.get(k, "") for k in EDITABLE}
     try:

@@ -14,6 +14,7 @@ from repository.signatures import trust_roots
 
 from ..uploads import max_upload_bytes, read_upload
 from . import _, errors_for, translate
+from .document import log_warehouse_view
 
 METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summary",
                    "valid_from", "valid_until", "validity_scope", "state", "provenance",
@@ -24,6 +25,7 @@ METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summa
 def warehouse_page(context, request):
     can_add = request.has_permission(R.ADD_DOCUMENT, context)
     documents = context.documents.in_use()
+    log_warehouse_view(request, context, documents)       # staff: a read of the owner's metadata
     today = now_vn().date()
     return {"warehouse": context, "documents": documents, "can_add": bool(can_add),
             "doctypes": request.kho_root.catalogues.doctypes,
