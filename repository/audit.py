@@ -112,25 +112,14 @@ def record_apart(context, actor, action, attempts=5, **fields):
     """Append an entry in a transaction of its own, committed at once: for a
     refusal, whose request transaction is aborted but whose attempt the
     owner must still see."""
-    import transaction
-    from ZODB.POSException import ConflictError
-    main = _connection_of(context)
-    db = main.db().databases[AUDIT_DB]
-    for attempt in range(attempts):
-        tm = transaction.TransactionManager()
-        conn = db.open(tm)
-        try:
-            root = conn.root()
-            if "audit" not in root:
-                root["audit"] = AuditLog()
-            root["audit"].append(
-                actor=actor.username if actor else "system",
-                role=",".join(sorted(actor.roles)) if actor else "system", action=action, **fields)
-            tm.commit()
-            return
-        except ConflictError:
-            tm.abort()
-            if attempt == attempts - 1:
-                raise
-        finally:
-            conn.close()
+    from .db import apart
+    db = _connection_of(context).db().databases[AUDIT_DB]
+
+    def append(conn):
+        root = conn.root()
+        if "audit" not in root:
+            root["audit"] = AuditLog()
+        root["audit"].append(
+            actor=actor.username if actor else "system",
+            role=",".join(sorted(actor.roles)) if actor else "system", action=action, **fields)
+    apart(db, append, attempts)

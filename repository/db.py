@@ -57,3 +57,24 @@ def load_settings(ini_path, section="app:main"):
     """Settings of an ini file (with %(here)s), read through plaster."""
     import plaster
     return dict(plaster.get_settings(ini_path, section))
+
+
+def apart(db, work, attempts=5):
+    """Run work(conn) in a transaction of its own on db, committed at once and
+    retried on a conflict; returns its result. For what must be kept although
+    the request's own transaction is aborted: a refusal's audit entry, a failed
+    log-in, a message to a visitor whose request was refused."""
+    from ZODB.POSException import ConflictError
+    for attempt in range(attempts):
+        tm = transaction.TransactionManager()
+        conn = db.open(tm)
+        try:
+            result = work(conn)
+            tm.commit()
+            return result
+        except ConflictError:
+            if attempt == attempts - 1:
+                raise
+        finally:
+            tm.abort()
+            conn.close()

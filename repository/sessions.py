@@ -206,29 +206,18 @@ def save_apart(db, session_id, data, now=None, timeouts=Timeouts(), attempts=5):
     whose own transaction was doomed (a refusal that writes nothing) but
     which still tells its visitor something (a flash message). An anonymous
     session gets its record; a signed-in session that has ended stays ended."""
-    import transaction
-    from ZODB.POSException import ConflictError
-    from .db import ROOT_KEY
-    for attempt in range(attempts):
-        tm = transaction.TransactionManager()
-        conn = db.open(tm)
-        try:
-            sessions = store(conn.root()[ROOT_KEY])
-            record = sessions.find(session_id, now, timeouts)
-            if record is None and data:
-                if sessions.records.get(digest(session_id)) is not None:
-                    return                      # ended meanwhile (or expired): not brought back
-                record = sessions.create(session_id, None, now, timeouts, sweep=False)
-            if record is not None:
-                record.save(data)
-            tm.commit()
-            return
-        except ConflictError:
-            if attempt == attempts - 1:
-                raise
-        finally:
-            tm.abort()
-            conn.close()
+    from .db import ROOT_KEY, apart
+
+    def save(conn):
+        sessions = store(conn.root()[ROOT_KEY])
+        record = sessions.find(session_id, now, timeouts)
+        if record is None and data:
+            if sessions.records.get(digest(session_id)) is not None:
+                return                      # ended meanwhile (or expired): not brought back
+            record = sessions.create(session_id, None, now, timeouts, sweep=False)
+        if record is not None:
+            record.save(data)
+    apart(db, save, attempts)
 
 
 def end_sessions(root, username):

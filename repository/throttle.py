@@ -116,23 +116,8 @@ def note_failure(root, keys, now=None, span=Limits().span):
 def note_failure_apart(root, keys, now=None, span=Limits().span, attempts=5):
     """note_failure in a transaction of its own on the same database,
     committed at once (retried on a conflict)."""
-    import transaction
-    from ZODB.POSException import ConflictError
-    from .db import ROOT_KEY
-    db = root._p_jar.db()
-    for attempt in range(attempts):
-        tm = transaction.TransactionManager()
-        conn = db.open(tm)
-        try:
-            result = note_failure(conn.root()[ROOT_KEY], keys, now, span)
-            tm.commit()
-            return result
-        except ConflictError:
-            if attempt == attempts - 1:
-                raise
-        finally:
-            tm.abort()
-            conn.close()
+    from .db import ROOT_KEY, apart
+    return apart(root._p_jar.db(), lambda conn: note_failure(conn.root()[ROOT_KEY], keys, now, span), attempts)
 
 
 def forget(root, key, now=None, span=Limits().span):

@@ -11,7 +11,6 @@ the index consistent with the repository.
 Skipped only where PostgreSQL is not installed (`make test` installs it:
 scripts/install-system.sh); RelStorage and psycopg2 come with the test extra."""
 import collections
-import concurrent.futures
 import glob
 import os
 import pwd
@@ -32,7 +31,7 @@ from repository.ocr_jobs import job_queue
 from repository.seed import seed_demo
 
 from ..files import pdf_bytes
-from .test_zeo import BIN, OWNER, free_port, wait_until, write_server_ini
+from .test_zeo import BIN, OWNER, free_port, parallel_uploads, wait_until, write_server_ini
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("relstorage")]
 
@@ -229,24 +228,8 @@ def test_app_and_worker_processes_on_relstorage_lose_no_write(postgres, tmp_path
             except TimeoutError:
                 pytest.fail(f"the app at {url} did not start:\n{log.read_text()[-3000:]}")
 
+        ids = parallel_uploads(urls, token, per_process, threads, data=data)
         headers = {"Authorization": f"Bearer {token}"}
-
-        def upload(i):
-            url = urls[i % 2]
-            response = requests.post(f"{url}/api/v1/subjects/{OWNER}/documents", headers=headers,
-                                     files={"file": (f"scan-{i}.pdf", data, "application/pdf")},
-                                     data={"type_code": "GKS", "number": f"{i}/2026"}, timeout=120)
-            return response.status_code, response.json().get("id") if response.status_code == 201 else response.text
-
-        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            results = list(pool.map(upload, range(2 * per_process)))
-        assert [status for status, _ in results] == [201] * (2 * per_process), results
-        ids = {doc_id for _, doc_id in results}
-        assert len(ids) == 2 * per_process
-
-        for url in urls:     # each process sees every write of the other
-            listing = requests.get(f"{url}/api/v1/subjects/{OWNER}/documents", headers=headers).json()
-            assert {d["id"] for d in listing["items"]} == ids
 
         def ocr_state(doc_id):
             return requests.get(f"{urls[0]}/api/v1/subjects/{OWNER}/documents/{doc_id}/ocr",

@@ -43,6 +43,31 @@ def wait_until(check, seconds=60):
     raise TimeoutError("service did not come up")
 
 
+def parallel_uploads(urls, token, per_process, threads=8, data=None):
+    """per_process uploads through each app at once; every one must succeed and
+    each app must see all of them. Returns the new papers' ids."""
+    headers = {"Authorization": f"Bearer {token}"}
+    data = data or pdf_bytes(1)
+
+    def upload(i):
+        url = urls[i % len(urls)]
+        response = requests.post(f"{url}/api/v1/subjects/{OWNER}/documents", headers=headers,
+                                 files={"file": (f"scan-{i}.pdf", data, "application/pdf")},
+                                 data={"type_code": "GKS", "number": f"{i}/2026"}, timeout=120)
+        return response.status_code, response.json().get("id") if response.status_code == 201 else response.text
+
+    total = len(urls) * per_process
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(upload, range(total)))
+    assert [status for status, _ in results] == [201] * total, results
+    ids = {doc_id for _, doc_id in results}
+    assert len(ids) == total
+    for url in urls:     # each process sees every write of the other
+        listing = requests.get(f"{url}/api/v1/subjects/{OWNER}/documents", headers=headers).json()
+        assert {d["id"] for d in listing["items"]} == ids
+    return ids
+
+
 @pytest.fixture
 def zeo(tmp_path):
     port = free_port()
@@ -117,26 +142,8 @@ def test_two_app_processes_on_one_zeo_lose_no_write(zeo, tmp_path):
         for url in urls:
             wait_until(lambda url=url: requests.get(url + "/api/v1/openapi.json", timeout=2).ok)
 
-        headers = {"Authorization": f"Bearer {token}"}
-        data = pdf_bytes(1)
-        per_process, workers = 15, 8
-
-        def upload(i):
-            url = urls[i % 2]
-            response = requests.post(f"{url}/api/v1/subjects/{OWNER}/documents", headers=headers,
-                                     files={"file": (f"scan-{i}.pdf", data, "application/pdf")},
-                                     data={"type_code": "GKS", "number": f"{i}/2026"}, timeout=120)
-            return response.status_code, response.json().get("id") if response.status_code == 201 else response.text
-
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(upload, range(2 * per_process)))
-        assert [status for status, _ in results] == [201] * (2 * per_process), results
-        ids = {doc_id for _, doc_id in results}
-        assert len(ids) == 2 * per_process
-
-        for url in urls:     # each process sees every write of the other
-            listing = requests.get(f"{url}/api/v1/subjects/{OWNER}/documents", headers=headers).json()
-            assert {d["id"] for d in listing["items"]} == ids
+        per_process = 15
+        ids = parallel_uploads(urls, token, per_process)
     finally:
         for server in servers:
             server.terminate()
