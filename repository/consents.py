@@ -16,6 +16,7 @@ from persistent.mapping import PersistentMapping
 from . import audit
 from . import roles as R
 from .errors import Conflict, Refused, ValidationError
+from .reading import root_of
 from .resources import utcnow
 
 PURPOSES = {
@@ -85,6 +86,13 @@ class Consent(Persistent):
                 "receipts": sorted(self.receipts)}
 
 
+def record_consents_read(warehouse, actor, consents):
+    """Staff seeing a person's consents (or a receipt) read personal data: logged under the owner."""
+    from .reading import record_metadata_read
+    record_metadata_read(warehouse, actor, warehouse.subject_id,
+                         detail={"consents": [c.id for c in consents]})
+
+
 def consent_for(warehouse, document, purpose="reuse"):
     """The newest active consent of document's owner that covers it for purpose."""
     found = [c for c in warehouse.consents.values() if c.covers(document, purpose)]
@@ -99,6 +107,10 @@ def _channel_of(warehouse, actor, raw_channel, agreed):
             raise ValidationError({"channel": "Công dân tự thực hiện trực tuyến / online only"})
         return "online", None
     if actor is not None and set(R.RECEPTION) & actor.roles:
+        from .dossiers import open_dossiers_for
+        if not open_dossiers_for(root_of(warehouse), warehouse.subject_id, actor):
+            raise Refused("Cán bộ ghi nhận sự đồng ý khi người này đang có hồ sơ ở đơn vị mình / "
+                          "only for a person with an open dossier at your unit")
         if raw_channel not in (None, "", "desk"):
             raise ValidationError({"channel": "Tại quầy, kênh là desk / at a desk the channel is desk"})
         if agreed is not True:
@@ -109,7 +121,10 @@ def _channel_of(warehouse, actor, raw_channel, agreed):
 
 
 def _clean_purposes(raw):
-    purposes = [p for p in (raw or []) if isinstance(p, str)]
+    raw = [] if raw is None else raw
+    if not isinstance(raw, (list, tuple)):
+        raise ValidationError({"purposes": "Danh sách mục đích / a list of purposes"})
+    purposes = [p for p in raw if isinstance(p, str)]
     if not purposes:
         raise ValidationError({"purposes": "Hãy chọn ít nhất một mục đích / choose at least one purpose"})
     unknown = [p for p in purposes if p not in PURPOSES]

@@ -332,7 +332,7 @@ def attach_document(root, dossier, actor, component_key, doc_id):
                               "no such paper of that component's person")
     elif document.type_code not in component.doctypes:
         errors["document"] = "Loại giấy tờ không đúng với thành phần hồ sơ / wrong paper type"
-    elif document.dossier_code != dossier.code:
+    elif document.digitized_for != dossier.code:
         errors["document"] = ("Giấy tờ này không được số hoá cho hồ sơ này; giấy tờ có sẵn trong kho "
                               "chỉ được dùng khi công dân xác nhận / reuse needs the owner's confirmation")
     elif (document.owner_id, document.__name__) in dossier.attached_documents():

@@ -8,8 +8,9 @@ import uuid
 from ZODB.blob import Blob
 
 from . import audit
+from . import roles as R
 from .content import ContentError, extension_for, inspect
-from .errors import ValidationError
+from .errors import Conflict, Refused, ValidationError
 from .identifiers import (InvalidIdentifier, parse_date, validate_dossier_code,
                           validate_personal_id, validate_subject_id)
 from .indexing import touched
@@ -108,16 +109,42 @@ def current_metadata(document):
     return values
 
 
+FIXED_AFTER_UPLOAD = ("dossier_code", "procedure_code")   # what a paper was digitized for
+
+
+def edit_refusal(root, document, actor):
+    """Why actor may not change the paper's metadata now (a Refused or a
+    Conflict to raise), or None. A paper signed at the desk or used in an
+    approved dossier is what others rely on: only a records manager corrects
+    it (audited). Before that, the digitizer of the paper, or staff of a unit
+    handling an open dossier of its owner, may correct it."""
+    from .dossiers import open_dossiers_for
+    if actor is not None and R.RECORDS in actor.roles:
+        return None
+    if document.signed_by or document.approved_in:
+        return Conflict("Giấy tờ đã được ký số hoặc đã dùng trong hồ sơ đã giải quyết: không sửa được "
+                        "thông tin; cán bộ lưu trữ điều chỉnh khi cần / signed or used: records only")
+    if actor is not None and (document.created_by == actor.username
+                              or open_dossiers_for(root, document.owner_id, actor)):
+        return None
+    return Refused("Đơn vị của bạn không xử lý hồ sơ nào đang mở của người này / not your unit's person")
+
+
 def update_metadata(root, document, raw, actor):
     """Change some metadata fields (the others stay); ValidationError changes nothing."""
     unknown = set(raw) - set(EDITABLE)
     if unknown:
         raise ValidationError({k: "Trường này không sửa được / not an editable field" for k in unknown})
+    refusal = edit_refusal(root, document, actor)
+    if refusal is not None:
+        raise refusal
     merged = dict(current_metadata(document), **{k: "" if v is None else str(v) for k, v in raw.items()})
     metadata = clean_metadata(merged, root.catalogues)
     changed = {k: merged[k] for k in raw if metadata[k] != getattr(document, k)}
-    if "dossier_code" in changed and metadata["dossier_code"]:
-        check_dossier_code(root, document.owner_id, actor, metadata["dossier_code"])
+    fixed = [k for k in FIXED_AFTER_UPLOAD if k in changed]
+    if fixed:
+        raise ValidationError({k: "Hồ sơ của giấy tờ được ghi khi số hoá, không đổi được / "
+                                  "set when the paper was digitized" for k in fixed})
     for field in EDITABLE:
         setattr(document, field, metadata[field])
     touched(root, document)
@@ -201,6 +228,7 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
     if facts.active_content:
         document.active_content = facts.active_content      # the paper's page warns of it
     document.signature_report = check_signatures(data, trust_roots)
+    document.digitized_for = metadata["dossier_code"] or None
     doc_id = new_document_id()
     warehouse.documents.add(doc_id, document)
     queue_ocr(root, document)

@@ -62,7 +62,8 @@ def purpose_refusal(document, actor, purpose):
     if purpose in RECORDS_PURPOSES:
         return None if R.RECORDS in actor.roles else "Mục đích lưu trữ chỉ dành cho cán bộ lưu trữ"
     if purpose == DIGITIZING:
-        if document.created_by == actor.username and document.review_state != "confirmed":
+        if (document.created_by == actor.username and document.review_state != "confirmed"
+                and not document.signed_by and not document.approved_in):
             return None
         return "Chỉ người số hoá giấy tờ đọc được bản quét khi đang soát xét / the digitizer only"
     dossier = root_of(document).dossiers.get(purpose)

@@ -149,8 +149,16 @@ def candidates(root, dossier, component, today=None):
     return found
 
 
-def components_view(root, dossier, today=None):
-    """Each component of the dossier's procedure with its person, attachments and candidates."""
+def components_view(root, dossier, today=None, reader=None):
+    """Each component of the dossier's procedure with its person, attachments
+    and candidates. reader: the staff member who will see the candidates (the
+    metadata of the persons' papers): logged under each person, with the
+    dossier as purpose."""
+    from .reading import record_metadata_read
+    if reader is not None:
+        for person in dossier.persons:
+            record_metadata_read(dossier, reader, person, purpose=dossier.code,
+                                 detail={"seen": "reuse_candidates"})
     procedure = root.catalogues.procedures[dossier.procedure_code]
     return [{"component": c, "owner_id": dossier.person_for(c), "attached": dossier.attachments(c.key),
              "candidates": candidates(root, dossier, c, today)} for c in procedure.components]

@@ -153,6 +153,7 @@ class Document(Persistent):
     reviewed_by = None
     deleted = None                # when it was moved out of use (None: in use)
     approved_in = ()              # codes of the approved dossiers it was a component of
+    digitized_for = None          # the dossier it was uploaded for (set once, at upload)
     active_content = ()           # what a PDF carries that runs (repository.content.active_content)
 
     @property

@@ -5,7 +5,7 @@ import unicodedata
 
 from . import audit
 from .errors import ValidationError
-from .operations import EDITABLE, clean_metadata, current_metadata
+from .operations import EDITABLE, FIXED_AFTER_UPLOAD, clean_metadata, current_metadata
 from .indexing import touched
 
 def proposed_metadata(document):
@@ -27,7 +27,8 @@ def confirm_review(root, document, actor, page_texts, raw_metadata):
     pages = document.ocr.pages
     if len(page_texts) != len(pages):
         raise ValidationError({"text": f"Cần nội dung của {len(pages)} trang / text for {len(pages)} pages"})
-    merged = dict(current_metadata(document), **{k: v for k, v in raw_metadata.items() if k in EDITABLE})
+    merged = dict(current_metadata(document), **{k: v for k, v in raw_metadata.items()
+                                                  if k in EDITABLE and k not in FIXED_AFTER_UPLOAD})
     metadata = clean_metadata(merged, root.catalogues)
     page_texts = [unicodedata.normalize("NFC", t.replace("\r\n", "\n")) for t in page_texts]
     text_changed = any(_squash(new) != _squash(old["text"]) for new, old in zip(page_texts, pages))

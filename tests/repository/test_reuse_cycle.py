@@ -213,11 +213,17 @@ def test_a_withdrawal_stops_offers_at_once_and_keeps_past_uses(root, world, reus
 
 
 def test_consent_needs_the_person_s_own_act_and_only_narrows(root, world, reuse_settings):
+    """…and a desk records it only for a person with an open dossier there."""
     warehouse = root.subjects[OWNER]
     base = {"scope": "doctype", "target": "CCCD", "purposes": ["reuse"], "notice_version": NOTICE_VERSION}
     with pytest.raises(ValidationError) as err:          # at the desk: the person must have agreed
-        grant_consent(root, warehouse, user(root, "canbo"), base, reuse_settings)
+        grant_consent(root, warehouse, user(root, "canbo2"), base, reuse_settings)
     assert "agreed" in err.value.errors
+    with pytest.raises(Refused):         # a desk whose dossier of this person is closed is no witness
+        grant_consent(root, warehouse, user(root, "canbo"), dict(base, agreed=True), reuse_settings)
+    with pytest.raises(ValidationError) as err:
+        grant_consent(root, warehouse, user(root, "congdan"), dict(base, purposes=5), reuse_settings)
+    assert "purposes" in err.value.errors
     with pytest.raises(Refused):
         grant_consent(root, warehouse, user(root, "xuly2"), dict(base, agreed=True), reuse_settings)
     with pytest.raises(Refused):
@@ -252,3 +258,31 @@ def test_identify_by_the_id_card_qr_shows_mismatches(root):
     with pytest.raises(ValidationError):
         identify(root, "001090012345|thiếu trường")
     assert identify(root, "079203000001")["warehouse"] is None
+
+
+def test_a_signed_or_used_paper_cannot_be_retargeted_or_edited(root, world):
+    """A paper cannot be moved to another dossier by editing its metadata (that
+    would attach it without consent or the person's confirmation); a paper the
+    desk signed, or that served an approved dossier, is changed by records only."""
+    from repository.operations import update_metadata
+    second = root.dossiers[world.second]
+    id_card = root.subjects[OWNER].documents[world.id_card]
+    with pytest.raises(Conflict):
+        update_metadata(root, id_card, {"dossier_code": second.code}, user(root, "canbo2"))
+    with pytest.raises(Conflict):
+        update_metadata(root, id_card, {"state": "revoked"}, user(root, "buudien"))
+    with pytest.raises(ValidationError) as err:          # not with the attach either
+        from repository.dossiers import attach_document
+        attach_document(root, second, user(root, "canbo2"), "tuy_than", world.id_card)
+    assert "document" in err.value.errors
+    update_metadata(root, id_card, {"state": "revoked"}, user(root, "luutru"))
+    assert id_card.state == "revoked"
+    fresh = add_document(root, root.subjects[OWNER], pdf_bytes(), "gks.pdf",
+                         {"type_code": "GKS", "dossier_code": second.code}, user(root, "canbo2"))
+    with pytest.raises(ValidationError) as err:
+        update_metadata(root, fresh, {"dossier_code": world.first}, user(root, "canbo2"))
+    assert "dossier_code" in err.value.errors
+    with pytest.raises(Refused):                          # another unit, no open dossier of this person
+        update_metadata(root, fresh, {"number": "1/2026"}, user(root, "canbo"))
+    update_metadata(root, fresh, {"number": "1/2026"}, user(root, "canbo2"))
+    assert attach_document(root, second, user(root, "canbo2"), "giay_khai_sinh", fresh.__name__) is fresh

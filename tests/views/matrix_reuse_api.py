@@ -22,7 +22,7 @@ RECEPTION = {"canbo", "buudien", "canbo2"}
 SIGNED_IN = CITIZENS | STAFF | {"kiemtoan", "quantri"}
 EVERYONE = SIGNED_IN | {None}
 WAREHOUSE_VIEWERS = STAFF | {"congdan"}              # the owner and staff (Warehouse ACL)
-CONSENT_MANAGERS = RECEPTION | {"congdan"}            # the owner online, reception as witness
+CONSENT_MANAGERS = {"canbo2", "congdan"}   # the owner online; a desk with an open dossier of theirs (canbo2) as witness
 SECOND_VIEWERS = {"congdan", "canbo2"}               # the second dossier's person and desk
 SECOND_DESK = {"canbo2"}
 

@@ -14,7 +14,7 @@ STAFF = {"canbo", "buudien", "canbo2", "xuly", "xuly2", "luutru"}
 RECEPTION = {"canbo", "buudien", "canbo2"}
 LISTERS = STAFF | {"congdan", "congdan2"}   # citizens and staff (not the auditor nor the administrator)
 VIEWERS = STAFF | CITIZEN                   # of the owner's warehouse
-CONSENT_MANAGERS = RECEPTION | CITIZEN      # the owner online, reception as witness
+CONSENT_MANAGERS = {"canbo2"} | CITIZEN   # the owner online; a desk with an open dossier of theirs as witness
 SECOND = {"canbo2", "congdan"}              # who may see world.second: its desk and its person
 EVERYONE = {"congdan", "congdan2", "canbo", "buudien", "canbo2", "xuly", "xuly2", "luutru",
             "kiemtoan", "quantri", None}

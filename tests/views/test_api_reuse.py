@@ -420,7 +420,7 @@ def test_reading_needs_a_real_purpose(reuse_api, world, reuse_db):
 
 
 def test_consents_grant_narrow_withdraw(reuse_api, world, reuse_db):
-    citizen, canbo, other = reuse_api("congdan"), reuse_api("canbo"), reuse_api("congdan2")
+    citizen, desk, other = reuse_api("congdan"), reuse_api("canbo2"), reuse_api("congdan2")
     base = f"/subjects/{OWNER}/consents"
     listing = citizen.get(base).json
     assert {c["id"] for c in listing["items"]} == {world.consent_desk, world.consent_online}
@@ -428,8 +428,10 @@ def test_consents_grant_narrow_withdraw(reuse_api, world, reuse_db):
              "recipients": ["Sở Tư pháp tỉnh Lào Cai"], "notice_version": NOTICE_VERSION}
     made_up = citizen.post(base, dict(grant, purposes=["sell"]), status=400, check=validate_response).json
     assert "purposes" in made_up["errors"]
-    silent = canbo.post(base, grant, status=400).json             # at the desk the person must agree
+    silent = desk.post(base, grant, status=400).json              # at the desk the person must agree
     assert "agreed" in silent["errors"]
+    closed = reuse_api("canbo").post(base, dict(grant, agreed=True), status=403).json
+    assert "hồ sơ" in closed["message"]                            # no open dossier of theirs at that desk
     old_notice = citizen.post(base, dict(grant, notice_version="TB-2020-01"), status=400,
                               check=validate_response).json
     assert "notice_version" in old_notice["errors"]
@@ -453,12 +455,12 @@ def test_consents_grant_narrow_withdraw(reuse_api, world, reuse_db):
     candidates = component(reuse_api("canbo2").get(f"/dossiers/{world.second}").json, "giay_khai_sinh")
     assert candidates["candidates"][0]["reusable"] is False           # reuse dropped: no longer offered
 
-    desk = f"{base}/{world.consent_desk}"
-    canbo.post(f"{desk}/withdraw", status=400)                     # the person must ask at the desk
-    done = canbo.post(f"{desk}/withdraw", {"agreed": True}).json
+    at_desk = f"{base}/{world.consent_desk}"
+    desk.post(f"{at_desk}/withdraw", status=400)                   # the person must ask at the desk
+    done = desk.post(f"{at_desk}/withdraw", {"agreed": True}).json
     assert done["active"] is False and done["consequences"] == CONSEQUENCES
-    citizen.post(f"{desk}/withdraw", status=409)
-    citizen.patch(desk, {"purposes": ["keep"]}, status=409)
+    citizen.post(f"{at_desk}/withdraw", status=409)
+    citizen.patch(at_desk, {"purposes": ["keep"]}, status=409)
     assert citizen.get(f"{base}/nope", status=404, check=lambda r: r).json["error"] == "not_found"
     actions = [e["action"] for e in reuse_db.audit() if e["action"].startswith("consent_")]
     assert actions[-3:] == ["consent_grant", "consent_narrow", "consent_withdraw"]
@@ -531,3 +533,21 @@ def test_every_reuse_route_is_in_the_openapi_document():
     for view, (method, path, _, _) in matrix_reuse_api.CASES.items():
         path = path.format(**names)[len("/api/v1"):]
         assert any(p.match(path) and method.lower() in ops for p, ops in documented), (view, method, path)
+
+
+def test_staff_seeing_consents_or_candidates_is_in_the_owner_s_log(reuse_api, world, reuse_db):
+    """What staff see of a person (consents, receipts, the papers offered for
+    reuse) is a read of personal data: logged under that person."""
+    def metadata_reads():
+        return [(e["actor"], e["detail"]) for e in reuse_db.audit()
+                if e["action"] == "read_metadata" and e["subject"] == OWNER]
+    before = len(metadata_reads())
+    xuly = reuse_api("xuly")
+    xuly.get(f"/subjects/{OWNER}/consents")
+    xuly.get(f"/subjects/{OWNER}/consents/{world.consent_online}/receipts/grant")
+    reuse_api("canbo2").get(f"/dossiers/{world.second}")
+    reuse_api("congdan").get(f"/subjects/{OWNER}/consents")          # the owner's own reading: not listed
+    seen = metadata_reads()[before:]
+    assert [actor for actor, _ in seen] == ["xuly", "xuly", "canbo2"]
+    assert set(seen[0][1]["consents"]) == {world.consent_desk, world.consent_online}
+    assert seen[2][1] == {"seen": "reuse_candidates"}

@@ -351,7 +351,7 @@ def test_grant_with_no_purpose_is_400_and_writes_nothing(client, world, reuse_ap
 
 
 def test_desk_grant_needs_the_persons_agreement(client, world, reuse_app):
-    app = client("canbo")
+    app = client("canbo2")                  # the desk with the person's open dossier
     page = app.get(f"/subjects/{world.owner}/consents/")
     form = page.forms["grant-form"]
     form["target"] = f"doctype:HC"
@@ -391,7 +391,7 @@ def test_withdraw_shows_the_consequences_and_stops_offers(client, world, reuse_r
 
 
 def test_narrow_keeps_the_rest_and_a_desk_narrowing_needs_agreement(client, world, reuse_root):
-    desk = client("canbo")
+    desk = client("canbo2")
     page = desk.get(f"/subjects/{world.owner}/consents/")
     form = page.html.find(id=f"consent-{world.consent_desk}").select_one("form.narrow-form")
     url = form["action"].split("localhost", 1)[1]

@@ -12,7 +12,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from repository import roles as R
-from repository.consents import CONSEQUENCES, Consent, grant_consent, narrow_consent, withdraw_consent
+from repository.consents import (CONSEQUENCES, Consent, grant_consent, narrow_consent, record_consents_read,
+                                 withdraw_consent)
 from repository.errors import ValidationError
 from repository.folder import Folder
 from repository.resources import Warehouse
@@ -31,6 +32,7 @@ def _agreed(body):
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def list_consents(context, request):
     items = sorted(context.values(), key=lambda c: c.granted, reverse=True)
+    record_consents_read(context.__parent__, request.user, items)
     return {"items": [consent_json(c, request) for c in items], "total": len(items)}
 
 
@@ -49,6 +51,7 @@ def create_consent(context, request):
 @view_config(route_name="api", context=Consent, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def get_consent(context, request):
+    record_consents_read(context.__parent__.__parent__, request.user, [context])
     return consent_json(context, request)
 
 
@@ -83,6 +86,7 @@ def receipt(context, request):
     if len(request.subpath) != 1 or request.subpath[0] not in context.receipts:
         raise HTTPNotFound()
     name = request.subpath[0]
+    record_consents_read(context.__parent__.__parent__, request.user, [context])
     with context.receipts[name].open("r") as f:
         pdf = f.read()
     response = Response(body=pdf, content_type="application/pdf")

@@ -43,7 +43,7 @@ def render_dossier(dossier, request):
     """The dossier; the receiving desk also sees each component's candidates."""
     candidates = None
     if request.has_permission(R.HANDLE_DOSSIER, dossier):
-        candidates = components_view(request.kho_root, dossier)
+        candidates = components_view(request.kho_root, dossier, reader=request.user)
     return dossier_json(dossier, request, candidates)
 
 

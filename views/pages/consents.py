@@ -8,7 +8,7 @@ from pyramid.view import view_config
 
 from repository import roles as R
 from repository.consents import (CONSEQUENCES, NOTICE_TEXT, NOTICE_VERSION, PURPOSES, Consent,
-                                 grant_consent, narrow_consent, withdraw_consent)
+                                 grant_consent, narrow_consent, record_consents_read, withdraw_consent)
 from repository.errors import Conflict, ValidationError
 from repository.folder import Folder
 
@@ -56,6 +56,7 @@ def consent_values(request, warehouse, errors=None, form=None):
 @view_config(context=Folder, warehouse_child="consents", permission=R.VIEW_WAREHOUSE,
              renderer="consents.jinja2", request_method="GET")
 def consents_page(context, request):
+    record_consents_read(context.__parent__, request.user, list(context.values()))
     return consent_values(request, context.__parent__)
 
 
@@ -142,6 +143,7 @@ def receipt(context, request):
     blob = context.receipts.get(name)
     if blob is None:
         raise HTTPNotFound()
+    record_consents_read(context.__parent__.__parent__, request.user, [context])
     with blob.open("r") as f:
         data = f.read()
     response = Response(body=data, content_type="application/pdf")

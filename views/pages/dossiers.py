@@ -81,7 +81,7 @@ def dossier_values(request, dossier, errors=None, form=None):
         "resolve": can["resolve"] and status in (RECEIVED, PROCESSING),
         "withdraw": can["withdraw"] and status in OPEN,
     }
-    components = components_view(root, dossier)
+    components = components_view(root, dossier, reader=request.user if can["handle"] else None)
     for item in components:
         item["attached_documents"] = [(a, document_of(root, a.owner_id, a.doc_id)) for a in item["attached"]]
         attached = {doc_id for _owner, doc_id in dossier.attached_documents()}
