@@ -5,10 +5,8 @@ import subprocess
 import sys
 
 import pytest
-import transaction
 
 from repository.catalogue_file import load_catalogue, load_one, parse_catalogue_text
-from repository.db import app_root, close_databases, open_databases
 from repository.errors import ValidationError
 
 from ..conftest import write_ini
@@ -30,16 +28,6 @@ procedures:
 holidays:
   - {date: "2026-13-01", name: Không có}
 """
-
-
-@pytest.fixture
-def root(settings):
-    db = open_databases(settings)
-    conn = db.open(transaction.TransactionManager())
-    yield app_root(conn)
-    conn.transaction_manager.abort()
-    conn.close()
-    close_databases(db)
 
 
 def test_every_error_names_its_entry_and_nothing_is_written(root):

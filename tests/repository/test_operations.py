@@ -1,26 +1,14 @@
 import datetime
 
 import pytest
-import transaction
 
 from repository.audit import audit_log
-from repository.db import app_root, close_databases, open_databases
 from repository.dossiers import receive_dossier
 from repository.errors import Refused, ValidationError
 from repository.operations import add_document, create_warehouse
 from repository.reading import authorize_read, read_content
 
 from ..files import pdf_bytes
-
-
-@pytest.fixture
-def root(settings):
-    db = open_databases(settings)
-    conn = db.open(transaction.TransactionManager())
-    yield app_root(conn)
-    conn.transaction_manager.abort()
-    conn.close()
-    close_databases(db)
 
 
 def test_create_warehouse_validates_everything_before_writing(root):
