@@ -26,12 +26,10 @@ import transaction
 
 from repository.audit import audit_log
 from repository.db import app_root, close_databases, open_databases
-from repository.evolve import evolve
 from repository.ocr_jobs import job_queue
-from repository.seed import seed_demo
 
 from ..files import pdf_bytes
-from .test_zeo import BIN, OWNER, free_port, parallel_uploads, wait_until, write_server_ini
+from .test_zeo import BIN, OWNER, free_port, parallel_uploads, seed_database, wait_until, write_server_ini
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("relstorage")]
 
@@ -195,14 +193,8 @@ def test_app_and_worker_processes_on_relstorage_lose_no_write(postgres, tmp_path
     db = open_databases(settings)
     assert {name: type(d.storage).__name__ for name, d in db.databases.items()} == {
         "unnamed": "RelStorage", "audit": "RelStorage"}
-    conn = db.open(transaction.TransactionManager())
-    evolve(conn)
-    with conn.transaction_manager:
-        root = app_root(conn)
-        seed_demo(root)
-        token = root.accounts.issue_token("canbo")
-    conn.close()
     close_databases(db)
+    token = seed_database(settings)
 
     # two machines, each with one ini file for all its processes: an app and
     # an OCR worker on each, the one index writer on the second

@@ -43,6 +43,21 @@ def wait_until(check, seconds=60):
     raise TimeoutError("service did not come up")
 
 
+def seed_database(settings, prepare=lambda root: root.accounts.issue_token("canbo")):
+    """Evolve and seed the databases the settings name; returns prepare(root),
+    run in the same transaction (by default a bearer token for canbo)."""
+    db = open_databases(settings)
+    conn = db.open(transaction.TransactionManager())
+    evolve(conn)
+    with conn.transaction_manager:
+        root = app_root(conn)
+        seed_demo(root)
+        prepared = prepare(root)
+    conn.close()
+    close_databases(db)
+    return prepared
+
+
 def parallel_uploads(urls, token, per_process, threads=8, data=None):
     """per_process uploads through each app at once; every one must succeed and
     each app must see all of them. Returns the new papers' ids."""
@@ -117,16 +132,7 @@ def write_server_ini(path, settings, http_port):
 
 
 def test_two_app_processes_on_one_zeo_lose_no_write(zeo, tmp_path):
-    settings = zeo_settings(tmp_path, zeo, "setup")
-    db = open_databases(settings)
-    conn = db.open(transaction.TransactionManager())
-    evolve(conn)
-    with conn.transaction_manager:
-        root = app_root(conn)
-        seed_demo(root)
-        token = root.accounts.issue_token("canbo")
-    conn.close()
-    close_databases(db)
+    token = seed_database(zeo_settings(tmp_path, zeo, "setup"))
 
     servers, urls, logs = [], [], []
     try:

@@ -14,11 +14,10 @@ import transaction
 
 from repository.audit import audit_log
 from repository.db import app_root, close_databases, open_databases
-from repository.evolve import evolve
 from repository.operations import create_warehouse
-from repository.seed import seed_demo
 
-from .test_zeo import BIN, free_port, wait_until, write_server_ini, zeo, zeo_settings  # noqa: F401
+from .test_zeo import (BIN, free_port, seed_database, wait_until, write_server_ini, zeo,  # noqa: F401
+                       zeo_settings)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("zeo")]
 
@@ -56,21 +55,14 @@ def receive_many(index, urls, token, count, barrier, results):
 
 
 def test_parallel_receptions_at_one_desk_get_unique_gap_free_codes(zeo, tmp_path):
-    settings = zeo_settings(tmp_path, zeo, "setup")
-    db = open_databases(settings)
-    conn = db.open(transaction.TransactionManager())
-    evolve(conn)
-    with conn.transaction_manager:
-        root = app_root(conn)
-        seed_demo(root)
+    def prepare(root):
         for subject_id, name, birth, sex in PERSONS:
             if subject_id not in root.subjects:
                 create_warehouse(root, subject_id, name, None, birth_date=birth, sex=sex)
         same_desk = [root.accounts.issue_token(("canbo", "buudien")[i % 2])
                      for i in range(SAME_DESK_CLIENTS)]
-        other_desk = root.accounts.issue_token("canbo2")
-    conn.close()
-    close_databases(db)
+        return same_desk, root.accounts.issue_token("canbo2")
+    same_desk, other_desk = seed_database(zeo_settings(tmp_path, zeo, "setup"), prepare)
 
     servers, urls, logs = [], [], []
     ctx = multiprocessing.get_context("spawn")
