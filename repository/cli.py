@@ -16,6 +16,10 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated", categor
 
 COMMAND_MODULES = (
     "repository.commands",
+    "repository.audit_commands",        # kho audit … (the sealer, verify over sealed and pending)
+    "repository.indicator_commands",    # kho indicators rebuild|check
+    "repository.retention_commands",    # kho retention run, holds, disposition
+    "repository.archive_commands",      # kho archive export|verify, rights exports
     "ocr.cli",
     "signing.cli",
     "search.cli",

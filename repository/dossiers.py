@@ -15,7 +15,7 @@ from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 from pyramid.authorization import DENY_ALL, Allow
 
-from . import audit
+from . import audit, dossier_events
 from . import roles as R
 from .calendar import add_working_days, in_vn, now_vn
 from .errors import Conflict, Refused, ValidationError
@@ -198,6 +198,7 @@ def note(dossier, actor, action, detail=None):
     dossier.timeline.append(event)
     audit.record(dossier, actor, f"dossier_{action}", subject=dossier.applicant_id,
                  purpose=dossier.code, detail=dict(detail or {}, persons=list(dossier.persons)))
+    dossier_events.notify(dossier, actor, action, event["detail"])
     return event
 
 

@@ -96,7 +96,8 @@ CASES = {
 PURPOSE_RULED = {"views.pages.document.download", "views.pages.document.preview", "views.api.ocr.get_text",
                  "views.api.subjects.get_content"}
 OPENED_FIRST = {"views.pages.document.preview", "views.pages.document.download"}   # after POST …/open
-for _name in ("matrix_reuse_api", "matrix_reuse_pages", "matrix_accounts"):
+for _name in ("matrix_reuse_api", "matrix_reuse_pages", "matrix_accounts", "matrix_results",
+              "matrix_audit", "matrix_indicators", "matrix_records", "matrix_rights", "matrix_signing"):
     try:
         CASES.update(importlib.import_module(f"{__package__}.{_name}").CASES)
     except ModuleNotFoundError as exc:
