@@ -15,16 +15,21 @@ Public interface:
         with a real text layer keep their text. progress(done, total) is
         called as pages finish.
     OcrResult: .text (NFC, pages separated by "\\f"), .pages (list of Page),
-        .searchable_pdf (bytes, marked PDF/A-2b when every page was
-        recognised; page N shows the colour scan, JPEG q80, turned,
-        deskewed and flattened onto exactly the pixels page N's word boxes
-        refer to, under tesseract's invisible text), .mean_confidence,
-        .needs_review
+        .searchable_pdf (bytes; page N has the scan's own size and shows
+        the colour scan, JPEG q80, turned, deskewed inside that size and
+        flattened onto exactly the pixels page N's word boxes refer to,
+        under tesseract's invisible text; title/author from recognize()'s
+        title= and author=, producer Kho, XMP agreeing; no PDF/A claim),
+        .mean_confidence, .needs_review
     Page: .index .width .height .dpi .words (Word: text, bbox, confidence)
         .text .hocr .mean_confidence .needs_review .source ...
     suggest_metadata(text, doc_types=()) -> Suggestions
         proposals for the officer (paper type, number and symbol, issue
         date, issuer, personal id), each with the span of text it came from.
+    place_words(text, words, page_size) -> lines of (word, bbox)
+        the confirmed text of a page laid on its recognised words' boxes.
+    replace_text_layer(pdf, pages, title=, author=) -> bytes
+        the searchable PDF with the confirmed text as its invisible layer.
     Errors: OcrError > UnsupportedInput, CorruptInput, OcrFailed.
 
 Tesseract runs through pytesseract, one process per core; since pytesseract
@@ -37,6 +42,8 @@ faint: "dan" for "dân"); pass languages="vie+eng" where English text is
 expected.
 """
 from .errors import CorruptInput, OcrError, OcrFailed, UnsupportedInput
+from .hocr import place_words
+from .pdf import replace_text_layer
 from .pipeline import DEFAULT_LANGUAGES, recognize
 from .result import OcrResult, Page, Word
 from .suggest import Suggestion, Suggestions, suggest_metadata
@@ -44,5 +51,5 @@ from .suggest import Suggestion, Suggestions, suggest_metadata
 __all__ = [
     "recognize", "suggest_metadata", "OcrResult", "Page", "Word", "Suggestion",
     "Suggestions", "OcrError", "UnsupportedInput", "CorruptInput", "OcrFailed",
-    "DEFAULT_LANGUAGES",
+    "DEFAULT_LANGUAGES", "place_words", "replace_text_layer",
 ]

@@ -100,3 +100,130 @@ def build_hocr(width, height, words, page_number=1):
         ln.set("title", "bbox %d %d %d %d" % (min(b[0] for b in boxes), min(b[1] for b in boxes),
                                               max(b[2] for b in boxes), max(b[3] for b in boxes)))
     return etree.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+# -- the confirmed text on the recognised boxes ------------------------------------------
+
+def _word_tuple(word):
+    """(text, (x0, y0, x1, y1)) from a Word or a stored (text, x0, y0, x1, y1[, conf])."""
+    if isinstance(word, Word):
+        return word.text, tuple(word.bbox)
+    return word[0], tuple(int(v) for v in word[1:5])
+
+
+def _rows(boxes):
+    """Consecutive boxes grouped into rows of text (vertical overlap)."""
+    rows = []
+    for box in boxes:
+        if rows:
+            last = rows[-1][-1]
+            overlap = min(last[3], box[3]) - max(last[1], box[1])
+            if overlap > 0.5 * min(last[3] - last[1], box[3] - box[1]) and box[0] >= last[0]:
+                rows[-1].append(box)
+                continue
+        rows.append([box])
+    return rows
+
+
+def _spread(boxes, words):
+    """Boxes for `words` laid along the rows the old `boxes` covered, each
+    as wide as its share of the characters."""
+    rows = [(min(b[0] for b in r), min(b[1] for b in r), max(b[2] for b in r), max(b[3] for b in r))
+            for r in _rows(boxes)]
+    total = sum(r[2] - r[0] for r in rows)
+    weights = [len(w) + 1 for w in words]
+    unit = total / sum(weights)
+    out, row, x = [], 0, rows[0][0]
+    for word, weight in zip(words, weights):
+        width = weight * unit
+        while row < len(rows) - 1 and x + width - unit > rows[row][2] + 0.5 * unit:
+            row += 1
+            x = rows[row][0]
+        r = rows[row]
+        x1 = min(r[2], x + width - unit) if row == len(rows) - 1 else x + width - unit
+        out.append((int(round(x)), r[1], int(round(max(x1, x + 1))), r[3]))
+        x += width
+    return out
+
+
+def _beside(anchor, anchor_text, words, after, page_width):
+    """Boxes for inserted `words` to the right (after) or left of an anchor box."""
+    x0, y0, x1, y1 = anchor
+    char = max(1.0, (x1 - x0) / max(1, len(anchor_text)))
+    out = []
+    if after:
+        x = x1 + char
+        for word in words:
+            end = min(page_width, x + len(word) * char) if page_width else x + len(word) * char
+            out.append((int(round(x)), y0, int(round(max(end, x + 1))), y1))
+            x += (len(word) + 1) * char
+    else:
+        x = x0 - char
+        for word in reversed(words):
+            start = max(0.0, x - len(word) * char)
+            out.append((int(round(start)), y0, int(round(max(x, start + 1))), y1))
+            x -= (len(word) + 1) * char
+        out.reverse()
+    return out
+
+
+def place_words(text, words, page_size=None):
+    """Lay the confirmed `text` of a page on the boxes of its recognised
+    `words` (Word or stored tuples). Returns the text's lines, each a list of
+    (word, (x0, y0, x1, y1)).
+
+    When the confirmed text has as many words as were recognised, word n
+    takes box n (a corrected word keeps its place). Otherwise the words are
+    matched in order (difflib): kept words keep their boxes, a run replaced
+    by a run of another length shares the old run's rows by characters,
+    inserted words go beside their neighbour, and a page that had no words
+    gets its text laid out in plain lines from the top left."""
+    import difflib
+    lines = [line.split() for line in (text or "").splitlines()]
+    new = [w for line in lines for w in line]
+    old = [_word_tuple(w) for w in words]
+    width, height = page_size or (0, 0)
+    boxes = [None] * len(new)
+    if len(new) == len(old):
+        boxes = [b for _, b in old]
+    else:
+        matcher = difflib.SequenceMatcher(None, [t for t, _ in old], new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                boxes[j1:j2] = [b for _, b in old[i1:i2]]
+            elif tag == "replace":
+                boxes[j1:j2] = _spread([b for _, b in old[i1:i2]], new[j1:j2])
+        n = 0
+        while n < len(new):
+            if boxes[n] is not None:
+                n += 1
+                continue
+            end = n
+            while end < len(new) and boxes[end] is None:
+                end += 1
+            if n > 0:
+                boxes[n:end] = _beside(boxes[n - 1], new[n - 1], new[n:end], True, width)
+            elif end < len(new):
+                boxes[n:end] = _beside(boxes[end], new[end], new[n:end], False, width)
+            else:
+                boxes = _plain_layout(lines, width or 2480, height or 3508)
+            n = end
+    out, n = [], 0
+    for line in lines:
+        out.append([(w, boxes[n + k]) for k, w in enumerate(line)])
+        n += len(line)
+    return out
+
+
+def _plain_layout(lines, width, height):
+    """Boxes for text with no recognised word at all: 80 characters a line."""
+    char = width / 100.0
+    size = int(char * 2)
+    boxes, y = [], int(height * 0.05)
+    for line in lines:
+        x = width * 0.1
+        for word in line:
+            boxes.append((int(x), y, int(x + len(word) * char), y + size))
+            x += (len(word) + 1) * char
+        y += int(size * 1.5)
+    return boxes

@@ -25,8 +25,10 @@ def default_workers():
 
 
 def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=None,
-              review_threshold=70.0):
-    """Recognise a scan (path, bytes or binary file; PNG/JPEG/TIFF/PDF)."""
+              review_threshold=70.0, title=None, author=None):
+    """Recognise a scan (path, bytes or binary file; PNG/JPEG/TIFF/PDF).
+    `title` and `author` go into the searchable PDF's metadata (the title
+    defaults to the file's name)."""
     check_languages(languages)
     data, name = read_source(source)
     with tempfile.TemporaryDirectory(prefix="kho-ocr-") as workdir:
@@ -61,7 +63,7 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
         # the source PDF is opened only to copy pages that kept their own text
         source_pdf = data if any(isinstance(part, int) for part in parts) else None
         try:
-            pdf = merge_pages(parts, source_pdf, title=name)
+            pdf = merge_pages(parts, source_pdf, title=title or name, author=author)
         except pikepdf.PdfError as exc:
             raise OcrFailed(f"{name}: cannot assemble the searchable PDF ({exc})") from None
     return OcrResult([page for page, _ in results], pdf)
@@ -79,7 +81,11 @@ def _ocr_page(page, languages, review_threshold):
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
     h, w = prepared.image.shape
-    part = scan_page(prepared.colour, prepared.dpi, text_pdf)
+    # the page keeps the scan's size: pixels over the scan's own density
+    # (the rounded dpi tesseract was given could move the page by a point)
+    density = dpi * prepared.scale if dpi and not prepared.dewarped else prepared.dpi
+    part = scan_page(prepared.colour, prepared.dpi, text_pdf,
+                     size_pt=(w * 72.0 / density, h * 72.0 / density))
     mean = sum(x.confidence for x in words) / len(words) if words else 0.0
     result = Page(index=page.index, width=w, height=h, dpi=prepared.dpi, words=words,
                   text=text, hocr=hocr, mean_confidence=mean,

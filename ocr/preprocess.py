@@ -79,7 +79,8 @@ def same_geometry(pixels, quarter, angle, scale):
         pixels = np.rot90(pixels, -quarter)
     pixels = np.ascontiguousarray(pixels)
     fill = 255 if pixels.ndim == 2 else (255, 255, 255)
-    return _rotate(pixels, angle, fill, cv2.INTER_CUBIC, scale)
+    # the canvas keeps the scan's size (100 % scale): deskewing never grows the page
+    return _rotate(pixels, angle, fill, cv2.INTER_CUBIC, scale, keep_size=True)
 
 
 def _is_grey(rgb):
@@ -282,8 +283,9 @@ def _scale_for(ink, factor, dpi):
     return 1.0
 
 
-def _rotate(image, angle, fill, interpolation, scale=1.0):
-    """Rotate by `angle` degrees counter-clockwise and scale, growing the canvas."""
+def _rotate(image, angle, fill, interpolation, scale=1.0, keep_size=False):
+    """Rotate by `angle` degrees counter-clockwise and scale, growing the canvas
+    (or, with keep_size, on a canvas of the scaled image's own size, centred)."""
     h, w = image.shape[:2]
     if abs(angle) < 0.05 and abs(scale - 1.0) < 1e-3:
         return image
@@ -293,6 +295,8 @@ def _rotate(image, angle, fill, interpolation, scale=1.0):
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    if keep_size:
+        nw, nh = int(round(w * scale)), int(round(h * scale))
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
     return cv2.warpAffine(image, matrix, (nw, nh), flags=interpolation,

@@ -233,16 +233,18 @@ class OcrWorker:
             document = root.subjects[job.subject_id].documents[job.document_id]
             with document.original.open("r") as f:
                 data = f.read()
-            return job.job_id, data, bool(document.signature_report)
+            from .review import desk_of, pdf_title
+            return (job.job_id, data, bool(document.signature_report),
+                    {"title": pdf_title(document), "author": desk_of(root, document.created_by)})
         claimed = self._attempt(claim)
         if claimed is None:
             return False
-        job_id, data, keep_original = claimed
+        job_id, data, keep_original, described = claimed
         import ocr
         started = time.monotonic()
         try:
             kwargs = {"progress": self._progress(job_id), "workers": self.tesseract_workers,
-                      "review_threshold": self.review_threshold}
+                      "review_threshold": self.review_threshold, **described}
             if self.languages:
                 kwargs["languages"] = self.languages
             result = ocr.recognize(data, **kwargs)

@@ -43,6 +43,7 @@ def confirm_review(root, document, actor, page_texts, raw_metadata):
         pages._p_changed = True        # the page dicts are plain: mark their list
         document.ocr.text = "\f".join(page_texts)
     document.extraction = "manual" if (text_changed or data_keyed) else "ocr"
+    write_confirmed_text(root, document)
     document.review_state = "confirmed"
     document.reviewed_by = actor.username
     touched(root, document)
@@ -72,6 +73,53 @@ def confirm_and_sign(root, document, actor, page_texts, raw_metadata, settings):
     except SignerNotConfigured as exc:
         return str(exc)
     return None
+
+
+def pdf_title(document):
+    """The PDF's title: the paper's name and its number ("Giấy khai sinh số 123/QĐ-UBND")."""
+    name = (document.name or "").strip()
+    number = (document.number or "").strip()
+    return f"{name} số {number}" if name and number else (name or number or document.filename)
+
+
+def desk_of(root, username):
+    """The desk (unit) an account works at, by name, for the PDF's author."""
+    user = root.accounts.users.get(username) if username else None
+    code = getattr(user, "desk", None)
+    if not code:
+        return "Kho"
+    desk = root.catalogues.desks.get(code)
+    return getattr(desk, "name", None) or code
+
+
+def write_confirmed_text(root, document):
+    """Put the confirmed text into the searchable PDF (its invisible layer,
+    on the recognised words' places) and its title and author, before any
+    signature: a signed PDF is never rewritten. Pages that kept their own
+    text layer are left as they are."""
+    import ocr
+    from ZODB.blob import Blob
+    from .ocr_jobs import SEARCHABLE
+    from .signatures import SIGNED
+    blob = document.derivatives.get(SEARCHABLE)
+    if blob is None or SIGNED in document.derivatives or document.signature_report:
+        return False
+    specs = []
+    for page in document.ocr.pages:
+        if page.get("source", "ocr") != "ocr":
+            specs.append(None)
+            continue
+        size = (page["width"], page["height"])
+        specs.append((ocr.place_words(page["text"], page["words"], size), size))
+    with blob.open("r") as f:
+        data = f.read()
+    rewritten = ocr.replace_text_layer(data, specs, title=pdf_title(document),
+                                       author=desk_of(root, document.created_by))
+    new_blob = Blob()
+    with new_blob.open("w") as out:
+        out.write(rewritten)
+    document.derivatives[SEARCHABLE] = new_blob
+    return True
 
 
 def _squash(text):
