@@ -19,31 +19,56 @@ Public interface (everything else is internal):
         'result' (red seal over the blue signature). PAdES B-B; B-T with a
         TSA; B-LT with ltv=True where revocation data is reachable.
     verify_pdf(pdf_bytes, trust_roots=(), *, allow_fetching=False)
-        -> VerificationReport (.ok, .signatures, .to_dict(), .render_text())
+        -> VerificationReport (.ok, .signatures, .to_dict(), .render_text());
+        every sentence also as {"id", "params"} (MESSAGES, message_text) so
+        that an application translates it; verdict_of(report) -> 'genuine' |
+        'changed' | 'untrusted' | 'unsigned'.
     normalize_pdf(pdf_bytes) -> bytes       rewrite an unsigned scanner PDF
     has_signatures(pdf_bytes) -> bool
     DevTsaServer(pki_dir)                   loopback RFC 3161 TSA (+ CRL) for
                                             development and tests
     init_softhsm_token(dir, p12, passphrase, ...) -> SoftHsmToken
+    prepare_signature(pdf_bytes, certificate, chain=(), profile, *, tsa_url=…)
+        -> PreparedSignature (.to_be_signed, .digest, to_dict/from_dict)
+    finish_signature(prepared, signature_value, *, tsa_url=None) -> bytes
+        signing in two steps, the key elsewhere (split.py); SignatureMismatch
+        when the value is not the certificate's key's over those bytes
+    SignAgent(signer, origin, port=…)       the desk's agent (`kho sign-agent`,
+                                            agent.py): loopback, one origin
+    CscService(url, credential_id, access_token=None)
+    csc_sign_pdf(pdf, service, *, pin, otp, …, accept=None) -> bytes
+                                            remote signing (CSC API v1, csc.py)
+    load_certificate / certificate_fingerprint / certificate_summary
     SigningError and its subclasses (errors.py): every failure meant for a
     person, with a one-line message.
 """
 from .errors import (KeyLoadError, LtvNotReachableError, NotAPdfError,
                      PkiError, PkiExistsError, ProfileError, SigningError,
                      TimestampError, TokenError)
+from .agent import SignAgent
+from .certs import fingerprint as certificate_fingerprint
+from .certs import load_certificate
+from .certs import summary as certificate_summary
+from .csc import CscService, RemoteSigningError, csc_certificate, csc_sign_pdf
 from .normalize import has_signatures, normalize_pdf
 from .pki import DevPki, init_dev_pki
 from .sign import sign_pdf
 from .signers import (close_signer, find_softhsm_module, load_p12_signer,
                       load_pkcs11_signer)
 from .softhsm import SoftHsmToken, init_softhsm_token
+from .split import (PreparedSignature, SignatureMismatch, finish_signature,
+                    prepare_signature)
 from .tsa import DevTsaServer
-from .verify import SignatureReport, VerificationReport, verify_pdf
+from .verify import (MESSAGES, SignatureReport, VerificationReport, message_text, verdict_of,
+                     verify_pdf)
 
 __all__ = [
     "init_dev_pki", "DevPki", "load_p12_signer", "load_pkcs11_signer", "close_signer",
-    "find_softhsm_module", "sign_pdf", "verify_pdf", "VerificationReport", "SignatureReport",
+    "find_softhsm_module", "sign_pdf", "verify_pdf", "verdict_of", "MESSAGES", "message_text", "VerificationReport", "SignatureReport",
     "normalize_pdf", "has_signatures", "DevTsaServer", "init_softhsm_token", "SoftHsmToken",
     "SigningError", "NotAPdfError", "PkiError", "PkiExistsError", "KeyLoadError",
     "TokenError", "TimestampError", "LtvNotReachableError", "ProfileError",
+    "prepare_signature", "finish_signature", "PreparedSignature", "SignatureMismatch",
+    "SignAgent", "CscService", "RemoteSigningError", "csc_certificate", "csc_sign_pdf",
+    "load_certificate", "certificate_fingerprint", "certificate_summary",
 ]

@@ -1,4 +1,4 @@
-"""`kho pki …`, `kho sign`, `kho verify`: the signing library on the command line.
+"""`kho pki …`, `kho sign`, `kho verify`, `kho sign-agent`: the signing library on the command line.
 
 Failures print one line on stderr and exit non-zero; OUT is written whole
 (temp file + rename) or not at all.
@@ -62,6 +62,20 @@ def register(subparsers):
     verify.add_argument("--fetch", action="store_true",
                         help="fetch CRL/OCSP over the network when not embedded")
     verify.set_defaults(func=cmd_verify)
+
+    agent = subparsers.add_parser(
+        "sign-agent", help="sign at the desk with the officer's USB token (PKCS#11) for one Kho site")
+    agent.add_argument("--origin", required=True, metavar="URL",
+                       help="the Kho site allowed to ask for signatures, e.g. https://kho.laocai.gov.vn")
+    agent.add_argument("--pkcs11-module", required=True, help="the token's PKCS#11 module (.so)")
+    agent.add_argument("--token-label", required=True)
+    agent.add_argument("--key-label", required=True)
+    agent.add_argument("--pin-file", help="file whose first line is the PIN "
+                       "(else $KHO_AGENT_PIN, else asked at the terminal)")
+    agent.add_argument("--port", type=int, default=7391, help="loopback port (default 7391)")
+    agent.add_argument("--confirm", action="store_true",
+                       help="ask at the terminal before every signature")
+    agent.set_defaults(func=cmd_sign_agent)
 
 
 def _usage(parser):
@@ -193,3 +207,51 @@ def cmd_verify(args):
     else:
         print(report.render_text())
     return 0 if report.ok else EXIT_INVALID
+
+
+def cmd_sign_agent(args):
+    import getpass
+    import os
+    from urllib.parse import urlsplit
+    from .agent import SignAgent
+    from .certs import summary
+    from .errors import SigningError
+    from .signers import close_signer, load_pkcs11_signer
+    _quiet_libraries()
+    origin = urlsplit(args.origin)
+    if origin.scheme not in ("http", "https") or not origin.netloc or origin.path not in ("", "/"):
+        return _fail("--origin is the Kho site's scheme and host, e.g. https://kho.example.gov.vn")
+    try:
+        if args.pin_file:
+            pin = _read_secret(args.pin_file, "PIN")
+        elif os.environ.get("KHO_AGENT_PIN"):
+            pin = os.environ["KHO_AGENT_PIN"]
+        else:
+            pin = getpass.getpass(f"PIN of token {args.token_label!r}: ")
+        signer = load_pkcs11_signer(args.pkcs11_module, args.token_label, args.key_label, pin)
+    except SigningError as exc:
+        return _fail(exc)
+    del pin
+
+    def confirm(paper, owner, digest):
+        answer = input(f"Ký giấy tờ «{paper}» của {owner} (sha256:{digest[:16]}…)? [c/K] ")
+        return answer.strip().lower() in ("c", "có", "y", "yes")
+
+    try:
+        agent = SignAgent(signer, args.origin, port=args.port,
+                          log=lambda line: print(line, flush=True),
+                          confirm=confirm if args.confirm else None)
+    except OSError as exc:
+        close_signer(signer)
+        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}")
+    who = summary(agent.certificate)
+    print(f"kho sign-agent: token {args.token_label!r}, certificate of {who['subject']} "
+          f"(sha256 {who['fingerprint'][:16]}…), signing for {agent.origin} at {agent.url}; "
+          "Ctrl-C to stop", flush=True)
+    try:
+        agent.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close_signer(signer)
+    return 0

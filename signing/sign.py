@@ -38,13 +38,34 @@ def sign_pdf(pdf_bytes: bytes, signer, profile="digitized", *, name=None, tsa_ur
         trust_roots, and a certificate that names a CRL or OCSP location.
     copy_kind, agency: the copy profile's text (e.g. 'SAO Y', agency name).
     """
+    if tsa_url and timestamper is None:
+        timestamper = UrlTimeStamper(tsa_url)
+    writer, pdf_signer = build_pdf_signer(
+        pdf_bytes, signer, profile, name=name, timestamper=timestamper, ltv=ltv,
+        trust_roots=trust_roots, copy_kind=copy_kind, agency=agency, field_name=field_name,
+        location=location)
+    try:
+        out = pdf_signer.sign_pdf(writer)
+    except (TimestampRequestError, TimestampError) as exc:
+        raise TimestampError(_one_line(exc)) from None
+    except PyhankoSigningError as exc:
+        raise SigningError(f"signing failed: {_one_line(exc)}") from None
+    except PdfReadError as exc:
+        raise NotAPdfError(f"the PDF cannot be signed: {_one_line(exc)}") from None
+    return out.getvalue()
+
+
+def build_pdf_signer(pdf_bytes, signer, profile="digitized", *, name=None, timestamper=None,
+                     ltv=False, trust_roots=(), copy_kind=None, agency=None, field_name=None,
+                     location=None):
+    """(writer, pdf_signer): the PDF opened for an incremental update and a
+    pyhanko PdfSigner with the profile's stamp, ready to sign at once
+    (sign_pdf) or in two steps (signing.split)."""
     ensure_pdf(pdf_bytes)
     pdf_bytes = bytes(pdf_bytes)
     if not has_signatures(pdf_bytes):
         pdf_bytes = normalize_pdf(pdf_bytes)
     profile = get_profile(profile)
-    if tsa_url and timestamper is None:
-        timestamper = UrlTimeStamper(tsa_url)
     cert_name = signer_common_name(signer)
     name = name or cert_name
 
@@ -82,15 +103,7 @@ def sign_pdf(pdf_bytes: bytes, signer, profile="digitized", *, name=None, tsa_ur
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, timestamper=timestamper, stamp_style=appearance.style,
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=0, box=box))
-    try:
-        out = pdf_signer.sign_pdf(writer)
-    except (TimestampRequestError, TimestampError) as exc:
-        raise TimestampError(_one_line(exc)) from None
-    except PyhankoSigningError as exc:
-        raise SigningError(f"signing failed: {_one_line(exc)}") from None
-    except PdfReadError as exc:
-        raise NotAPdfError(f"the PDF cannot be signed: {_one_line(exc)}") from None
-    return out.getvalue()
+    return writer, pdf_signer
 
 
 def _ltv_context(signer, timestamper, trust_roots):
