@@ -8,6 +8,7 @@ handler(dossier, actor, action, detail) and may raise to abort the change."""
 import importlib
 
 SUBSCRIBERS = (
+    "repository.verification:on_dossier",
 )
 
 _resolved = None

@@ -56,6 +56,7 @@ ACTIONS = {
     "reuse": "Tái sử dụng giấy tờ từ kho",
     "reuse_offered": "Đề nghị công dân xem trước giấy tờ tái sử dụng",
     "reuse_refused": "Công dân từ chối tái sử dụng",
+    "result_issued": "Trả kết quả điện tử (đã ký số)",
 }
 
 

@@ -42,6 +42,25 @@ reception_receipt_pdf keys:
     QR (JSON): ma_ho_so, ma_tthc, so_dinh_danh, giay_to, he_thong,
     thoi_gian, hen_tra.
 
+    qr_text: when given, the QR code's text instead (repository.verification.qr_text:
+    the verification address, then these fields after '#').
+
+result_pdf keys (the result of a procedure, generated from the catalogue):
+    agency_name*, dossier_code*, procedure_code*, procedure_name*, paper_name*,
+    owner_name*, owner_id*, issued* (aware datetime), decision* (paragraphs
+    split on blank lines), qr_text*, parent_agency, owner_birth_date (date),
+    owner_sex_label, valid_until (date: 'Có giá trị đến …'; None: no end),
+    validity_scope, signer_title, system, verify_url.
+    Page 1 leaves its bottom-right corner (RESULT_SEAL_W × RESULT_SEAL_H) to
+    the agency's `result` signature (the red seal over the signature).
+
+banded_pdf(source, qr_text, lines) -> bytes: another PDF (a copy, an
+    uploaded result) with each page shrunk under a band that carries the QR
+    code at the top-left of page 1, the lines beside it, and room at the
+    top-right for the agency's `copy` signature. Annotations (an earlier
+    signature's visible stamp) are flattened into the page first and the
+    earlier signatures dropped: the new paper is certified by its own.
+
 A missing required key, a naive datetime or an unknown kind raises
 ValueError.
 """
@@ -67,7 +86,7 @@ from reportlab.platypus import (BaseDocTemplate, Frame, HRFlowable, KeepTogether
                                 NextPageTemplate, PageTemplate, Paragraph, Spacer, Table,
                                 TableStyle)
 
-__all__ = ["consent_receipt_pdf", "reception_receipt_pdf"]
+__all__ = ["consent_receipt_pdf", "reception_receipt_pdf", "result_pdf", "banded_pdf"]
 
 try:
     from zoneinfo import ZoneInfo
@@ -236,11 +255,15 @@ def _qr_image(payload: str):
 
 # --- the document --------------------------------------------------------------
 
-def _canvas_class(footer_text: str):
+def _canvas_class(footer_text: str, reserve=0):
     """A canvas that keeps its pages until the end, then draws the footer
-    (the system, the verification address, 'Trang x/y') on each."""
-    footer = Paragraph(footer_text, _styles()["footer"])
-    width = PAGE_W - LEFT - RIGHT
+    (the system, the verification address, 'Trang x/y') on each, leaving
+    `reserve` points free at the right (a result's seal)."""
+    style = _styles()["footer"]
+    if reserve:
+        style = ParagraphStyle("footer_left", style, alignment=TA_LEFT)
+    footer = Paragraph(footer_text, style)
+    width = PAGE_W - LEFT - RIGHT - reserve
 
     class FooterCanvas(rl_canvas.Canvas):
         def __init__(self, *args, **kwargs):
@@ -258,17 +281,24 @@ def _canvas_class(footer_text: str):
                 _, h = footer.wrap(width, BOTTOM)
                 self.setStrokeColor(colors.grey)
                 self.setLineWidth(0.4)
-                self.line(LEFT, BOTTOM - 3 * mm, PAGE_W - RIGHT, BOTTOM - 3 * mm)
+                self.line(LEFT, BOTTOM - 3 * mm, LEFT + width, BOTTOM - 3 * mm)
                 footer.drawOn(self, LEFT, BOTTOM - 4 * mm - h)
                 self.setFont(FONT, 9)
-                self.drawRightString(PAGE_W - RIGHT, 8 * mm, f"Trang {number}/{total}")
+                if reserve:
+                    self.drawString(LEFT, BOTTOM - 2 * mm, f"Trang {number}/{total}")
+                else:
+                    self.drawRightString(PAGE_W - RIGHT, 8 * mm, f"Trang {number}/{total}")
                 super().showPage()
             super().save()
 
     return FooterCanvas
 
 
-def _build(story, *, qr_payload, footer_text, header_text, title, subject, author) -> bytes:
+def _build(story, *, qr_payload, footer_text, header_text, title, subject, author,
+           first_bottom=BOTTOM, footer_reserve=0) -> bytes:
+    """first_bottom: where page 1's text ends (a result leaves the bottom-right
+    corner to the agency's seal); footer_reserve: width kept free of the
+    footer at the right of every page's foot."""
     _register_fonts()
     qr = ImageReader(_qr_image(qr_payload))
     width = PAGE_W - LEFT - RIGHT
@@ -289,7 +319,7 @@ def _build(story, *, qr_payload, footer_text, header_text, title, subject, autho
         canvas.drawString(LEFT, PAGE_H - 12 * mm, text)
         canvas.restoreState()
 
-    first = Frame(LEFT, BOTTOM, width, PAGE_H - TOP_FIRST - BOTTOM, id="first",
+    first = Frame(LEFT, first_bottom, width, PAGE_H - TOP_FIRST - first_bottom, id="first",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     later = Frame(LEFT, BOTTOM, width, PAGE_H - TOP_LATER - BOTTOM, id="later",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -301,7 +331,7 @@ def _build(story, *, qr_payload, footer_text, header_text, title, subject, autho
         initialFontName=FONT, initialFontSize=11.5,     # no unused, unembedded Helvetica
         pageTemplates=[PageTemplate("first", [first], onPage=first_page),
                        PageTemplate("later", [later], onPage=later_page)])
-    doc.build([NextPageTemplate("later")] + story, canvasmaker=_canvas_class(footer_text))
+    doc.build([NextPageTemplate("later")] + story, canvasmaker=_canvas_class(footer_text, footer_reserve))
     return out.getvalue()
 
 
@@ -567,7 +597,7 @@ def reception_receipt_pdf(data: dict) -> bytes:
         ("Người nộp hồ sơ", _nfc(data["applicant_name"])),
         ("Người tiếp nhận hồ sơ", _nfc(data.get("officer_name"))), width)))
 
-    qr = _qr_payload({
+    qr = data.get("qr_text") or _qr_payload({
         "ma_ho_so": data["dossier_code"],
         "ma_tthc": data["procedure_code"],
         "so_dinh_danh": applicant_id,
@@ -580,3 +610,133 @@ def reception_receipt_pdf(data: dict) -> bytes:
                   header_text=f"{RECEPTION_TITLE} - Mã hồ sơ: {_nfc(data['dossier_code'])}",
                   title=RECEPTION_TITLE,
                   subject=f"{RECEPTION_TITLE} {_nfc(data['dossier_code'])}", author=system)
+
+
+# --- the result of a procedure ---------------------------------------------------
+
+RESULT_SEAL_W, RESULT_SEAL_H = 95 * mm, 62 * mm   # page 1's bottom-right, for the `result` signature
+
+
+def result_pdf(data: dict) -> bytes:
+    """The result of a procedure as PDF bytes: the agency's heading, the
+    paper's name, the owner's data, the decision, the validity; the QR code
+    top-left; the bottom-right corner of page 1 left to the seal."""
+    _require(data, ("agency_name", "dossier_code", "procedure_code", "procedure_name", "paper_name",
+                    "owner_name", "owner_id", "issued", "decision", "qr_text"), "result_pdf")
+    s = _styles()
+    width = PAGE_W - LEFT - RIGHT
+    system = _nfc(data.get("system") or SYSTEM_NAME)
+    issued = _vn(data["issued"], "issued")
+    paper = _nfc(data["paper_name"])
+
+    left = []
+    if _nfc(data.get("parent_agency")).strip():
+        left.append(Paragraph(_x(data["parent_agency"]).upper(), s["center"]))
+    left += [Paragraph(_x(data["agency_name"]).upper(), s["heading_left"]),
+             HRFlowable(width="35%", thickness=0.6, color=colors.black, spaceBefore=3, hAlign="CENTER"),
+             Paragraph(f"Số: {_x(data['dossier_code'])}", s["center"])]
+    right = [Paragraph("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", s["nation"]),
+             Paragraph("<u>Độc lập - Tự do - Hạnh phúc</u>", s["nation"]),
+             Spacer(1, 2 * mm),
+             Paragraph(f"<i>Ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}</i>", s["center"])]
+    head = Table([[left, right]], colWidths=[width - 88 * mm, 88 * mm])
+    head.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                              ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (0, 0), 4 * mm)]))
+    owner_id = _nfc(data["owner_id"])
+    rows = [("Họ và tên / Tên tổ chức", f"<b>{_x(data['owner_name'])}</b>"),
+            (_owner_id_label(owner_id), _x(owner_id))]
+    if data.get("owner_birth_date"):
+        rows.append(("Ngày sinh", f"{data['owner_birth_date']:%d/%m/%Y}"))
+    if _nfc(data.get("owner_sex_label")).strip():
+        rows.append(("Giới tính", _x(data["owner_sex_label"])))
+    rows.append(("Thủ tục", f"{_x(data['procedure_name'])} (mã thủ tục: {_x(data['procedure_code'])})"))
+    rows.append(("Mã hồ sơ", _x(data["dossier_code"])))
+    valid_until = data.get("valid_until")
+    validity = f"Có giá trị đến hết ngày {valid_until:%d/%m/%Y}" if valid_until else "Không thời hạn"
+    if _nfc(data.get("validity_scope")).strip():
+        validity += f"; phạm vi sử dụng: {_x(data['validity_scope'])}"
+    rows.append(("Hiệu lực", validity))
+
+    story = [head, Spacer(1, 5 * mm), Paragraph(_x(paper).upper(), s["title"]),
+             Spacer(1, 2 * mm), _field_table(rows, width), Spacer(1, 3 * mm)]
+    story += [Paragraph(_x(part), s["just"]) for part in _nfc(data["decision"]).split("\n\n") if part.strip()]
+    signer = _nfc(data.get("signer_title") or "Thủ trưởng cơ quan")
+    closing = Table([["", [Paragraph(_x(signer).upper(), s["center_bold"]),
+                           Paragraph("(Ký số, đóng dấu)", s["center_italic"])]]],
+                    colWidths=[width - RESULT_SEAL_W + 10 * mm, RESULT_SEAL_W - 10 * mm])
+    closing.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    story += [Spacer(1, 4 * mm), closing]
+    footer = f"Bản điện tử từ {_x(system)}; mã hồ sơ {_x(data['dossier_code'])}."
+    if data.get("verify_url"):
+        footer += f" Kiểm tra: mã QR hoặc {_x(data['verify_url'])}"
+    return _build(story, qr_payload=data["qr_text"], footer_text=footer,
+                  header_text=f"{paper} - Mã hồ sơ: {_nfc(data['dossier_code'])}",
+                  title=paper, subject=f"{paper} {_nfc(data['dossier_code'])}", author=system,
+                  first_bottom=RESULT_SEAL_H + 4 * mm, footer_reserve=RESULT_SEAL_W)
+
+
+# --- a band above another PDF's pages (copies, uploaded results) -------------------
+
+BAND_H = 46 * mm
+
+
+def _band_page(width, height, qr_text, lines, first):
+    """One page of the size given, blank but for the band: the QR code and
+    the lines on page 1, a one-line reminder on the others."""
+    _register_fonts()
+    out = io.BytesIO()
+    c = rl_canvas.Canvas(out, pagesize=(width, height))
+    if first:
+        c.drawImage(ImageReader(_qr_image(qr_text)), QR_X, height - QR_TOP - QR_SIZE, QR_SIZE, QR_SIZE)
+        x, y = QR_X + QR_SIZE + 3 * mm, height - QR_TOP - 5 * mm
+        room = width - x - RESERVED_W
+        for i, line in enumerate(lines):
+            c.setFont(FONT_BOLD if i == 0 else FONT, 10.5 if i == 0 else 9)
+            text = _nfc(line)
+            while len(text) > 1 and c.stringWidth(text) > room:
+                text = text[:-2] + "…"
+            c.drawString(x, y, text)
+            y -= 5 * mm
+    else:
+        c.setFont(FONT_ITALIC, 9)
+        c.drawString(LEFT, height - 12 * mm, _nfc(lines[0]) if lines else "")
+    c.setStrokeColor(colors.grey)
+    c.setLineWidth(0.4)
+    c.line(10 * mm, height - BAND_H + 1 * mm, width - 10 * mm, height - BAND_H + 1 * mm)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def banded_pdf(source: bytes, qr_text: str, lines) -> bytes:
+    """A new PDF: each page of source shrunk under a band (module docstring)."""
+    import pikepdf
+    lines = [_nfc(line) for line in lines]
+    with pikepdf.open(io.BytesIO(source)) as src, pikepdf.new() as out:
+        if len(src.pages) == 0:
+            raise ValueError("banded_pdf: the source has no page")
+        src.flatten_annotations(mode="all")
+        for number, page in enumerate(src.pages):
+            box = [float(v) for v in page.mediabox]
+            x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
+            width, height = x1 - x0, y1 - y0
+            if int(page.obj.get("/Rotate", 0)) % 180:
+                width, height = height, width
+            width, height = max(width, PAGE_W * 0.5), max(height, BAND_H * 3)
+            band = pikepdf.open(io.BytesIO(_band_page(width, height, qr_text, lines, number == 0)))
+            blank = out.add_blank_page(page_size=(width, height))
+            target = out.pages[-1]
+            target.add_overlay(out.copy_foreign(page.as_form_xobject()),
+                               pikepdf.Rectangle(6 * mm, 6 * mm, width - 6 * mm, height - BAND_H))
+            target.add_overlay(out.copy_foreign(band.pages[0].as_form_xobject()),
+                               pikepdf.Rectangle(0, 0, width, height))
+            del blank
+        buffer = io.BytesIO()
+        out.docinfo["/Producer"] = SYSTEM_NAME
+        out.save(buffer)
+    return buffer.getvalue()

@@ -6,6 +6,7 @@ PDF signed with the agency key (the `copy` profile, top-right of page 1).
 No Pyramid here: the caller passes the settings (signing keys, public URL)."""
 import datetime
 
+from . import verification
 from .calendar import VN
 from .consents import SYSTEM_NAME, public_url
 
@@ -66,11 +67,16 @@ def reception_receipt_data(root, dossier, settings=None):
         "officer_name": officer.fullname if officer is not None else dossier.received_by,
         "system": SYSTEM_NAME,
         "verify_url": public_url(settings) + "/verify",
+        # the QR code: /verify/<code> and the printed fields (repository.verification)
+        "qr_text": verification.qr_text(public_url(settings), verification.receipt_code(root, dossier),
+                                        verification.receipt_fields(root, dossier)),
     }
 
 
 def reception_receipt(root, dossier, settings):
-    """The receipt as PDF bytes, signed with the agency key."""
+    """The receipt as PDF bytes, signed with the agency key; its QR code opens
+    the receipt's verification page (the code is made at reception, or at the
+    first print of a dossier received before codes existed)."""
     from .printing import reception_receipt_pdf
     from .signatures import sign_as_agency
     return sign_as_agency(reception_receipt_pdf(reception_receipt_data(root, dossier, settings)),
