@@ -64,7 +64,8 @@ from .verify import (MESSAGES, SignatureReport, VerificationReport, message_text
 
 __all__ = [
     "init_dev_pki", "DevPki", "load_p12_signer", "load_pkcs11_signer", "close_signer",
-    "find_softhsm_module", "sign_pdf", "verify_pdf", "verdict_of", "MESSAGES", "message_text", "VerificationReport", "SignatureReport",
+    "find_softhsm_module", "sign_pdf", "verify_pdf", "verdict_of", "MESSAGES", "message_text",
+    "VerificationReport", "SignatureReport",
     "normalize_pdf", "has_signatures", "DevTsaServer", "init_softhsm_token", "SoftHsmToken",
     "SigningError", "NotAPdfError", "PkiError", "PkiExistsError", "KeyLoadError",
     "TokenError", "TimestampError", "LtvNotReachableError", "ProfileError",

@@ -26,7 +26,10 @@ from .errors import NotAPdfError
 from .normalize import ensure_pdf
 from .trust import load_trust_roots
 
-_SUBINDIC_TEXT = {
+# Every sentence of a report has a message id and parameters (``messages``
+# in the report, for the web views to translate) besides its English text
+# (the fields, for the `kho` command and logs). The templates use ${name}.
+MESSAGES = {
     "NO_CERTIFICATE_CHAIN_FOUND": "no chain to a trusted root: the issuer is not among the trust anchors",
     "OUT_OF_BOUNDS_NO_POE": "the certificate was not valid (expired or not yet valid) at the validation time",
     "OUT_OF_BOUNDS_NOT_REVOKED": "the certificate was not valid (expired or not yet valid) at the validation time",
@@ -42,7 +45,47 @@ _SUBINDIC_TEXT = {
     "FORMAT_FAILURE": "the signature is malformed",
     "HASH_FAILURE": "the signed data does not match (document altered)",
     "SIG_CRYPTO_FAILURE": "the cryptographic signature is invalid",
+    "trust.unknown": "no valid chain to a trusted root",
+    "trust.other": "not trusted (${reason})",
+    "trust.valid_between": "(certificate valid ${not_before} to ${not_after})",
+    "trust.issuer": "(issuer: ${issuer})",
+    "revoked_on": "revoked on ${revocation_date} (${reason})",
+    "cannot_validate": "cannot be validated: ${detail}",
+    "revocation.good": "good (checked against CRL/OCSP)",
+    "revocation.no_pointers": "not checked: the certificate names no CRL or OCSP location",
+    "revocation.not_fetched": "not checked: no revocation information embedded and fetching is off",
+    "revocation.unknown": "unknown: revocation information could not be obtained",
+    "revocation.not_checked": "not checked",
+    "changes.none": "nothing: the signature covers the whole file",
+    "changes.byte_range": "the signature does not cover its whole revision (non-standard byte range)",
+    "changes.no_analysis": "later revisions exist; their analysis was not possible",
+    "changes.disallowed": "the document was changed after signing in a way no signature allows (detail: ${detail})",
+    "changes.nothing_shown": "later revisions change nothing that is shown",
+    "changes.validation_data": "only validation data / document timestamps were added",
+    "changes.form_filling": "later signatures or form filling only (fields: ${fields})",
+    "changes.annotations": "annotations were added or changed (fields: ${fields})",
+    "changes.content": "the document content was changed after signing",
+    "changes.not_allowed": "— not allowed by this signature",
+    "changes.unknown": "unknown",
+    "checked.timestamp": "${time} (the timestamp's time)",
+    "checked.now": "${time} (now)",
+    "problem.unsigned": "the document has no signature",
 }
+_SUBINDIC_TEXT = {k: v for k, v in MESSAGES.items() if k.isupper()}
+
+
+def message(message_id, **params):
+    """One sentence of a report: {"id", "params"} (params are strings)."""
+    return {"id": message_id, "params": {k: str(v) for k, v in params.items()}}
+
+
+def message_text(parts):
+    """The English text of a message or a list of messages (joined by a space)."""
+    from string import Template
+    if isinstance(parts, dict):
+        parts = [parts]
+    return " ".join(Template(MESSAGES.get(p["id"], p["id"])).safe_substitute(p.get("params") or {})
+                    for p in parts)
 
 
 @dataclass
@@ -67,6 +110,8 @@ class SignatureReport:
     docmdp_ok: bool | None
     level: str                       # PAdES level reached: B-B, B-T, B-LT
     ok: bool
+    changes_ok: bool = False         # what changed after it is allowed by it
+    messages: dict = field(default_factory=dict)   # field -> [message()], for translation
 
     def to_dict(self):
         return asdict(self)
@@ -78,6 +123,7 @@ class VerificationReport:
     and nothing was changed after it beyond what it allows."""
     signatures: list = field(default_factory=list)
     problems: list = field(default_factory=list)   # document-level problems
+    problem_messages: list = field(default_factory=list)   # the same, as message()s
 
     @property
     def ok(self) -> bool:
@@ -85,7 +131,8 @@ class VerificationReport:
 
     def to_dict(self):
         return {"ok": self.ok, "problems": list(self.problems),
-                "signatures": [s.to_dict() for s in self.signatures]}
+                "problem_messages": list(self.problem_messages),
+                "verdict": verdict_of(self), "signatures": [s.to_dict() for s in self.signatures]}
 
     def render_text(self) -> str:
         lines = []
@@ -130,7 +177,8 @@ def verify_pdf(pdf_bytes: bytes, trust_roots=(), *, allow_fetching=False) -> Ver
         raise NotAPdfError(f"the PDF cannot be read: {' '.join(str(exc).split())}") from None
     report = VerificationReport()
     if not sigs:
-        report.problems.append("the document has no signature")
+        report.problem_messages.append(message("problem.unsigned"))
+        report.problems.append(message_text(report.problem_messages[-1]))
         return report
     return asyncio.run(_verify_all(sigs, roots, dss, allow_fetching, report))
 
@@ -164,7 +212,7 @@ async def _validate(sig, roots, dss, allow_fetching, moment=None):
     try:
         status = await async_validate_pdf_signature(sig, vc, ts_validation_context=ts_vc)
     except Exception as exc:  # malformed CMS, unsupported algorithm, …
-        return None, hard, f"cannot be validated: {' '.join(str(exc).split())}"
+        return None, hard, [message("cannot_validate", detail=" ".join(str(exc).split()))]
     return status, hard, None
 
 
@@ -173,7 +221,7 @@ async def _verify_one(sig, roots, dss, allow_fetching):
     subject = cert.subject.native
     claimed = sig.self_reported_timestamp
     status, hard, error = await _validate(sig, roots, dss, allow_fetching)
-    validated_at = "now"
+    validated_at = None
     tst_time = tst_ok = None
     if status is not None and status.timestamp_validity is not None:
         tsv = status.timestamp_validity
@@ -184,19 +232,23 @@ async def _verify_one(sig, roots, dss, allow_fetching):
             again, hard, _ = await _validate(sig, roots, dss, allow_fetching, moment=tst_time)
             if again is not None and again.trusted:
                 status = again
-                validated_at = f"{vietnam_time(tst_time)} (the timestamp's time)"
-    if validated_at == "now":
-        validated_at = f"{vietnam_time(datetime.datetime.now(datetime.timezone.utc))} (now)"
+                validated_at = [message("checked.timestamp", time=vietnam_time(tst_time))]
+    if validated_at is None:
+        validated_at = [message("checked.now",
+                                time=vietnam_time(datetime.datetime.now(datetime.timezone.utc)))]
 
     if status is None:
+        messages = {"trust_problem": error, "validated_at": validated_at,
+                    "revocation": [message("revocation.not_checked")],
+                    "changes_after": [message("changes.unknown")]}
         return SignatureReport(
             field_name=sig.field_name, signer=subject.get("common_name", ""),
             signer_subject=cert.subject.human_friendly, issuer=cert.issuer.human_friendly,
             signing_time=_fmt(claimed), timestamp_time=None, timestamp_ok=None,
-            intact=False, trusted=False, chain=[], trust_problem=error,
-            validated_at=validated_at, revocation="not checked", coverage="UNCLEAR",
+            intact=False, trusted=False, chain=[], trust_problem=message_text(error),
+            validated_at=message_text(validated_at), revocation="not checked", coverage="UNCLEAR",
             modification_level=None, changes_after="unknown", docmdp_ok=None,
-            level="none", ok=False)
+            level="none", ok=False, changes_ok=False, messages=messages)
 
     intact = bool(status.intact and status.valid)
     chain = [c.subject.native.get("common_name", c.subject.human_friendly)
@@ -212,6 +264,9 @@ async def _verify_one(sig, roots, dss, allow_fetching):
             level = "B-LT"
     ok = bool(intact and status.trusted and (tst_ok is not False) and changes_ok
               and status.seed_value_ok)
+    revocation = _revocation(status, cert, hard)
+    messages = {"trust_problem": trust_problem or [], "validated_at": validated_at,
+                "revocation": revocation, "changes_after": changes}
     return SignatureReport(
         field_name=sig.field_name,
         signer=subject.get("common_name", cert.subject.human_friendly),
@@ -223,46 +278,46 @@ async def _verify_one(sig, roots, dss, allow_fetching):
         intact=intact,
         trusted=bool(status.trusted),
         chain=chain,
-        trust_problem=trust_problem,
-        validated_at=validated_at,
-        revocation=_revocation(status, cert, hard),
+        trust_problem=message_text(trust_problem) if trust_problem else None,
+        validated_at=message_text(validated_at),
+        revocation=message_text(revocation),
         coverage=coverage,
         modification_level=mod_level.name if mod_level is not None else None,
-        changes_after=changes,
+        changes_after=message_text(changes),
         docmdp_ok=status.docmdp_ok,
         level=level,
         ok=ok,
+        changes_ok=changes_ok,
+        messages=messages,
     )
 
 
 def _describe_changes(status):
-    """(readable summary, acceptable?) of what happened after the signature."""
+    """([message()], acceptable?) of what happened after the signature."""
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return "nothing: the signature covers the whole file", True
+        return [message("changes.none")], True
     if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION:
-        return "the signature does not cover its whole revision (non-standard byte range)", False
+        return [message("changes.byte_range")], False
     diff = status.diff_result
     if diff is None:
-        return "later revisions exist; their analysis was not possible", False
+        return [message("changes.no_analysis")], False
     if not isinstance(diff, DiffResult):
-        detail = " ".join(str(diff).split())
-        return ("the document was changed after signing in a way no signature allows "
-                f"(detail: {detail})"), False
+        return [message("changes.disallowed", detail=" ".join(str(diff).split()))], False
     level = diff.modification_level
-    fields = ", ".join(sorted(diff.changed_form_fields)) or "none"
+    fields = ", ".join(sorted(diff.changed_form_fields)) or "-"
     if level == ModificationLevel.NONE:
-        text = "later revisions change nothing that is shown"
+        text = [message("changes.nothing_shown")]
     elif level == ModificationLevel.LTA_UPDATES:
-        text = "only validation data / document timestamps were added"
+        text = [message("changes.validation_data")]
     elif level == ModificationLevel.FORM_FILLING:
-        text = f"later signatures or form filling only (fields: {fields})"
+        text = [message("changes.form_filling", fields=fields)]
     elif level == ModificationLevel.ANNOTATIONS:
-        text = f"annotations were added or changed (fields: {fields})"
+        text = [message("changes.annotations", fields=fields)]
     else:
-        text = "the document content was changed after signing"
+        text = [message("changes.content")]
     acceptable = level <= ModificationLevel.FORM_FILLING and status.docmdp_ok is not False
     if not acceptable and level != ModificationLevel.OTHER:
-        text += " — not allowed by this signature"
+        text.append(message("changes.not_allowed"))
     return text, acceptable
 
 
@@ -270,31 +325,67 @@ def _trust_problem(status, cert):
     indic = status.trust_problem_indic
     name = getattr(indic, "name", None)
     if not (status.intact and status.valid):
-        return _SUBINDIC_TEXT["HASH_FAILURE"] if not status.intact else _SUBINDIC_TEXT["SIG_CRYPTO_FAILURE"]
+        return [message("HASH_FAILURE" if not status.intact else "SIG_CRYPTO_FAILURE")]
     if status.revoked:
         d = status.revocation_details
-        return f"revoked on {vietnam_time(d.revocation_date)} ({d.revocation_reason.native})"
-    text = _SUBINDIC_TEXT.get(name, name or "no valid chain to a trusted root")
+        return [message("revoked_on", revocation_date=vietnam_time(d.revocation_date),
+                        reason=d.revocation_reason.native)]
+    if name in MESSAGES and name.isupper():
+        text = [message(name)]
+    elif name:
+        text = [message("trust.other", reason=name)]
+    else:
+        text = [message("trust.unknown")]
     validity = cert["tbs_certificate"]["validity"]
     nb, na = validity["not_before"].native, validity["not_after"].native
     if name in ("OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED", "NOT_YET_VALID"):
-        text += f" (certificate valid {vietnam_time(nb)} to {vietnam_time(na)})"
+        text.append(message("trust.valid_between", not_before=vietnam_time(nb), not_after=vietnam_time(na)))
     elif name == "NO_CERTIFICATE_CHAIN_FOUND":
-        text += f" (issuer: {cert.issuer.native.get('common_name', cert.issuer.human_friendly)})"
+        text.append(message("trust.issuer",
+                            issuer=cert.issuer.native.get("common_name", cert.issuer.human_friendly)))
     return text
 
 
 def _revocation(status, cert, hard):
     if status.revoked:
         d = status.revocation_details
-        return f"revoked on {vietnam_time(d.revocation_date)} ({d.revocation_reason.native})"
+        return [message("revoked_on", revocation_date=vietnam_time(d.revocation_date),
+                        reason=d.revocation_reason.native)]
     if not _has_revinfo_pointers(cert):
-        return "not checked: the certificate names no CRL or OCSP location"
+        return [message("revocation.no_pointers")]
     if not hard:
-        return "not checked: no revocation information embedded and fetching is off"
+        return [message("revocation.not_fetched")]
     if status.trusted:
-        return "good (checked against CRL/OCSP)"
-    return "unknown: revocation information could not be obtained"
+        return [message("revocation.good")]
+    return [message("revocation.unknown")]
+
+
+GENUINE, CHANGED, UNTRUSTED, UNSIGNED = "genuine", "changed", "untrusted", "unsigned"
+
+
+def verdict_of(report):
+    """One plain verdict for a report (a VerificationReport or its dict):
+    'genuine' (every signature intact, trusted, nothing disallowed after it),
+    'changed' (a signature's bytes were altered, or the document was changed
+    after it in a way it does not allow), 'untrusted' (intact and unchanged,
+    but a signer is not trusted, revoked, or a timestamp fails), 'unsigned'."""
+    if not isinstance(report, dict):
+        report = {"ok": report.ok, "signatures": [s.to_dict() for s in report.signatures]}
+    signatures = report.get("signatures") or []
+    if not signatures:
+        return UNSIGNED
+    if report.get("ok"):
+        return GENUINE
+    for s in signatures:
+        if not s.get("intact"):
+            return CHANGED
+        changes_ok = s.get("changes_ok")
+        if changes_ok is None:      # a report stored before changes_ok was kept
+            changes_ok = s.get("coverage") == "ENTIRE_FILE" or s.get("modification_level") in (
+                "NONE", "LTA_UPDATES", "FORM_FILLING")
+        if not changes_ok:
+            return CHANGED
+    return UNTRUSTED
 
 
 def _fmt(dt):

@@ -74,7 +74,7 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
 
     done = form.submit().follow()
     assert "Đã xác nhận kết quả số hoá. Bản số hoá đã được ký số." in done.text
-    assert "Tất cả chữ ký hợp lệ" in done.text and "Nguyễn Thị Hoà" in done.text
+    assert "Xác thực và nguyên vẹn" in done.text and "Nguyễn Thị Hoà" in done.text
     meta = validate(app.get(api_url, headers=token_for("canbo"))).json
     assert meta["number"] == "123/QĐ-UBND" and meta["issue_date"] == "2022-07-21"
     assert meta["extraction"] == "ocr" and meta["signed_by"] == "canbo"

@@ -35,14 +35,17 @@ def test_the_document_page_shows_who_signed_and_whether_it_holds(as_user, settin
     form["type_code"] = "QDTCTN"
     page = form.submit().follow().click(description="Quyết định hưởng trợ cấp thất nghiệp", index=0)
     section = page.html.find(id="signatures").get_text()
-    assert "Không hợp lệ" in section and "Ủy ban nhân dân xã Minh Khai" in section
+    assert "Đã bị thay đổi sau khi ký" in section and "Ủy ban nhân dân xã Minh Khai" in section
+    assert "Xác thực và nguyên vẹn" not in section
 
 
 def test_anyone_can_check_a_signature_on_the_page(testapp, settings):
     form = testapp.get("/verify").forms["verify-form"]
     form["file"] = ("qd.pdf", signed_by(settings, "officer"), "application/pdf")
     page = form.submit()
-    assert "Tất cả chữ ký hợp lệ" in page.text and "Nguyễn Thị Hoà" in page.text
+    verdict = page.html.select_one(".signatures .verdict").get_text()
+    assert verdict.startswith("Xác thực và nguyên vẹn") and "Nguyễn Thị Hoà" in page.text
+    assert "the signature covers" not in page.text and "không có: chữ ký bao trùm toàn bộ tệp" in page.text
     form = page.forms["verify-form"]
     form["file"] = ("anh.png", b"\x89PNG\r\n\x1a\n....", "image/png")
     refused = form.submit(status=400)
@@ -58,4 +61,5 @@ def test_the_verify_api_reports_untrusted_and_unsigned(testapp, settings):
     assert report["ok"] is False and report["signatures"][0]["trusted"] is False
     unsigned = validate(testapp.post("/api/v1/verify", upload_files=[("file", "y.pdf", pdf_bytes(1))])).json
     assert unsigned["ok"] is False and unsigned["signatures"] == [] and unsigned["problems"]
+    assert report["verdict"] == "untrusted" and unsigned["verdict"] == "unsigned"
     validate(testapp.post("/api/v1/verify", upload_files=[("file", "z.txt", b"hello")], status=400))

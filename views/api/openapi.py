@@ -125,6 +125,7 @@ SPEC = {
             "VerificationReport": {
                 "type": "object", "required": ["ok", "problems", "signatures"],
                 "properties": {"ok": {"type": "boolean"}, "filename": STR, "checked": STR,
+                               "verdict": {"enum": ["genuine", "changed", "untrusted", "unsigned"]},
                                "problems": {"type": "array", "items": STR},
                                "signatures": {"type": "array", "items": {
                                    "type": "object", "required": ["signer", "intact", "trusted", "ok"],

@@ -48,6 +48,88 @@ def vn_datetime(moment, locale="vi"):
     return f"{in_vn(moment):%H:%M, %d/%m/%Y}"
 
 
+def vn_number(value, digits=1, locale="vi"):
+    """93.5 → '93,5' in Vietnamese (a comma before the decimals, a dot
+    between thousands), '93.5' in English; whole numbers without decimals."""
+    if value is None or value == "":
+        return ""
+    value = float(value)
+    text = f"{value:,.{digits}f}" if digits and round(value, digits) != int(value) else f"{round(value):,}"
+    if locale == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def vn_percent(value, digits=1, locale="vi"):
+    """'93,5 %' (Vietnamese) or '93.5%' (English)."""
+    if value is None or value == "":
+        return ""
+    number = vn_number(value, digits, locale)
+    return f"{number} %" if locale == "vi" else f"{number}%"
+
+
+def vn_moment(value, locale="vi"):
+    """An ISO 8601 time (text, as the signing library and the API write it)
+    as people read it: '01/12/2026 12:35' in Vietnam time; the text itself
+    when it is not a time."""
+    import datetime
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return f"{in_vn(value):%d/%m/%Y %H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+def report_text(request, parts, fallback=""):
+    """A sentence of a signature report (signing.verify message()s) in the
+    request's language; times in it as people read them. A report stored
+    before messages were kept shows its (English) text."""
+    from signing.verify import MESSAGES
+    if not parts:
+        return fallback or ""
+    if isinstance(parts, dict):
+        parts = [parts]
+    out = []
+    for part in parts:
+        template = MESSAGES.get(part.get("id"))
+        if template is None:
+            out.append(part.get("id", ""))
+            continue
+        params = {k: vn_moment(v) if _looks_iso(v) else v for k, v in (part.get("params") or {}).items()}
+        out.append(request.localizer.translate(_(template, mapping=params)))
+    return " ".join(out)
+
+
+def _looks_iso(value):
+    return isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T"
+
+
+VERDICTS = {
+    "genuine": "Genuine and unchanged: every signature is valid and its signer is trusted, "
+               "and nothing was changed after signing.",
+    "changed": "Changed after signing: this file is not what was signed.",
+    "untrusted": "Signed by someone not trusted: the file is unchanged, but its signer cannot be confirmed.",
+    "unsigned": "No signature: this file carries no digital signature.",
+}
+
+
+def report_verdict(report):
+    """'genuine' | 'changed' | 'untrusted' | 'unsigned' for a stored report (dict)."""
+    from signing.verify import verdict_of
+    if not report:
+        return "unsigned"
+    return report.get("verdict") or verdict_of(report)
+
+
 EXPIRED_FROM = "Hết hiệu lực từ "
 
 
@@ -88,6 +170,12 @@ def template_globals(event):
     event.setdefault("vn_date", format_vn_date)
     event.setdefault("msg", lambda text: domain_message(text, locale))
     event.setdefault("reason_label", lambda reason: reason_label(request, reason))
+    event.setdefault("vn_number", lambda value, digits=1: vn_number(value, digits, locale))
+    event.setdefault("vn_percent", lambda value, digits=1: vn_percent(value, digits, locale))
+    event.setdefault("vn_moment", lambda value: vn_moment(value, locale))
+    event.setdefault("report_text", lambda parts, fallback="": report_text(request, parts, fallback))
+    event.setdefault("report_verdict", report_verdict)
+    event.setdefault("VERDICTS", VERDICTS)
 
 
 class WarehouseChild:

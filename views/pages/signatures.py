@@ -7,6 +7,7 @@ from repository.resources import Root
 from repository.signatures import check_signatures, trust_roots
 
 from ..uploads import read_upload
+from . import domain_message
 
 
 def verify_upload(request):
@@ -16,8 +17,10 @@ def verify_upload(request):
         raise ValidationError({"file": "Chỉ kiểm tra được tệp PDF / only PDF files can be checked"})
     report = check_signatures(data, trust_roots(request.registry.settings))
     if report is None:
-        report = {"ok": False, "signatures": [],
-                  "problems": ["Tệp PDF không có chữ ký số nào / the PDF carries no signature"]}
+        from signing.verify import message
+        report = {"ok": False, "signatures": [], "verdict": "unsigned",
+                  "problems": ["the document has no signature"],
+                  "problem_messages": [message("problem.unsigned")]}
     return filename, report
 
 
@@ -32,5 +35,6 @@ def verify_post(request):
         filename, report = verify_upload(request)
     except ValidationError as exc:
         request.response.status = 400
-        return {"report": None, "filename": None, "error": exc.errors["file"]}
+        return {"report": None, "filename": None,
+                "error": domain_message(exc.errors["file"], request.locale_name)}
     return {"report": report, "filename": filename, "error": None}
