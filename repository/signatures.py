@@ -7,6 +7,7 @@ import datetime
 import shlex
 
 from . import audit
+from .errors import Conflict, Refused, ValidationError
 
 SIGNED = "signed"          # the derivative name of a desk-signed searchable PDF
 
@@ -21,8 +22,9 @@ def trust_roots(settings):
 
 
 def signer_spec(settings, username):
-    """`kho.signer.<username>`: 'p12 FILE PASSPHRASE_FILE' or
-    'pkcs11 MODULE TOKEN_LABEL KEY_LABEL PIN_FILE'."""
+    """`kho.signer.<username>`: 'p12 FILE PASSPHRASE_FILE',
+    'pkcs11 MODULE TOKEN_LABEL KEY_LABEL PIN_FILE' (a token or HSM on the
+    server) or 'csc URL CREDENTIAL_ID [ACCESS_TOKEN_FILE]' (remote signing)."""
     spec = settings.get(f"kho.signer.{username}")
     if not spec:
         raise SignerNotConfigured(
@@ -43,7 +45,17 @@ def load_signer(settings, username):
         module, token_label, key_label, pin_file = args
         with open(pin_file, encoding="utf-8") as f:
             return signing.load_pkcs11_signer(module, token_label, key_label, f.read().strip())
-    raise SignerNotConfigured(f"kho.signer.{username}: unknown kind {kind!r} (p12 or pkcs11)")
+    if kind == "csc":
+        raise SignerNotConfigured(
+            f"Tài khoản {username} ký qua dịch vụ ký số từ xa: cần mã PIN/OTP / "
+            f"{username} signs through a remote service: a PIN/OTP is needed")
+    raise SignerNotConfigured(f"kho.signer.{username}: unknown kind {kind!r} (p12, pkcs11 or csc)")
+
+
+def _root_of(obj):
+    while getattr(obj, "__parent__", None) is not None:
+        obj = obj.__parent__
+    return obj
 
 
 def check_signatures(data, roots):
@@ -90,6 +102,10 @@ def sign_digitized(document, pdf_bytes, settings, actor):
     from ZODB.blob import Blob
     signer = load_signer(settings, actor.username)
     try:
+        try:
+            check_certificate(_root_of(document), actor.username, signer.signing_cert, required=False)
+        except CertificateRefused as exc:
+            raise SignerNotConfigured(str(exc)) from None
         signed = signing.sign_pdf(pdf_bytes, signer, "digitized",
                                   tsa_url=settings.get("kho.tsa_url") or None)
     finally:
@@ -104,3 +120,278 @@ def sign_digitized(document, pdf_bytes, settings, actor):
                  document=document.__name__,
                  detail={"ok": bool(document.signature_report and document.signature_report["ok"])})
     return signed
+
+
+# ---------------------------------------------------------------------------
+# Signing where the key is: the officer's certificate registered per account,
+# the desk's USB token through the agent (split signing), a remote CSC
+# service, or a key the server holds (above). Every path refuses a
+# certificate that is not the signed-in account's.
+
+DESK_SIGNING_MINUTES = 15
+DEFAULT_AGENT_URL = "http://127.0.0.1:7391"
+
+
+class CertificateRefused(Refused):
+    """The certificate that would sign is not the account's (403)."""
+
+    def __init__(self, message):
+        super().__init__(message, code="certificate_refused")
+
+
+def _registry(root, create=False):
+    """username → tuple of certificate records; made at the first registration."""
+    registry = getattr(root, "signing_certificates", None)
+    if registry is None and create:
+        from BTrees.OOBTree import OOBTree
+        registry = root.signing_certificates = OOBTree()
+    return registry
+
+
+def certificates_of(root, username):
+    """The certificates registered for an account: dicts without the DER."""
+    registry = _registry(root)
+    records = registry.get(username, ()) if registry is not None else ()
+    return [{k: v for k, v in r.items() if k != "der"} for r in records]
+
+
+def register_certificate(root, username, data, actor):
+    """Register a signing certificate (PEM or DER bytes) for an account."""
+    import signing
+    if username not in root.accounts.users:
+        raise ValidationError({"username": f"Không có tài khoản {username} / no account {username}"})
+    try:
+        cert = signing.load_certificate(data)
+    except signing.SigningError:
+        raise ValidationError({"certificate": "Không phải chứng thư số X.509 (PEM hoặc DER) / "
+                                              "not an X.509 certificate (PEM or DER)"}) from None
+    record = dict(signing.certificate_summary(cert), der=cert.dump(),
+                  added=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                  added_by=actor.username if actor else "system")
+    registry = _registry(root, create=True)
+    records = registry.get(username, ())
+    if any(r["fingerprint"] == record["fingerprint"] for r in records):
+        raise Conflict("Chứng thư số này đã được đăng ký cho tài khoản / already registered")
+    registry[username] = records + (record,)
+    audit.record(root, actor, "register_certificate",
+                 detail={"username": username, "fingerprint": record["fingerprint"],
+                         "subject": record["subject"]})
+    return {k: v for k, v in record.items() if k != "der"}
+
+
+def remove_certificate(root, username, fingerprint, actor):
+    registry = _registry(root)
+    records = registry.get(username, ()) if registry is not None else ()
+    kept = tuple(r for r in records if r["fingerprint"] != (fingerprint or "").lower())
+    if len(kept) == len(records):
+        raise ValidationError({"fingerprint": "Không có chứng thư số này / no such certificate"})
+    registry[username] = kept
+    audit.record(root, actor, "remove_certificate",
+                 detail={"username": username, "fingerprint": fingerprint})
+
+
+def check_certificate(root, username, certificate, *, required=True):
+    """Refuse (CertificateRefused) a certificate not registered for the
+    account. With required=False an account that has none registered passes
+    (a server key the administrator configured for it)."""
+    import signing
+    registry = _registry(root)
+    records = registry.get(username, ()) if registry is not None else ()
+    cert = signing.load_certificate(certificate)
+    if not records:
+        if not required:
+            return
+        raise CertificateRefused(
+            f"Tài khoản {username} chưa đăng ký chứng thư số nên không ký được; quản trị viên đăng ký "
+            f"bằng lệnh «kho user-cert add {username} TỆP» / no signing certificate is registered "
+            f"for {username}; an administrator registers one with `kho user-cert add`")
+    if signing.certificate_fingerprint(cert) not in {r["fingerprint"] for r in records}:
+        who = signing.certificate_summary(cert)["subject"]
+        raise CertificateRefused(
+            f"Chứng thư số trên thiết bị ký là của «{who}», không phải chứng thư số đã đăng ký của "
+            f"tài khoản {username}: không ký / the certificate on the signing device ({who}) is not "
+            f"the one registered for {username}: refused")
+
+
+def signing_mode(settings, username):
+    """'remote' (kho.signer.<username> = csc …), 'server' (a p12 or PKCS#11
+    key on the server) or 'desk' (the officer's token through the agent)."""
+    spec = settings.get(f"kho.signer.{username}")
+    if not spec:
+        return "desk"
+    kind = shlex.split(spec)[0]
+    return "remote" if kind == "csc" else "server"
+
+
+def signing_options(settings, root, user):
+    """What the review page needs to offer the right way to sign."""
+    return {"mode": signing_mode(settings, user.username),
+            "agent_url": settings.get("kho.sign_agent_url") or DEFAULT_AGENT_URL,
+            "registered": bool(certificates_of(root, user.username))}
+
+
+def _source_pdf(document):
+    from .ocr_jobs import SEARCHABLE
+    if document.provenance != "digitized":
+        raise Conflict("Chỉ ký bản do bộ phận số hoá / only a digitized paper is signed here")
+    if document.signature_report:
+        raise Conflict("Giấy tờ đã được ký / the paper is already signed")
+    source = document.derivatives.get(SEARCHABLE) or (
+        document.original if document.content_type == "application/pdf" else None)
+    if source is None:
+        raise Conflict("Chưa có bản PDF để ký / no PDF to sign yet")
+    with source.open("r") as f:
+        return f.read()
+
+
+def _blob(data):
+    from ZODB.blob import Blob
+    blob = Blob()
+    with blob.open("w") as out:
+        out.write(data)
+    return blob
+
+
+def _paper_label(document):
+    return document.name or document.type_code or document.__name__
+
+
+def prepare_desk_signature(root, document, actor, certificate, settings, chain=()):
+    """Step 1 at the desk: check the token's certificate is the actor's,
+    prepare the digitized copy for it, keep the state on the document (one
+    pending signature per paper, for DESK_SIGNING_MINUTES). Returns what the
+    page hands to the agent."""
+    import base64
+    import secrets
+    import signing
+    check_certificate(root, actor.username, certificate)
+    data = _source_pdf(document)
+    prepared = signing.prepare_signature(data, certificate, chain, "digitized",
+                                         tsa_url=settings.get("kho.tsa_url") or None)
+    state = prepared.to_dict()
+    del state["pdf"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    session = {"id": secrets.token_urlsafe(12), "username": actor.username, "state": state,
+               "created": now.isoformat(),
+               "expires": (now + datetime.timedelta(minutes=DESK_SIGNING_MINUTES)).isoformat(),
+               "prepared": _blob(prepared.pdf), "signed": None}
+    document.desk_signing = session
+    document._p_changed = True
+    digest = signing.split.message_digest(prepared.to_be_signed).hex()
+    audit.record(document, actor, "prepare_desk_signature", subject=document.owner_id,
+                 document=document.__name__,
+                 detail={"certificate": signing.certificate_fingerprint(certificate), "digest": digest})
+    return {"id": session["id"], "to_be_signed": base64.b64encode(prepared.to_be_signed).decode("ascii"),
+            "digest": digest, "paper": _paper_label(document), "owner": document.owner_id,
+            "certificate": signing.certificate_summary(certificate), "expires": session["expires"]}
+
+
+def _pending(document, actor, session_id):
+    session = getattr(document, "desk_signing", None)
+    if (session is None or session["id"] != session_id or session["username"] != actor.username):
+        raise Conflict("Không có phiên ký này, hãy ký lại / no such signing session: sign again")
+    if session["expires"] < datetime.datetime.now(datetime.timezone.utc).isoformat():
+        raise Conflict("Phiên ký đã hết hạn, hãy ký lại / the signing session expired: sign again")
+    return session
+
+
+def finish_desk_signature(root, document, actor, session_id, signature_value, settings):
+    """Step 3: embed the token's signature value; the signed copy waits on the
+    document until the review is confirmed (attach_desk_signature)."""
+    import base64
+    import signing
+    session = _pending(document, actor, session_id)
+    if session["prepared"] is None:
+        raise Conflict("Phiên ký này đã xong / this signing session is finished")
+    with session["prepared"].open("r") as f:
+        pdf = f.read()
+    prepared = signing.PreparedSignature.from_dict(dict(session["state"], pdf=base64.b64encode(pdf)))
+    check_certificate(root, actor.username, prepared.certificate)
+    try:
+        signed = signing.finish_signature(prepared, signature_value,
+                                          tsa_url=settings.get("kho.tsa_url") or None)
+    except signing.SignatureMismatch:
+        raise CertificateRefused("Chữ ký không khớp với chứng thư số đã đăng ký: không nhận / "
+                                 "the signature does not match the registered certificate: refused") from None
+    session = dict(session, signed=_blob(signed), prepared=None)
+    document.desk_signing = session
+    audit.record(document, actor, "finish_desk_signature", subject=document.owner_id,
+                 document=document.__name__, detail={"session": session_id})
+    return {"id": session_id, "signed": True}
+
+
+def attach_desk_signature(document, actor, settings):
+    """The signed copy made at the desk becomes the document's signed copy."""
+    session = getattr(document, "desk_signing", None)
+    if session is None or session.get("signed") is None or session["username"] != actor.username:
+        raise ValidationError({"signing": "Chưa có chữ ký từ thiết bị ký tại bàn / "
+                                          "no signature from the desk's token yet"})
+    with session["signed"].open("r") as f:
+        signed = f.read()
+    _keep_signed(document, signed, settings, actor, "desk token")
+    document.desk_signing = None
+    return signed
+
+
+def _keep_signed(document, signed, settings, actor, via):
+    document.derivatives[SIGNED] = _blob(signed)
+    document.signature_report = check_signatures(signed, trust_roots(settings))
+    document.signed_by = actor.username
+    audit.record(document, actor, "sign_digitized", subject=document.owner_id,
+                 document=document.__name__,
+                 detail={"ok": bool(document.signature_report and document.signature_report["ok"]),
+                         "via": via})
+
+
+def csc_service(settings, username):
+    """kho.signer.<username> = 'csc URL CREDENTIAL_ID [ACCESS_TOKEN_FILE]'."""
+    import signing
+    kind, *args = signer_spec(settings, username)
+    if kind != "csc" or len(args) not in (2, 3):
+        raise SignerNotConfigured(f"kho.signer.{username}: not 'csc URL CREDENTIAL_ID [TOKEN_FILE]'")
+    token = None
+    if len(args) == 3:
+        with open(args[2], encoding="utf-8") as f:
+            token = f.read().strip()
+    return signing.CscService(args[0], args[1], token)
+
+
+def sign_remote(root, document, actor, settings, pin, otp):
+    """The digitized copy signed by the account's CSC service, authorized by
+    the officer's PIN/OTP (passed through, never stored). Returns the signed
+    bytes (not kept: attach with _keep_signed once the review is confirmed)."""
+    import signing
+    service = csc_service(settings, actor.username)
+    data = _source_pdf(document)
+
+    def accept(der):
+        check_certificate(root, actor.username, der)
+    try:
+        return signing.csc_sign_pdf(data, service, pin=pin, otp=otp, accept=accept,
+                                    tsa_url=settings.get("kho.tsa_url") or None)
+    except signing.SigningError as exc:
+        raise ValidationError({"signing": f"Dịch vụ ký số từ xa không ký được: {exc} / "
+                                          f"remote signing failed: {exc}"}) from None
+
+
+def confirm_and_sign_with(root, document, actor, page_texts, raw_metadata, settings, form):
+    """Confirm the review and sign the way the account signs: the desk's
+    token (form 'signed_at_desk': attach what the agent signed), a remote
+    service (form 'csc_pin'/'csc_otp'), else repository.review.confirm_and_sign
+    (a server key). Returns the reason it was not signed, or None."""
+    from .review import confirm_and_sign, confirm_review
+    mode = signing_mode(settings, actor.username)
+    if form.get("signed_at_desk"):
+        confirm_review(root, document, actor, page_texts, raw_metadata)
+        attach_desk_signature(document, actor, settings)
+        return None
+    if mode == "remote" and document.provenance == "digitized" and not document.signature_report:
+        pin, otp = form.get("csc_pin", ""), form.get("csc_otp", "")
+        if not (pin or otp):
+            raise ValidationError({"signing": "Nhập mã PIN và mã OTP của dịch vụ ký số từ xa / "
+                                              "enter the PIN and OTP of the remote signing service"})
+        signed = sign_remote(root, document, actor, settings, pin, otp)
+        confirm_review(root, document, actor, page_texts, raw_metadata)
+        _keep_signed(document, signed, settings, actor, "remote CSC")
+        return None
+    return confirm_and_sign(root, document, actor, page_texts, raw_metadata, settings)

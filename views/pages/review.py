@@ -17,8 +17,10 @@ from repository.errors import ValidationError
 from repository.ocr_jobs import FAILED, SEARCHABLE, job_of, job_queue
 from repository.reading import authorize_review, review_refusal
 from repository.resources import Document
-from repository.review import EDITABLE, confirm_and_sign, proposed_metadata
+from repository.review import EDITABLE, proposed_metadata
+from repository.signatures import confirm_and_sign_with
 
+from ..api.signing_sessions import desk_signing
 from .document import opened
 
 
@@ -30,7 +32,8 @@ def review_values(request, document, values=None, errors=None):
             "values": values or proposed_metadata(document), "errors": errors or {},
             "suggestions": document.ocr.suggestions,
             "variant": SEARCHABLE if SEARCHABLE in document.derivatives else "original",
-            "doctypes": list(catalogues.doctypes.values())}
+            "doctypes": list(catalogues.doctypes.values()),
+            "signing": desk_signing(request, document)}
 
 
 @view_config(context=Document, name="review", permission=R.ADD_DOCUMENT, renderer="review.jinja2",
@@ -56,8 +59,8 @@ def review_post(context, request):
     texts = [request.POST.get(f"page_text_{i}", "") for i in range(len(context.ocr.pages))]
     values = {k: request.POST.get(k, "") for k in EDITABLE}
     try:
-        unsigned = confirm_and_sign(request.kho_root, context, request.user, texts, values,
-                                    request.registry.settings)
+        unsigned = confirm_and_sign_with(request.kho_root, context, request.user, texts, values,
+                                         request.registry.settings, request.POST)
     except ValidationError as exc:
         request.response.status = 400
         return review_values(request, context, values, exc.errors)

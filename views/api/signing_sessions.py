@@ -1,0 +1,127 @@
+"""Signing at the desk with the officer's own token, through the agent
+(`kho sign-agent`) on the desk's computer; and the registered signing
+certificate of each account.
+
+    POST …/documents/<id>/signing-session  {"certificate": base64 DER, "chain": [...]}
+        the token's certificate must be the account's registered one (else
+        403 certificate_refused); 201 {"id", "to_be_signed", "digest",
+        "paper", "owner", "certificate", "expires"}: hand to the agent.
+    PUT  …/documents/<id>/signing-session  {"id", "signature": base64}
+        the agent's signature value, embedded (with the TSA's timestamp);
+        the signed copy is kept when the review is confirmed (signed_at_desk).
+    GET|POST|DELETE /api/v1/signing-certificates  (administrators)
+        ?user=NAME lists; {"username", "certificate": PEM or base64 DER}
+        registers; ?user=NAME&fingerprint=HEX removes.
+
+Reviewing reads the scan, so preparing needs the opening of its content
+(the review page's), or `?purpose=` with a bearer token, as a review does.
+"""
+import base64
+import binascii
+
+from pyramid.view import view_config
+
+from repository import roles as R
+from repository.errors import ValidationError
+from repository.reading import authorize_review
+from repository.resources import Document, Root
+from repository.signatures import (CertificateRefused, certificates_of, finish_desk_signature,
+                                   prepare_desk_signature, register_certificate, remove_certificate)
+
+from ..pages import domain_message
+from .helpers import csrf_unless_token, json_body
+from .subjects import content_purpose
+
+
+def _b64(value, field):
+    try:
+        return base64.b64decode(str(value or ""), validate=True) or _missing(field)
+    except (binascii.Error, ValueError):
+        raise ValidationError({field: "Cần base64 / base64 expected"}) from None
+
+
+def _missing(field):
+    raise ValidationError({field: "Thiếu / missing"})
+
+
+def _refused(request, exc):
+    request.response.status = 403
+    return {"error": "certificate_refused", "message": domain_message(exc, request.locale_name)}
+
+
+@view_config(route_name="api", context=Document, name="signing-session", request_method="POST",
+             permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def prepare(context, request):
+    body = json_body(request)
+    certificate = _b64(body.get("certificate"), "certificate")
+    chain = [_b64(c, "chain") for c in (body.get("chain") or [])[:5]]
+    authorize_review(context, request.user, content_purpose(request, context))
+    try:
+        result = prepare_desk_signature(request.kho_root, context, request.user, certificate,
+                                        request.registry.settings, chain)
+    except CertificateRefused as exc:
+        return _refused(request, exc)
+    request.response.status = 201
+    return result
+
+
+@view_config(route_name="api", context=Document, name="signing-session", request_method="PUT",
+             permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def finish(context, request):
+    body = json_body(request)
+    signature = _b64(body.get("signature"), "signature")
+    try:
+        return finish_desk_signature(request.kho_root, context, request.user, str(body.get("id", "")),
+                                     signature, request.registry.settings)
+    except CertificateRefused as exc:
+        return _refused(request, exc)
+
+
+@view_config(route_name="api", context=Root, name="signing-certificates", request_method="GET",
+             permission=R.MANAGE_ACCOUNTS, renderer="json")
+def list_certificates(request):
+    username = request.params.get("user", "")
+    if username not in request.kho_root.accounts.users:
+        raise ValidationError({"user": "Không có tài khoản này / no such account"})
+    return {"username": username, "certificates": certificates_of(request.kho_root, username)}
+
+
+@view_config(route_name="api", context=Root, name="signing-certificates", request_method="POST",
+             permission=R.MANAGE_ACCOUNTS, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def add_certificate(request):
+    body = json_body(request)
+    text = str(body.get("certificate") or "")
+    data = text.encode("ascii", "replace") if "-----BEGIN" in text else _b64(text, "certificate")
+    request.response.status = 201
+    return register_certificate(request.kho_root, str(body.get("username", "")), data, request.user)
+
+
+@view_config(route_name="api", context=Root, name="signing-certificates", request_method="DELETE",
+             permission=R.MANAGE_ACCOUNTS, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def delete_certificate(request):
+    remove_certificate(request.kho_root, request.params.get("user", ""),
+                       request.params.get("fingerprint", ""), request.user)
+    return {"removed": True}
+
+
+def desk_signing(request, document):
+    """What the review page's "Confirm and sign" needs (views/templates/
+    sign_agent.jinja2, static/sign-agent.js): how this account signs, the
+    agent's address, this paper's signing-session address; and the page may
+    then call the agent (connect-src of its Content-Security-Policy)."""
+    from urllib.parse import urlsplit
+
+    from repository.signatures import signing_options
+
+    from ..headers import CSP
+    from .helpers import api_url
+    options = signing_options(request.registry.settings, request.kho_root, request.user)
+    agent = urlsplit(options["agent_url"])
+    if agent.scheme in ("http", "https") and agent.hostname in ("127.0.0.1", "localhost", "::1"):
+        origin = f"{agent.scheme}://{agent.netloc}"
+        request.response.headers["Content-Security-Policy"] = f"{CSP}; connect-src 'self' {origin}"
+    else:
+        options["agent_url"] = ""          # the agent only ever listens on the loopback interface
+    options["session_url"] = api_url(request, document, "signing-session")
+    options["origin"] = request.application_url
+    return options
