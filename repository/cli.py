@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "repository.indicator_commands",    # kho indicators rebuild|check
     "repository.retention_commands",    # kho retention run, holds, disposition
     "repository.archive_commands",      # kho archive export|verify, rights exports
+    "repository.signature_commands",    # kho user-cert add|list|remove (signing certificates)
     "ocr.cli",
     "signing.cli",
     "search.cli",
