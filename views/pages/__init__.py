@@ -203,3 +203,7 @@ def includeme(config):
     config.add_route("desk_receive", "/desk/receive")
     config.add_route("confirm_preview", "/confirm/{token}/preview/{doc_id}/{page}")
     config.add_route("confirm", "/confirm/{token}")
+    # a printed paper's QR code (views/pages/verify_code.py, views/api/results.py); /verify
+    # itself is the signature check (traversal), and these routes come before the API's
+    config.add_route("verify_code", "/verify/{code}")
+    config.add_route("api_verify_code", "/api/v1/verify/{code}")

@@ -13,6 +13,7 @@ from repository.dossiers import (ACTIONS, OPEN, PROCESSING, RECEIVED, SUPPLEMENT
                                  attach_document, resolve, transition, visible_dossiers)
 from repository.errors import Conflict, ValidationError
 from repository.reception import components_view, decide_reuse, offer_reuse, pending_requests_for
+from repository.results import result_of
 
 from . import _, domain_message, errors_for, translate
 
@@ -111,6 +112,7 @@ def dossier_values(request, dossier, errors=None, form=None):
         "documents": {(r.id, d): document_of(root, r.owner_id, d) for r in requests for _k, d in r.items},
         "doctypes": catalogues.doctypes,
         "receipt_url": request.application_url + f"/api/v1/dossiers/{dossier.code}/receipt",
+        "result": result_of(root, dossier),        # views/templates/dossier_result.jinja2
         "errors": errors or {}, "form": form or {},
     }
 

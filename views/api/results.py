@@ -1,0 +1,145 @@
+"""Results, copies, verification and the citizen's own lists over JSON.
+
+    GET  /api/v1/verify/{code}                          public: genuine? in force? the printed fields
+    POST /api/v1/dossiers/{code}/result                 the agency's processor issues the result
+                                                        (JSON {"decision"} or multipart with a PDF "file")
+    POST /api/v1/subjects/{id}/documents/{doc}/copies   an electronic copy (sao y)
+    GET  /api/v1/subjects/{id}/documents/{doc}/copies   the copies (owner)
+    GET  /api/v1/subjects/{id}/documents/{doc}/copies/{n}   a copy's signed PDF (owner)
+    GET  /api/v1/subjects/{id}/papers                   My papers (owner)
+    GET  /api/v1/subjects/{id}/dossiers                 My dossiers (owner)
+"""
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.view import view_config
+
+from repository import roles as R
+from repository import verification
+from repository.consents import public_url
+from repository.dossiers import Dossier
+from repository.resources import Document, Warehouse
+from repository.results import issue_copy, issue_result
+
+from ..pages.mine import dossiers_of, owner_only, papers_of
+from ..pages.results import copy_response
+from ..pages.verify_code import verify_lookup
+from ..uploads import read_upload
+from .helpers import api_url, csrf_unless_token, document_json, dossier_summary_json, iso, json_body
+
+
+@view_config(route_name="api_verify_code", renderer="json", request_method="GET")
+def verify_code_api(request):
+    status, found, wait = verify_lookup(request)
+    request.response.status = status
+    if status == 429:
+        return {"error": "too_many_requests", "message": "Thử lại sau / try again later", "retry_after": wait}
+    if found is None:
+        return {"error": "not_found", "message": "Không tìm thấy / not found"}
+    return {"genuine": True, "kind": found["kind"], "kind_label": found["kind_label"],
+            "status": found["status"], "status_label": verification.STATUSES[found["status"]],
+            "in_force": found["status"] == "in_force",
+            "fields": {key: value for key, _label, value in found["fields"]},
+            "labels": {key: label for key, label, _value in found["fields"]}}
+
+
+def verify_url(request, code):
+    return public_url(request.registry.settings) + "/verify/" + code
+
+
+@view_config(route_name="api", context=Dossier, name="result", request_method="POST",
+             permission=R.RESOLVE_DOSSIER, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def issue_result_api(context, request):
+    upload, decision = None, ""
+    if (request.content_type or "").startswith("multipart/"):
+        upload, _name = read_upload(request)
+        decision = request.POST.get("decision", "")
+    elif request.body:
+        body = json_body(request)
+        decision = body.get("decision") or ""
+        if not isinstance(decision, str):
+            from repository.errors import ValidationError
+            raise ValidationError({"decision": "Cần một chuỗi / a string is expected"})
+    document = issue_result(request.kho_root, context, request.user, request.registry.settings,
+                            upload=upload, decision_text=decision)
+    request.response.status = 201
+    return dict(document_json(document, request), verify_url=verify_url(request, document.result_code))
+
+
+def _live(document):
+    if document.deleted:
+        raise HTTPNotFound()
+
+
+def copy_json(record, request, document, number):
+    return {"code": record.code, "number": number, "issued": iso(record.issued), "issued_by": record.issued_by,
+            "status": verification.status_of(request.kho_root, record), "sha256": getattr(record, "sha256", None),
+            "verify_url": verify_url(request, record.code),
+            "links": {"content": api_url(request, document, "copies", str(number))}}
+
+
+@view_config(route_name="api", context=Document, name="copies", request_method="POST",
+             permission=R.VIEW_WAREHOUSE, renderer="json", require_csrf=False, decorator=csrf_unless_token)
+def create_copy(context, request):
+    _live(context)
+    if request.subpath:
+        raise HTTPNotFound()
+    record = issue_copy(request.kho_root, context, request.user, request.registry.settings)
+    request.response.status = 201
+    number = len(verification.copies_of(request.kho_root, context.owner_id, context.__name__))
+    return copy_json(record, request, context, number)
+
+
+@view_config(route_name="api", context=Document, name="copies", request_method="GET",
+             permission=R.VIEW_WAREHOUSE, renderer="json")
+def list_copies(context, request):
+    _live(context)
+    if request.user is None or request.user.subject_id != context.owner_id:
+        raise HTTPForbidden()
+    if request.subpath:
+        if len(request.subpath) != 1:
+            raise HTTPNotFound()
+        return copy_response(request, context, request.subpath[0])
+    copies = verification.copies_of(request.kho_root, context.owner_id, context.__name__)
+    return {"items": [copy_json(r, request, context, i) for i, r in enumerate(copies, 1)], "total": len(copies)}
+
+
+@view_config(route_name="api", context=Warehouse, name="papers", request_method="GET",
+             permission=R.VIEW_WAREHOUSE, renderer="json")
+def my_papers_api(context, request):
+    owner_only(request, context)
+    items = []
+    for p in papers_of(request.kho_root, context):
+        document = p["document"]
+        items.append(dict(document_json(document, request), validity=p["status"],
+                          validity_label=verification.STATUSES[p["status"]], valid_until_effective=iso(p["ends"]),
+                          signed=p["signed"], signers=p["signatures"], reusable=not p["reuse"],
+                          reuse_reasons=p["reuse"],
+                          verify_url=verify_url(request, p["result_code"]) if p["result_code"] else None,
+                          copies=[{"number": c["number"], "issued": iso(c["issued"]), "status": c["status"],
+                                   "verify_url": verify_url(request, c["code"])} for c in p["copies"]]))
+    return {"items": items, "total": len(items)}
+
+
+@view_config(route_name="api", context=Warehouse, name="dossiers", request_method="GET",
+             permission=R.VIEW_WAREHOUSE, renderer="json")
+def my_dossiers_api(context, request):
+    owner_only(request, context)
+    from repository.dossiers import ACTIONS
+    items = []
+    for item in dossiers_of(request.kho_root, context.subject_id):
+        dossier, result = item["dossier"], item["result"]
+        data = dossier_summary_json(dossier, request)
+        data.update({
+            "late": item["late"], "reason": dossier.reason, "resolved": iso(dossier.resolved),
+            "timeline": [{"time": iso(e["time"]), "actor": e["actor"], "actor_name": e["who"][0],
+                          "action": e["action"], "action_label": ACTIONS.get(e["action"], e["action"])}
+                         for e in item["timeline"]],
+            "receipt": api_url(request, dossier, "receipt"),
+            "result": None if result is None else {
+                "document": result.__name__, "name": result.name, "type_code": result.type_code,
+                "issued": iso(getattr(dossier, "result_issued", None)),
+                "verify_url": verify_url(request, result.result_code) if getattr(result, "result_code", None)
+                else None,
+                "links": {"self": api_url(request, result), "content": api_url(request, result, "content")}},
+        })
+        items.append(data)
+    return {"items": items, "total": len(items)}
