@@ -209,7 +209,7 @@ def check_certificate(root, username, certificate, *, required=True):
         who = signing.certificate_summary(cert)["subject"]
         raise CertificateRefused(
             f"Chứng thư số trên thiết bị ký là của «{who}», không phải chứng thư số đã đăng ký của "
-            f"tài khoản {username}: không ký / the certificate on the signing device ({who}) is not "
+            f"tài khoản {username}: không ký / the certificate on the signing device is not "
             f"the one registered for {username}: refused")
 
 
@@ -369,6 +369,8 @@ def sign_remote(root, document, actor, settings, pin, otp):
     try:
         return signing.csc_sign_pdf(data, service, pin=pin, otp=otp, accept=accept,
                                     tsa_url=settings.get("kho.tsa_url") or None)
+    except CertificateRefused as exc:
+        raise ValidationError({"signing": str(exc)}) from None
     except signing.SigningError as exc:
         raise ValidationError({"signing": f"Dịch vụ ký số từ xa không ký được: {exc} / "
                                           f"remote signing failed: {exc}"}) from None

@@ -6,7 +6,7 @@ certificate of each account.
         the token's certificate must be the account's registered one (else
         403 certificate_refused); 201 {"id", "to_be_signed", "digest",
         "paper", "owner", "certificate", "expires"}: hand to the agent.
-    PUT  …/documents/<id>/signing-session  {"id", "signature": base64}
+    POST …/documents/<id>/desk-signature  {"id", "signature": base64}
         the agent's signature value, embedded (with the TSA's timestamp);
         the signed copy is kept when the review is confirmed (signed_at_desk).
     GET|POST|DELETE /api/v1/signing-certificates  (administrators)
@@ -65,7 +65,7 @@ def prepare(context, request):
     return result
 
 
-@view_config(route_name="api", context=Document, name="signing-session", request_method="PUT",
+@view_config(route_name="api", context=Document, name="desk-signature", request_method="POST",
              permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
 def finish(context, request):
     body = json_body(request)
@@ -123,5 +123,6 @@ def desk_signing(request, document):
     else:
         options["agent_url"] = ""          # the agent only ever listens on the loopback interface
     options["session_url"] = api_url(request, document, "signing-session")
+    options["finish_url"] = api_url(request, document, "desk-signature")
     options["origin"] = request.application_url
     return options

@@ -2,7 +2,7 @@
 // officer's USB token: the server prepares the paper (POST signing-session
 // with the token's certificate), the agent on this computer signs
 // (kho sign-agent, http://127.0.0.1:7391), the server embeds the signature
-// (PUT signing-session), then the review form is sent with signed_at_desk.
+// (POST desk-signature), then the review form is sent with signed_at_desk.
 // Without an agent: a server key signs where one is configured; otherwise
 // the page says how to start the agent. Remote (CSC) signing needs no agent:
 // the PIN/OTP fields go with the form.
@@ -47,9 +47,9 @@
       });
   }
 
-  function api(method, body) {
-    return fetch(hook.dataset.session, {
-      method: method, credentials: "same-origin",
+  function api(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify(body)
     }).then(function (r) {
@@ -69,7 +69,7 @@
     busy = true;
     button.disabled = true;
     say(hook.dataset.msgPreparing);
-    return api("POST", { certificate: agent.certificate, chain: agent.chain })
+    return api(hook.dataset.session, { certificate: agent.certificate, chain: agent.chain })
       .then(function (prepared) {
         session = prepared;
         say(hook.dataset.msgToken + " sha256:" + prepared.digest.slice(0, 16) + "…");
@@ -90,7 +90,7 @@
       })
       .then(function (signed) {
         say(hook.dataset.msgEmbedding);
-        return api("PUT", { id: session.id, signature: signed.signature });
+        return api(hook.dataset.finish, { id: session.id, signature: signed.signature });
       })
       .then(function () {
         flag.value = session.id;
