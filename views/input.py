@@ -103,11 +103,19 @@ def _form_problem(request, exc):
     return "Biểu mẫu không đọc được / the form body cannot be read"
 
 
+def _join_problems(problems):
+    """'vi; vi / en; en' from 'vi / en' messages, so that one language is shown."""
+    pairs = [p.rpartition(" / ") for p in problems]
+    if all(sep for _, sep, _ in pairs):
+        return "; ".join(h for h, _, _ in pairs) + " / " + "; ".join(t for _, _, t in pairs)
+    return "; ".join(problems)
+
+
 def input_guard_tween_factory(handler, registry):
     def input_guard(request):
         problems = check_request(request)
         if problems:
-            raise HTTPBadRequest("; ".join(problems))
+            raise HTTPBadRequest(_join_problems(problems))
         return handler(request)
     return input_guard
 

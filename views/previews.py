@@ -10,7 +10,7 @@ import tempfile
 
 from PIL import Image
 
-WIDTHS = (300, 1200)
+WIDTHS = (300, 1200, 2400)       # 2400: the review page zoomed in
 
 
 class PreviewError(RuntimeError):

@@ -45,7 +45,8 @@ def test_officer_uploads_a_pdf_and_sees_it_listed(open_dossier, page, live_serve
     page.select_option("select[name=dossier_code]", open_dossier)
     shot(page, "upload-form")
     page.click("#upload-form button[type=submit]")
-    page.wait_for_url(f"**/subjects/{OWNER}/")
+    page.wait_for_url(f"**/subjects/{OWNER}/documents/*/")     # the upload lands on the paper's page
+    page.goto(f"{live_server}/subjects/{OWNER}/")
 
     rows = page.locator("table.documents tbody tr")
     assert rows.count() == 1

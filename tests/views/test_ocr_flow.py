@@ -44,7 +44,7 @@ def upload_scan(app, dossier_code):
     form["type_code"] = "GKS"
     form["provenance"] = "digitized"
     form["dossier_code"] = dossier_code
-    return form.submit().follow().click(description="Giấy khai sinh", index=0)
+    return form.submit().follow()          # the paper's page
 
 
 def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, token_for, dossier_code):

@@ -72,9 +72,10 @@ def test_upload_then_previews_need_a_purpose_and_log_it(as_user, open_root, doss
     form["file"] = ("khai-sinh.tiff", image_bytes("TIFF", frames=2), "image/tiff")
     form["type_code"] = "GKS"
     form["issuer"] = "UBND phường Cốc Lếu"
-    listing = form.submit().follow()
-    assert "Đã lưu giấy tờ Giấy khai sinh" in listing.text and "UBND phường Cốc Lếu" in listing.text
-    page = listing.click(description="Giấy khai sinh", index=0)
+    page = form.submit().follow()          # the upload lands on the paper's page
+    assert "Đã lưu giấy tờ Giấy khai sinh" in page.text and "UBND phường Cốc Lếu" in page.text
+    listing = page.click(href=f"/subjects/{OWNER}/$", index=0)
+    assert "UBND phường Cốc Lếu" in listing.text and "Chờ nhận dạng" in listing.text
     assert "preview" not in page.text and "purpose-form" in page.text
     doc_url = page.request.path
     app.get(doc_url + "preview/1", status=403)              # not opened with a purpose

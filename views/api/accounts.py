@@ -12,6 +12,7 @@ from repository.resources import Root
 
 from ..security import client_address, login_limits, token_days
 from .helpers import csrf_unless_token, json_body, optional_json_body
+from ..pages import domain_message
 
 
 @view_config(route_name="api", context=Root, name="me", request_method="GET",
@@ -42,10 +43,11 @@ def create_token(request):
     except LoginThrottled as exc:
         request.response.status = 429
         request.response.headers["Retry-After"] = str(exc.retry_after)
-        return {"error": "throttled", "message": str(exc)}
+        return {"error": "throttled", "message": domain_message(str(exc), request.locale_name)}
     if user is None:
         request.response.status = 401
-        return {"error": "unauthenticated", "message": "Sai tên đăng nhập hoặc mật khẩu / wrong credentials"}
+        return {"error": "unauthenticated",
+                "message": domain_message("Sai tên đăng nhập hoặc mật khẩu / wrong credentials", request.locale_name)}
     label = str(body.get("label", ""))[:80]
     token = issue_token(request.kho_root, user.username, user, label, days=days)
     entry = request.kho_root.accounts.token_entry(token)
@@ -99,7 +101,7 @@ def change_own_password(request):
     except LoginThrottled as exc:
         request.response.status = 429
         request.response.headers["Retry-After"] = str(exc.retry_after)
-        return {"error": "throttled", "message": str(exc)}
+        return {"error": "throttled", "message": domain_message(str(exc), request.locale_name)}
     if not request.via_token:
         remember(request, user.username)
     return {"username": user.username, "sessions_ended": ended}

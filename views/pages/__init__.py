@@ -130,6 +130,35 @@ def report_verdict(report):
     return report.get("verdict") or verdict_of(report)
 
 
+def paper_progress(root, document):
+    """Where a paper stands in digitizing, for lists: [(css class, msgid)]
+    for its OCR, its review and its signature."""
+    from repository.ocr_jobs import DONE, FAILED, QUEUED, RUNNING, job_of
+    out = []
+    job = job_of(root, document)
+    state = job.state if job is not None else None
+    if state == QUEUED:
+        out.append(("wait", "OCR queued"))
+    elif state == RUNNING:
+        out.append(("wait", "OCR running"))
+    elif state == FAILED:
+        out.append(("bad", "OCR failed"))
+    elif state == DONE or document.ocr is not None:
+        out.append(("ok", "Text recognised"))
+    if document.review_state == "pending":
+        out.append(("wait", "Awaiting review"))
+    elif document.review_state == "confirmed":
+        out.append(("ok", "Reviewed"))
+    report = document.signature_report
+    if report and report.get("ok"):
+        out.append(("ok", "Signed"))
+    elif report:
+        out.append(("bad", "Signature not valid"))
+    else:
+        out.append(("off", "Not signed"))
+    return out
+
+
 EXPIRED_FROM = "Hết hiệu lực từ "
 
 

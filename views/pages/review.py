@@ -64,11 +64,12 @@ def review_post(context, request):
     except ValidationError as exc:
         request.response.status = 400
         return review_values(request, context, values, exc.errors)
-    message = "Đã xác nhận kết quả số hoá."
+    message = "Đã xác nhận kết quả số hoá. / The digitized result is confirmed."
     if unsigned:
         request.session.flash(unsigned, "error")
     elif context.signed_by == request.user.username:
-        message += " Bản số hoá đã được ký số."
+        message = ("Đã xác nhận kết quả số hoá. Bản số hoá đã được ký số. / "
+                   "The digitized result is confirmed and the digitized copy is signed.")
     request.session.flash(message)
     return HTTPFound(request.resource_url(context))
 
@@ -78,5 +79,5 @@ def retry_ocr(context, request):
     job = job_of(request.kho_root, context)
     if job is not None and job.state == FAILED:
         job_queue(request.kho_root).retry(job, request.user)
-        request.session.flash("Đã xếp hàng nhận dạng lại.")
+        request.session.flash("Đã xếp hàng nhận dạng lại. / OCR is queued again.")
     return HTTPFound(request.resource_url(context))

@@ -13,7 +13,7 @@ from repository.resources import PROVENANCES, STATES, Warehouse
 from repository.signatures import trust_roots
 
 from ..uploads import max_upload_bytes, read_upload
-from . import _, errors_for, translate
+from . import _, errors_for, paper_progress, translate
 from .document import log_warehouse_view
 
 METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summary",
@@ -30,6 +30,7 @@ def warehouse_page(context, request):
     return {"warehouse": context, "documents": documents, "can_add": bool(can_add),
             "doctypes": request.kho_root.catalogues.doctypes,
             "reuse": {d.__name__: why_not_reusable(request.kho_root, context, d, today) for d in documents},
+            "progress": {d.__name__: paper_progress(request.kho_root, d) for d in documents},
             "is_owner": bool(request.user and request.user.subject_id == context.subject_id)}
 
 
@@ -69,4 +70,4 @@ def upload_post(context, request):
         request.response.status = 400
         return upload_form(request, values, errors_for(request, exc.errors))
     request.session.flash(translate(request, _("Saved the paper ${name}.", mapping={"name": document.name})))
-    return HTTPFound(request.resource_url(context))
+    return HTTPFound(request.resource_url(document))       # the paper's page: its OCR, then its review
