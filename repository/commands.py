@@ -7,7 +7,7 @@ import sys
 from . import db as kdb
 from .accounts import (DEFAULT_TOKEN_DAYS, AccountError, change_password, end_sessions, issue_token, list_tokens,
                        revoke_token)
-from .audit import audit_log, record
+from .audit import record
 from .evolve import GENERATION, evolve, generation_of
 
 
@@ -19,13 +19,6 @@ def register(subparsers):
     p = subparsers.add_parser("evolve", help="bring the database to the current generation")
     p.add_argument("--dry-run", action="store_true", help="only say which generation it is at")
     p.set_defaults(func=cmd_evolve)
-
-    audit = subparsers.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_cmd")
-    p = audit.add_parser("verify", help="recompute the hash chain; name the first broken link")
-    p.set_defaults(func=cmd_audit_verify)
-    p = audit.add_parser("tail", help="print the last entries")
-    p.add_argument("-n", type=int, default=20)
-    p.set_defaults(func=cmd_audit_tail)
 
     p = subparsers.add_parser("worker", help="run OCR jobs (with ZEO/RelStorage; FileStorage runs them in the app)")
     p.add_argument("--once", action="store_true", help="run the queued jobs, then stop")
@@ -162,28 +155,6 @@ def cmd_evolve(args):
         conn.close()
     finally:
         kdb.close_databases(db)
-    return 0
-
-
-def cmd_audit_verify(args):
-    with kdb.opened(settings_of(args)) as conn:
-        log = audit_log(conn)
-        ok, broken = log.verify()
-        if ok:
-            print(f"audit trail intact: {len(log)} entries, head {log.head[:16]}…")
-            return 0
-        seq, reason = broken
-        print(f"audit trail BROKEN at entry {seq}: {reason}", file=sys.stderr)
-        return 1
-
-
-def cmd_audit_tail(args):
-    with kdb.opened(settings_of(args)) as conn:
-        log = audit_log(conn)
-        for seq in range(max(1, len(log) - args.n + 1), len(log) + 1):
-            r = log.entries[seq]
-            print(f"{r['seq']:>6} {r['time']} {r['actor']:<10} {r['action']:<18} "
-                  f"{r.get('subject') or '-'} {r.get('document') or '-'} {r.get('purpose') or ''}")
     return 0
 
 

@@ -152,7 +152,25 @@ def evolve_sessions_and_tokens(zodb_root):
     root.accounts.assign_token_ids()
 
 
+def evolve_audit_lanes(zodb_root):
+    """The audit trail without a hot spot: the lanes of pending entries, the
+    marks of what is sealed, and the index of uses by owner and by paper,
+    built from the entries already in the chain (which keep their hashes)."""
+    from .audit import AUDIT_DB, LANES_KEY, LOG_KEY, AuditLog, Lanes
+    try:
+        audit_root = zodb_root._p_jar.get_connection(AUDIT_DB).root()
+    except KeyError:
+        log.warning("no audit database configured: its lanes are made on first use")
+        return
+    if LOG_KEY not in audit_root:
+        audit_root[LOG_KEY] = AuditLog()
+    audit_root[LOG_KEY].ensure_structures()
+    if LANES_KEY not in audit_root:
+        audit_root[LANES_KEY] = Lanes()
+
+
 STEPS = [evolve1, evolve2, evolve3, evolve4, evolve5, evolve_report_duplicate_keys, evolve_sessions_and_tokens]
+STEPS.append(evolve_audit_lanes)
 GENERATION = len(STEPS)
 
 
