@@ -14,7 +14,7 @@ from datetime import date
 HEAD_LINES = 15
 
 AGENCY_STARTS = (
-    "UY BAN NHAN DAN", "HOI DONG NHAN DAN", "SO ", "BO ", "CONG AN", "PHONG ",
+    "UY BAN NHAN DAN", "HOI DONG NHAN DAN", "UBND", "HDND", "SO ", "BO ", "CONG AN", "PHONG ",
     "CHI CUC", "CUC ", "TOA AN", "VIEN KIEM SAT", "VAN PHONG", "TRUONG ",
     "BENH VIEN", "BAN ", "TONG CUC", "CHI NHANH", "NGAN HANG", "CONG TY",
     "BAO HIEM XA HOI", "KHO BAC", "TRUNG TAM", "DANG UY", "THANH TRA",
@@ -39,7 +39,7 @@ class Suggestions:
     doc_type: Suggestion = None      # value: the code, e.g. "GKS"
     number: Suggestion = None        # value: "123/QĐ-UBND"
     issue_date: Suggestion = None    # value: datetime.date
-    issuer: Suggestion = None        # value: "UỶ BAN NHÂN DÂN XÃ YÊN BÌNH"
+    issuer: Suggestion = None        # value: "UBND xã Yên Bình" (source: the header's capitals)
     personal_id: Suggestion = None   # value: 12 digits
 
 
@@ -168,24 +168,88 @@ def _issue_date(text, folded):
 # -- issuer -------------------------------------------------------------------------------
 
 def _issuer(text, folded):
-    """The agency line at the top left, and the area line under it
-    ("UỶ BAN NHÂN DÂN" / "XÃ YÊN BÌNH"). With a two-column header, OCR often
-    reads the agency and the national motto as one line, so only the
-    upper-case words before the motto count."""
-    lines = _lines(folded, 8)
-    for i, (start, end) in enumerate(lines):
+    """The issuing body from the header at the top left, as people write
+    it: "UBND xã Yên Bình", "Công an tỉnh Hà Giang", "Sở Tư pháp".
+
+    The header names the body on an agency line, maybe continued by an area
+    line ("UỶ BAN NHÂN DÂN" / "XÃ YÊN BÌNH"); a governing body may stand
+    above it ("UBND TỈNH LÀO CAI" / "SỞ TƯ PHÁP"), so the last agency of
+    the header is the issuer. With a two-column header, OCR often reads the
+    agency and the national motto as one line, so only the upper-case words
+    before the motto count."""
+    groups = []
+    for start, end in _lines(folded, 8):
         start, end = _upper_run(text, folded, start, end)
-        if end <= start or not folded[start:end].startswith(AGENCY_STARTS):
+        if end <= start:
+            continue                     # the motto, a line in lower case
+        line = folded[start:end]
+        if line.startswith(AGENCY_STARTS):
+            groups.append([start, end, [text[start:end]]])
+        elif groups and line.startswith(AREA_STARTS) and len(groups[-1][2]) == 1:
+            groups[-1][1] = end          # the area line under the agency
+            groups[-1][2].append(text[start:end])
+        elif groups:
+            break                        # the paper's title: the header is over
+    if not groups:
+        return None
+    start, end, parts = groups[-1]
+    return _make(text, start, end, issuer_name(" ".join(parts)))
+
+
+_FIELD_HEADS = {("SO",), ("BO",), ("PHONG",), ("CUC",), ("CHI", "CUC"), ("TONG", "CUC"), ("BAN",),
+                ("VAN", "PHONG"), ("VU",), ("NHA",)}
+_ABBREVIATED = {("UY", "BAN", "NHAN", "DAN"): "UBND", ("HOI", "DONG", "NHAN", "DAN"): "HĐND",
+                ("UBND",): "UBND", ("HDND",): "HĐND"}
+_AREAS = (("THI", "TRAN"), ("THI", "XA"), ("THANH", "PHO"), ("DAC", "KHU"), ("XA",), ("PHUONG",),
+          ("HUYEN",), ("QUAN",), ("TINH",), ("TP",), ("TP.",))
+
+
+def issuer_name(header):
+    """An agency's name as printed in capitals, as people write it in a
+    sentence: "UỶ BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ" -> "UBND phường Bến Nghé",
+    "CÔNG AN TỈNH HÀ GIANG" -> "Công an tỉnh Hà Giang", "SỞ TƯ PHÁP" ->
+    "Sở Tư pháp" (a department's field takes a capital)."""
+    words = header.split()
+    keys = [fold(w).strip(".,:;") for w in words]
+    out, i, mode, field_head = [], 0, "head", False
+    while i < len(words):
+        taken = False
+        for phrase, short in _ABBREVIATED.items():
+            if tuple(keys[i:i + len(phrase)]) == phrase:
+                out.append(short)
+                i, mode, taken = i + len(phrase), "rest", True
+                break
+        if taken:
             continue
-        parts = [text[start:end]]
-        if i + 1 < len(lines):
-            n_start, n_end = _upper_run(text, folded, *lines[i + 1])
-            if n_end > n_start and folded[n_start:n_end].startswith(AREA_STARTS):
-                parts.append(text[n_start:n_end])
-                end = n_end     # the span runs from the agency to the area line
-        value = " ".join(" ".join(parts).split())
-        return _make(text, start, end, value)
-    return None
+        for area in _AREAS:
+            if (tuple(keys[i:i + len(area)]) == area and i > 0
+                    and keys[i + len(area):i + len(area) + 1] != ["HOI"]):    # "xã hội" is no commune
+                out.extend(w.lower() for w in words[i:i + len(area)])
+                i, mode, taken = i + len(area), "place", True
+                break
+        if taken:
+            continue
+        word = words[i]
+        if mode == "head":
+            out.append(word.capitalize())
+            head = next((h for h in _FIELD_HEADS if tuple(keys[i:i + len(h)]) == h), None)
+            if head and len(head) == 2:
+                out.append(words[i + 1].lower())
+                i += 1
+            mode = "field" if head else "rest"
+            field_head = bool(head)
+        elif mode == "field":
+            out.append(word.capitalize())
+            mode = "rest"
+        elif mode == "rest" and field_head and keys[i] in ("VA", "-", "–"):
+            out.append(word.lower())        # "Sở Kế hoạch và Đầu tư": each field takes a capital
+            mode = "field"
+        elif mode == "place":
+            out.append(word if word.isdigit() else word.capitalize())
+        else:
+            out.append(word.lower())
+        i += 1
+    return " ".join(out)
 
 
 def _upper_run(text, folded, start, end):

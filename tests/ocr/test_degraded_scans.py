@@ -58,5 +58,5 @@ def test_suggestions_from_a_recognised_two_column_paper():
     assert s.doc_type.value == "GKS"
     assert s.number.value == "123/QĐ-UBND"
     assert s.issue_date.value.isoformat() == "2022-07-21"
-    assert s.issuer.value == "UỶ BAN NHÂN DÂN XÃ YÊN BÌNH"
+    assert s.issuer.value == "UBND xã Yên Bình"
     assert s.personal_id.value == "002322001234"
