@@ -57,6 +57,7 @@ ACTIONS = {
     "reuse_offered": "Đề nghị công dân xem trước giấy tờ tái sử dụng",
     "reuse_refused": "Công dân từ chối tái sử dụng",
     "result_issued": "Trả kết quả điện tử (đã ký số)",
+    "archived": "Giao nộp vào lưu trữ cơ quan",        # repository.archive
 }
 
 
