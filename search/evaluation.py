@@ -26,6 +26,12 @@ __all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts
 
 K1 = 1.2
 B = 0.75
+# words typed one after the other (without quotes) that stand together and in
+# that order in a document lift it above the documents where they are
+# scattered: PROXIMITY_STEP per adjacent pair, as much again for the whole
+# run, counted in the folded fields and once more in the exact ones (so the
+# spelling typed, diacritics included, still comes first)
+PROXIMITY_STEP = 1000.0
 _POSITION_BITS = 32              # phrase keys: docnum << 32 | start position
 
 
@@ -130,6 +136,53 @@ class Evaluator:
         out.mask[found] = True
         out.score[found] += boost * score
 
+    def _keys(self, seg, field, text, chosen):
+        """Sorted docnum << 32 | position of `text` in the `chosen` documents."""
+        docs, positions = seg.positions(self._source(seg, field, text), text)
+        if not len(docs):
+            return None
+        keep = chosen[docs]
+        return (docs[keep].astype(numpy.int64) << _POSITION_BITS) | positions[keep]
+
+    def _adjacency(self, seg, fields, words, chosen):
+        """Per document of the segment: how many adjacent pairs of `words`
+        stand together in order in any of `fields`, plus len(words) - 1 more
+        where the whole run does."""
+        level = numpy.zeros(seg.size, dtype=numpy.float64)
+        n = len(words)
+        pairs = [numpy.zeros(seg.size, dtype=bool) for _ in range(n - 1)]
+        whole = numpy.zeros(seg.size, dtype=bool)
+        for field, _ in fields:
+            keys = [self._keys(seg, field, word, chosen) for word in words]
+            for i in range(n - 1):
+                if keys[i] is not None and keys[i + 1] is not None and len(keys[i]):
+                    hit = keys[i][_member(keys[i] + 1, keys[i + 1])]
+                    pairs[i][(hit >> _POSITION_BITS).astype(numpy.int64)] = True
+            if any(k is None or not len(k) for k in keys):
+                continue
+            starts = keys[0]
+            for i in range(1, n):
+                starts = starts[_member(starts + i, keys[i])]
+                if not len(starts):
+                    break
+            whole[(starts >> _POSITION_BITS).astype(numpy.int64)] = True
+        for hit in pairs:
+            level += hit
+        level += whole * (n - 1)
+        return level
+
+    def _proximity(self, seg, out, words):
+        """Lift the matches where the typed `words` stand together, in order
+        (see PROXIMITY_STEP)."""
+        chosen = out.mask & seg.live
+        if not chosen.any():
+            return
+        folded = tuple(analysis.fold_token(w) for w in words)
+        level = self._adjacency(seg, self.plan.folded, folded, chosen)
+        if level.any():
+            level += self._adjacency(seg, self.plan.exact, words, chosen)
+            out.score += PROXIMITY_STEP * level
+
     def _prefix(self, seg, out, fields_boosts, prefix, explicit):
         """Terms starting with `prefix` (expanded over the whole index, so the
         limit does not depend on segments); a constant score per field."""
@@ -206,6 +259,8 @@ class Evaluator:
                 out.mask &= sub.mask
                 out.score += sub.score
             out.score[~out.mask] = 0.0     # (a score is 0 wherever there is no match)
+            for run in _word_runs(node.items):
+                self._proximity(seg, out, run)
         elif isinstance(node, Or):
             for item in node.items:
                 sub = self._eval(seg, item)
@@ -241,6 +296,21 @@ class Evaluator:
                 out.mask &= allowed[k]
             found.append((seg, out))
         return found
+
+
+def _word_runs(items):
+    """Runs of two or more plain words typed one after the other."""
+    runs, current = [], []
+    for item in items:
+        if isinstance(item, Word) and item.whole is None and len(item.parts) == 1:
+            current.append(item.parts[0])
+            continue
+        if len(current) > 1:
+            runs.append(tuple(current))
+        current = []
+    if len(current) > 1:
+        runs.append(tuple(current))
+    return runs
 
 
 def _member(values, sorted_set):

@@ -57,10 +57,35 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
     offset = postfile.tell()
     add_term = fieldwriter._tindex.add
     pack_info = _TERMINFO.pack
+    singles = {}       # (docnum, weight, length byte) -> the chunk's bytes before the value
+    magic = WHOOSH3_HEADER_MAGIC
     for tbytes in sorted(terms):
         postings = terms[tbytes]
         ids, weights, values = postings.ids, postings.weights, postings.values
         count = len(ids)
+        if count == 1:
+            # one posting (most terms of a small segment): the same bytes as
+            # below, from a few cached pieces
+            docnum, weight = ids[0], weights[0]
+            length = doclengths[docnum] if doclengths is not None else 0
+            key = (docnum, weight, length, len(values[0]) if values else -1)
+            head = singles.get(key)
+            if head is None:
+                lbyte = length_to_byte(length) if length else 0
+                block_weight = weight if weight > 0 else 0
+                data = encode_block(ids, weights, values)
+                data_head = data[:len(data) - len(values[0])] if values else data
+                info = dumps((1, docnum, block_weight, ARRAY_BLOCK,
+                              length_to_byte(length or None), length_to_byte(length)), 2)
+                head = (magic + pack_int(-(len(info) + len(data))) + info + data_head,
+                        pack_info(0, weight, 1, lbyte, length_to_byte(length),
+                                  block_weight, docnum, docnum))
+                singles[key] = head
+            chunk = head[0] + values[0] if values else head[0]
+            write(chunk)
+            add_term(prefix + tbytes, head[1] + pack_long(offset) + pack_int(len(chunk)))
+            offset += len(chunk)
+            continue
         parts = [WHOOSH3_HEADER_MAGIC]
         total_weight, max_weight, min_length, max_length = 0, 0, None, 0
         for start in range(0, count, blocklimit):

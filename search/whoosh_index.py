@@ -36,11 +36,11 @@ import zlib
 from whoosh import columns, fields, index, writing
 from whoosh.analysis import Token as WhooshToken, Tokenizer
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.index import TOC, LockError, clean_files
 from whoosh.util.filelock import try_for
 from zope.interface import implementer
 
-from . import analysis, bulk, documents, evaluation, segments
+from . import analysis, bulk, documents, evaluation, live, segments
 from .errors import IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
@@ -298,12 +298,23 @@ def _real_facet_value(name, key):
 
 _WRITE_LOCKS = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
+_MERGERS = {}
 
 
 def _write_lock(path):
     key = os.path.realpath(path)
     with _WRITE_LOCKS_GUARD:
         return _WRITE_LOCKS.setdefault(key, threading.RLock())
+
+
+def _merger(index):
+    """The process's one background merger of `index`'s directory."""
+    key = os.path.realpath(index.path)
+    with _WRITE_LOCKS_GUARD:
+        found = _MERGERS.get(key)
+        if found is None:
+            found = _MERGERS[key] = live.Merger(index)
+        return found
 
 
 @implementer(ISearchEngine)
@@ -329,6 +340,8 @@ class WhooshIndex:
                 " with `kho search reindex`" % (self.path, ", ".join(changed)))
         self._lock = _write_lock(self.path)
         self._local = threading.local()
+        self._schema = self._ix.schema       # (the TOC's pickled copy is not read again)
+        self.merger = _merger(self)
 
     @property
     def replaced(self):
@@ -374,20 +387,24 @@ class WhooshIndex:
 
     # -- reading ----------------------------------------------------------------
 
-    def _searcher(self):
-        """This thread's searcher, reopened when the index changed since.
+    def _view(self):
+        """This thread's search.live.View of the latest generation: readers
+        are kept between calls and only new segments are opened.
 
         (Whoosh's Searcher.refresh() is not used: its reader reuse keeps
         merged-away segments and stale deletions.)
         """
-        current = getattr(self._local, "searcher", None)
-        if current is not None:
-            if current.reader().generation() == self._ix.latest_generation():
-                return current
-            current.close()
-        current = self._ix.searcher()
-        self._local.searcher = current
+        generation = self._ix.latest_generation()
+        current = getattr(self._local, "view", None)
+        if current is None or current.generation != generation:
+            current = live.load_view(self._ix.storage, self._ix.indexname, self._schema,
+                                     generation, current)
+            self._local.view = current
         return current
+
+    def _searcher(self):
+        """This thread's searcher of the latest generation (see _view)."""
+        return self._view().searcher
 
     def _stamp_column(self, searcher):
         """The stamp column reader of this thread's searcher, kept with it
@@ -404,10 +421,10 @@ class WhooshIndex:
         return segments.warm(self._searcher(), self.path, _plan(), stop=stop)
 
     def close(self):
-        current = getattr(self._local, "searcher", None)
+        current = getattr(self._local, "view", None)
         if current is not None:
             current.close()
-            self._local.searcher = None
+            self._local.view = None
             self._local.stamp_column = None
 
     def count(self):
@@ -464,18 +481,85 @@ class WhooshIndex:
             return ApplyReport(0, 0)
         prepared = [_whoosh_record(r) for r in by_id.values()]
         with self._lock:
-            writer = self._writer(limitmb=128)
+            lock = self._file_lock()
             try:
-                deleted = 0
-                for doc_id in delete_ids:
-                    deleted += writer.delete_by_term("doc_id", doc_id)
-                for fields_ in prepared:
-                    writer.update_document(**fields_)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+                deleted = live.write_change(self._ix, self._view(), self._schema, prepared,
+                                            delete_ids, list(by_id))
+            finally:
+                lock.release()
+            view = self._view()          # opens the new segment: findable from here on
+        if live.pick_merge(view.segments):
+            self.merger.request()
         return ApplyReport(upserted=len(prepared), deleted=deleted)
+
+    def _file_lock(self, timeout=WRITE_LOCK_TIMEOUT):
+        """Whoosh's WRITELOCK of the directory (other processes, Whoosh's writers)."""
+        try:
+            return live.acquire(self._ix, timeout)
+        except LockError:
+            raise IndexUnavailable("the search index in %s is locked by another writer"
+                                   % self.path) from None
+
+    def merge_once(self):
+        """One background merge (search.live): the live documents of the
+        segments live.pick_merge() chooses, rewritten into one segment
+        outside the write lock, then swapped in (with the deletions made
+        meanwhile) in one TOC write. Returns whether it merged. Only one
+        merge at a time per directory, across processes."""
+        merge_lock = self._ix.storage.lock(self._ix.indexname + "_MERGELOCK")
+        if not merge_lock.acquire(blocking=False):
+            return False
+        try:
+            view = self._view()
+            chosen = set(live.pick_merge(view.segments))
+            if not chosen:
+                return False
+            picked = [seg for seg in view.segments if seg.segment_id() in chosen]
+            before, mapping = {}, {}
+            count = 0
+            for seg in picked:
+                segid = seg.segment_id()
+                before[segid] = set(seg.deleted_docs())
+                for docnum in range(seg.doc_count_all()):
+                    if docnum not in before[segid]:
+                        mapping[(segid, docnum)] = count
+                        count += 1
+            # built by another process: the analysis does not hold this
+            # process's GIL while requests apply and search
+            new = live.build_merged(self.path, picked) if count else None
+            with self._lock:
+                lock = self._file_lock()
+                try:
+                    view = self._view()
+                    present = {s.segment_id(): s for s in view.segments}
+                    gone = chosen - set(present) or (
+                        new is not None and not any(True for _ in new.list_files(self._ix.storage)))
+                    if gone:       # a rebuild or clear replaced them meanwhile
+                        if new is not None:
+                            for name in new.list_files(self._ix.storage):
+                                live._remove(self._ix.storage, name)
+                        return False
+                    if new is not None:
+                        new = live._with_deletions(new, [
+                            mapping[(segid, d)] for segid in chosen
+                            for d in present[segid].deleted_docs() if d not in before[segid]])
+                    out, placed = [], False
+                    for seg in view.segments:
+                        if seg.segment_id() not in chosen:
+                            out.append(seg)
+                        elif not placed:
+                            placed = True
+                            if new is not None:
+                                out.append(new)
+                    generation = view.generation + 1
+                    TOC(self._schema, out, generation).write(self._ix.storage, self._ix.indexname)
+                    clean_files(self._ix.storage, self._ix.indexname, generation, out)
+                finally:
+                    lock.release()
+            self._view()
+            return True
+        finally:
+            merge_lock.release()
 
     def clear(self):
         with self._lock:
