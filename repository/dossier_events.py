@@ -9,6 +9,8 @@ import importlib
 
 SUBSCRIBERS = (
     "repository.verification:on_dossier",
+    "repository.retention:on_dossier",
+    "repository.indicators:on_dossier",      # service-quality counters (Decision 766)
 )
 
 _resolved = None

@@ -171,6 +171,16 @@ def evolve_audit_lanes(zodb_root):
 
 STEPS = [evolve1, evolve2, evolve3, evolve4, evolve5, evolve_report_duplicate_keys, evolve_sessions_and_tokens]
 STEPS.append(evolve_audit_lanes)
+
+
+def evolve_indicators(zodb_root):
+    """The service-quality counters (repository/indicators.py), computed
+    from the dossiers already stored."""
+    from .indicators import rebuild
+    rebuild(zodb_root[ROOT_KEY])
+
+
+STEPS.append(evolve_indicators)
 GENERATION = len(STEPS)
 
 
