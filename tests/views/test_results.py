@@ -69,14 +69,14 @@ def test_the_processor_issues_the_result_and_the_citizen_finds_it(app, world, tm
     assert len(result) == 1 and result[0]["data-status"] == "in_force"
     card = result[0]
     assert "Kết quả do cơ quan cấp" in card.select_one(".provenance").text
-    assert "Còn hiệu lực" in card.select_one(".status").text
+    assert "Còn hiệu lực" in card.select_one(".state").text
     assert "✓" in card.select_one(".signatures-summary").text
     pdf = app.get(card.select_one("a.download")["href"]).body
     assert signing.verify_pdf(pdf, app.app.registry.settings["kho.trust_roots"].split()).ok
 
     dossiers = app.get(f"/subjects/{OWNER}/dossiers")
     first = dossiers.html.find(id=f"dossier-{world.first}")
-    assert "Đã giải quyết" in first.select_one(".state").text
+    assert "Đã giải quyết" in first.select_one(".dossier-state").text
     assert first.select_one("a.result-link") is not None
     assert "Trả kết quả điện tử" in first.select_one(".timeline").text
     assert dossiers.html.find(id=f"dossier-{world.second}").select_one("a.receipt-link")
