@@ -8,6 +8,9 @@ one page of each degradation in tests/ocr/scans.py, given as one lossless
 scanner PDF (each page at its own resolution); beside it raw
 `tesseract img stdout -l vie+eng` serially and two at a time, and
 tesseract's own time on a perfect scan of the same page. Nothing is asserted.
+Then proposal_shares(): the share of right proposals (type, number, issue
+date, issuer) on held-out papers (tests/ocr/heldout.py); alone with
+`--proposals-only`.
 """
 import argparse
 import concurrent.futures
@@ -225,5 +228,49 @@ def main(argv=None):
     return 0
 
 
+# -- proposals on held-out papers (issue 13) ----------------------------------------------
+# Self-contained: the share of the desk's proposals (paper type, number, issue
+# date, issuer) that are right on papers the suggestion rules were not
+# written against (tests/ocr/heldout.py), each scanned with a degradation.
+
+def proposal_shares(papers=None):
+    """Recognise each held-out paper, propose its metadata and print, per
+    paper and per field, whether the proposal is right; returns
+    {field: share right}."""
+    import yaml
+    from tests.ocr import heldout
+    papers = papers or heldout.PAPERS
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(here, "repository", "data", "demo-catalogue.yaml"), encoding="utf-8") as f:
+        catalogue = yaml.safe_load(f)
+    doc_types = [(t["code"], t["name"]) for t in catalogue["doctypes"]]
+    right = {field: 0 for field in heldout.FIELDS}
+    print(f"proposals on {len(papers)} held-out papers (right / proposed value when wrong):")
+    print(f"{'paper':<12s} {'degraded':<13s} " + " ".join(f"{f:<10s}" for f in heldout.FIELDS))
+    for paper in papers:
+        result = ocr.recognize(heldout.scan(paper), workers=1)
+        verdicts = heldout.judge(paper, ocr.suggest_metadata(result.text, doc_types))
+        cells, misses = [], []
+        for field in heldout.FIELDS:
+            ok, value = verdicts[field]
+            right[field] += ok
+            cells.append(f"{'right' if ok else 'WRONG':<10s}")
+            if not ok:
+                misses.append(f"{field}={value!r}")
+        print(f"{paper.name:<12s} {paper.degradation:<13s} " + " ".join(cells)
+              + (f"  ({'; '.join(misses)})" if misses else ""))
+    shares = {field: right[field] / len(papers) for field in heldout.FIELDS}
+    total = sum(right.values()) / (len(papers) * len(heldout.FIELDS))
+    print("share right: " + ", ".join(f"{f} {v * 100:.0f} %" for f, v in shares.items())
+          + f"; all fields {total * 100:.1f} %")
+    return shares
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if "--proposals-only" in sys.argv:
+        proposal_shares()
+        sys.exit(0)
+    code = main([a for a in sys.argv[1:] if a != "--proposals"])
+    print()
+    proposal_shares()
+    sys.exit(code)

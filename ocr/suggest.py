@@ -47,7 +47,7 @@ def fold(text):
     """Upper-case base letters, one character per character of `text`."""
     out = []
     for ch in text:
-        if ch in "đĐ":
+        if ch in "đĐðÐ":           # Ð/ð (U+00D0/F0): OCR's look-alike of Đ
             out.append("D")
             continue
         base = unicodedata.normalize("NFD", ch)[0] if ch else ch
@@ -128,7 +128,7 @@ def _number(text, folded):
     if not match or not re.search(r"\d", match.group(1)):
         return None
     start, end = match.span(1)
-    value = re.sub(r"\s+", "", text[start:end])
+    value = re.sub(r"\s+", "", text[start:end]).replace("Ð", "Đ")
     return _make(text, start, end, value)
 
 
@@ -197,7 +197,7 @@ def _issuer(text, folded):
 
 
 _FIELD_HEADS = {("SO",), ("BO",), ("PHONG",), ("CUC",), ("CHI", "CUC"), ("TONG", "CUC"), ("BAN",),
-                ("VAN", "PHONG"), ("VU",), ("NHA",)}
+                ("VAN", "PHONG"), ("VU",), ("NHA",), ("BENH", "VIEN"), ("TRUNG", "TAM"), ("TRUONG",)}
 _ABBREVIATED = {("UY", "BAN", "NHAN", "DAN"): "UBND", ("HOI", "DONG", "NHAN", "DAN"): "HĐND",
                 ("UBND",): "UBND", ("HDND",): "HĐND"}
 _AREAS = (("THI", "TRAN"), ("THI", "XA"), ("THANH", "PHO"), ("DAC", "KHU"), ("XA",), ("PHUONG",),
