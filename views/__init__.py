@@ -45,10 +45,11 @@ def main(global_config=None, **settings):
         config.add_static_view("static", "views:static", cache_max_age=3600)
         config.scan(".", ignore=["views.i18n"])
         app = config.make_wsgi_app()
-    from .startup import prepare_database, start_ocr_worker, start_search
+    from .startup import prepare_database, start_audit_sealer, start_ocr_worker, start_search
     prepare_database(app.registry)
     start_search(app.registry)
     start_ocr_worker(app.registry)
+    start_audit_sealer(app.registry)
     return app
 
 

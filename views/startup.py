@@ -48,6 +48,22 @@ def start_ocr_worker(registry):
     return worker
 
 
+def start_audit_sealer(registry):
+    """kho.audit.sealer = embedded (one app process, development.ini): the
+    app seals the audit trail's pending entries in a thread every
+    kho.audit.seal_interval seconds (2). With several app processes (ZEO,
+    RelStorage: production.ini says `process`) run one `kho audit seal
+    --follow` instead. Unset: nothing seals (tests seal when they mean to)."""
+    if registry.settings.get("kho.audit.sealer") != "embedded":
+        return None
+    from repository.audit import SealerThread
+    interval = float(registry.settings.get("kho.audit.seal_interval", "2"))
+    sealer = SealerThread(registry._zodb_databases[""], interval).start()
+    registry.kho_audit_sealer = sealer
+    atexit.register(sealer.shutdown)
+    return sealer
+
+
 def start_search(registry):
     """The index for reads, and where kho.search.indexer = embedded, the one
     writer of this process (one machine). Otherwise a `kho search indexer`
@@ -102,7 +118,7 @@ def shutdown(registry):
     warming = getattr(registry, "kho_search_warming", None)
     if warming is not None:
         warming.set()
-    for name in ("kho_ocr_worker", "kho_indexer"):
+    for name in ("kho_ocr_worker", "kho_indexer", "kho_audit_sealer"):
         worker = getattr(registry, name, None)
         if worker is not None:
             worker.shutdown()
