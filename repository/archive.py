@@ -131,9 +131,16 @@ def _vn_date(moment):
 # --- the package ------------------------------------------------------------------------------
 
 def retention_of(root, dossier, documents):
-    """The dossier's schedule: the procedure's when the catalogue gives it one
-    (`retention` / `retention_class` of the procedure), else the longest of its
-    papers' types (permanent wins). Returns a RetentionSchedule or None."""
+    """The dossier's schedule: repository.retention's (the procedure's, else
+    its default); without that module, the procedure's when the catalogue
+    gives it one, else the longest of its papers' types (permanent wins).
+    Returns a RetentionSchedule or None."""
+    try:                       # the schedule Kho itself keeps the dossier under (repository.retention)
+        from .retention import schedule_of
+    except ImportError:
+        schedule_of = None
+    if schedule_of is not None:
+        return schedule_of(root, dossier)
     schedules = root.catalogues.retention
     procedure = root.catalogues.procedures.get(dossier.procedure_code)
     code = getattr(procedure, "retention", None) or getattr(procedure, "retention_class", None)
