@@ -1,0 +1,156 @@
+"""The person's rights on pages: "My data and rights" (download all my data
+as a ZIP; my correction requests and their answers), a paper's corrections
+(the owner flags wrong metadata with a note; staff who may change the paper
+correct it with a reason, or refuse with one; the history is shown), and the
+records manager's list of open correction requests with their deadlines.
+
+    GET  /subjects/<id>/rights                               the owner
+    POST /subjects/<id>/export                               the owner: the ZIP
+    GET  /subjects/<id>/documents/<doc>/corrections          the owner; staff who may answer
+    POST /subjects/<id>/documents/<doc>/corrections          the owner flags
+    POST /subjects/<id>/documents/<doc>/correction-answer    staff who may answer
+    GET  /corrections                                        records managers: the open requests"""
+import datetime
+import tempfile
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound
+from pyramid.response import FileIter, Response
+from pyramid.view import view_config
+
+from repository import corrections
+from repository import roles as R
+from repository.errors import Conflict, ValidationError
+from repository.export import write_export
+from repository.reading import record_metadata_read
+from repository.resources import Document, Root, Warehouse
+
+from . import _, errors_for, translate
+from .mine import owner_only
+
+SPOOL = 16 * 1024 * 1024       # an export larger than this goes to a temporary file on disk
+
+
+def export_response(request, warehouse):
+    """Write the owner's ZIP (spooled to disk when large) and answer it as a download."""
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+    write_export(request.kho_root, warehouse, request.user, out)
+    out.seek(0, 2)
+    size = out.tell()
+    out.seek(0)
+    day = datetime.date.today().isoformat()
+    response = Response(content_type="application/zip", app_iter=FileIter(out))
+    response.content_length = size
+    response.content_disposition = f'attachment; filename="kho-{warehouse.subject_id}-{day}.zip"'
+    response.cache_control = "no-store"
+    return response
+
+
+@view_config(context=Warehouse, name="rights", permission=R.VIEW_WAREHOUSE, renderer="rights.jinja2",
+             request_method="GET")
+def rights_page(context, request):
+    owner_only(request, context)
+    papers = []
+    for document in context.documents.in_use():
+        papers.append({"document": document, "requests": corrections.requests_of(document)})
+    return {"warehouse": context, "papers": papers, "STATES": corrections.STATES,
+            "FIELD_LABELS": corrections.FIELD_LABELS}
+
+
+@view_config(context=Warehouse, name="export", permission=R.VIEW_WAREHOUSE, request_method="POST")
+def export_view(context, request):
+    owner_only(request, context)
+    return export_response(request, context)
+
+
+def may_see_corrections(request, document):
+    user = request.user
+    if user is not None and user.subject_id == document.owner_id:
+        return True
+    return corrections.may_answer(request.kho_root, document, user)
+
+
+def corrections_values(request, document, errors=None, form=None, answer_errors=None):
+    user = request.user
+    is_owner = bool(user and user.subject_id == document.owner_id)
+    requests = corrections.requests_of(document)
+    return {
+        "document": document, "warehouse": document.__parent__.__parent__, "is_owner": is_owner,
+        "requests": list(reversed(requests)), "history": list(reversed(corrections.history_of(document))),
+        "open_request": next((r for r in requests if r.is_open), None),
+        "can_answer": not is_owner and corrections.may_answer(request.kho_root, document, user),
+        "fields": corrections.flaggable(), "FIELD_LABELS": corrections.FIELD_LABELS,
+        "STATES": corrections.STATES, "errors": errors or {}, "answer_errors": answer_errors or {},
+        "form": form or {}, "current": _current(document),
+    }
+
+
+def _current(document):
+    from repository.operations import current_metadata
+    return current_metadata(document)
+
+
+@view_config(context=Document, name="corrections", permission=R.VIEW_WAREHOUSE, renderer="corrections.jinja2",
+             request_method="GET")
+def corrections_page(context, request):
+    if not may_see_corrections(request, context):
+        raise HTTPForbidden()
+    record_metadata_read(context, request.user, context.owner_id, document=context.__name__,
+                         detail={"seen": "corrections"})
+    return corrections_values(request, context)
+
+
+@view_config(context=Document, name="corrections", permission=R.VIEW_WAREHOUSE, renderer="corrections.jinja2",
+             request_method="POST")
+def flag_view(context, request):
+    user = request.user
+    if user is None or user.subject_id != context.owner_id:
+        raise HTTPForbidden()
+    fields = request.POST.getall("fields")
+    proposed = {f: request.POST.get(f"proposed_{f}", "") for f in fields}
+    note = request.POST.get("note", "")
+    try:
+        corrections.flag(request.kho_root, context, user, fields, note, proposed)
+    except (ValidationError, Conflict) as exc:
+        request.response.status = 400 if isinstance(exc, ValidationError) else 409
+        errors = exc.errors if isinstance(exc, ValidationError) else {"request": str(exc)}
+        return corrections_values(request, context, errors=errors_for(request, errors),
+                                  form={"fields": fields, "note": note, "proposed": proposed})
+    request.session.flash(translate(request, _(
+        "Your request was sent. The records office answers within 72 hours.")))
+    return HTTPFound(request.resource_url(context, "corrections"))
+
+
+@view_config(context=Document, name="correction-answer", permission=R.VIEW_WAREHOUSE,
+             renderer="corrections.jinja2", request_method="POST")
+def answer_view(context, request):
+    root, user = request.kho_root, request.user
+    if user is not None and user.subject_id == context.owner_id or not corrections.may_answer(root, context, user):
+        raise HTTPForbidden()
+    request_id = request.POST.get("request", "")
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("decision") == "refuse":
+            corrections.refuse(root, context, request_id, user, reason)
+        else:
+            changes = {f: request.POST.get(f"value_{f}") for f in corrections.flaggable()
+                       if request.POST.get(f"value_{f}") is not None
+                       and request.POST.get(f"value_{f}") != _current(context)[f]}
+            corrections.correct(root, context, request_id, user, changes, reason)
+    except (ValidationError, Conflict) as exc:
+        request.response.status = 400 if isinstance(exc, ValidationError) else 409
+        errors = exc.errors if isinstance(exc, ValidationError) else {"request": str(exc)}
+        return corrections_values(request, context, answer_errors=errors_for(request, errors),
+                                  form=dict(request.POST))
+    request.session.flash(translate(request, _("The answer was recorded.")))
+    return HTTPFound(request.resource_url(context, "corrections"))
+
+
+@view_config(context=Root, name="corrections", permission=R.LIST_SUBJECTS, renderer="corrections_queue.jinja2",
+             request_method="GET")
+def corrections_queue(context, request):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    items = [{"document": d, "request": r, "overdue": r.overdue(now)}
+             for d, r in corrections.open_requests(context)]
+    for owner in sorted({item["document"].owner_id for item in items}):      # their papers' details seen
+        record_metadata_read(context, request.user, owner, detail={"seen": "correction_requests"})
+    return {"items": items, "FIELD_LABELS": corrections.FIELD_LABELS}
