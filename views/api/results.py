@@ -143,3 +143,63 @@ def my_dossiers_api(context, request):
         })
         items.append(data)
     return {"items": items, "total": len(items)}
+
+
+# --- the OpenAPI description of these routes, kept beside them -----------------------
+
+def _describe():
+    from .openapi import DOCUMENT_ID, DOSSIER_CODE, PDF, SPEC, SUBJECT_ID, _errors, _json, _ref
+    obj = {"type": "object"}
+    listing = _json(_ref("List"))
+    code = {"name": "code", "in": "path", "required": True,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "the code of a printed paper's QR code (24 URL-safe characters)"}
+    limited = {"description": "Too many checks from this address: try again after Retry-After seconds",
+               "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+               "content": {"application/json": {"schema": _ref("Error")}}}
+    verified = {"type": "object", "required": ["genuine", "kind", "status", "in_force", "fields"],
+                "properties": {"genuine": {"type": "boolean"},
+                               "kind": {"enum": list(verification.KINDS)}, "kind_label": {"type": "string"},
+                               "status": {"enum": list(verification.STATUSES)},
+                               "status_label": {"type": "string"}, "in_force": {"type": "boolean"},
+                               "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "labels": {"type": "object", "additionalProperties": {"type": "string"}}}}
+    SPEC["paths"].update({
+        "/verify/{code}": {"parameters": [code], "get": {
+            "summary": "Whether a printed paper (receipt, result, copy) is genuine and in force, and the "
+                       "fields it printed (anyone; an unknown, altered or malformed code: 404)",
+            "security": [], "responses": {"200": _json(verified), "404": _errors("404")["404"],
+                                          "429": limited}}},
+        "/dossiers/{code}/result": {"parameters": [DOSSIER_CODE], "post": {
+            "summary": "Issue the approved dossier's result (the competent agency's processor): made from "
+                       "the procedure's template, or the PDF uploaded; signed with the agency's seal and "
+                       "filed in the owner's warehouse",
+            "requestBody": {"required": False, "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "decision": {"type": "string", "maxLength": 5000}}}},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                    "file": {"contentMediaType": "application/pdf"}, "decision": {"type": "string"}}}}}},
+            "responses": {"201": _json(obj, "The result paper, with verify_url"),
+                          **_errors("400", "401", "403", "404", "409")}}},
+        "/subjects/{subject_id}/documents/{document_id}/copies": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "get": {"summary": "The paper's electronic copies (the owner)",
+                    "responses": {"200": listing, **_errors("401", "403", "404")}},
+            "post": {"summary": "An electronic copy (sao y) signed by the agency: the owner, or a desk "
+                                "handling an open dossier of theirs",
+                     "responses": {"201": _json(obj), **_errors("400", "401", "403", "404", "409")}}},
+        "/subjects/{subject_id}/documents/{document_id}/copies/{number}": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID,
+                           {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": {"summary": "A copy's signed PDF (the owner)",
+                    "responses": {"200": PDF, **_errors("401", "403", "404")}}},
+        "/subjects/{subject_id}/papers": {"parameters": [SUBJECT_ID], "get": {
+            "summary": "My papers: each paper, its validity, provenance, signatures, copies (the owner)",
+            "responses": {"200": listing, **_errors("401", "403", "404")}}},
+        "/subjects/{subject_id}/dossiers": {"parameters": [SUBJECT_ID], "get": {
+            "summary": "My dossiers: states, due dates, timelines, receipts and results (the owner)",
+            "responses": {"200": listing, **_errors("401", "403", "404")}}},
+    })
+
+
+_describe()
