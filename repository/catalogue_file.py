@@ -170,11 +170,14 @@ def _doctype(item, where, ck, retention_codes, *_):
     return None
 
 
-def _procedure(item, where, ck, _r, unit_codes, doctype_codes):
+def _procedure(item, where, ck, retention_codes, unit_codes, doctype_codes):
     code, name = _text(item, "code", where, ck), _text(item, "name", where, ck)
     level, agency = _text(item, "level", where, ck), _text(item, "agency", where, ck)
     days = _positive_int(item, "time_limit_days", where, ck)
     result_type = _text(item, "result_type", where, ck, required=False) or None
+    retention = _text(item, "retention", where, ck, required=False) or None
+    if retention and retention not in retention_codes:
+        ck.fail(f"{where} › retention", f"không có lớp lưu trữ {retention} / unknown retention class")
     if level and level not in LEVELS:
         ck.fail(f"{where} › level", "là một trong / one of: " + ", ".join(LEVELS))
     if agency and agency not in unit_codes:
@@ -217,7 +220,8 @@ def _procedure(item, where, ck, _r, unit_codes, doctype_codes):
             components.append(Component(key, cname, [str(t) for t in types], required, count, party))
     if any(k.startswith(where) for k in ck.errors):
         return None
-    return code, Procedure(code, name, components, days, level, agency=agency, result_type=result_type)
+    return code, Procedure(code, name, components, days, level, agency=agency, result_type=result_type,
+                           retention=retention)
 
 
 def _holiday(item, where, ck, *_):

@@ -93,8 +93,10 @@ class Procedure(Persistent):
     result's paper type and the components."""
     agency = None
     result_type = None
+    retention = None              # the dossiers' retention schedule code (None: retention.DOSSIER_DEFAULT)
 
-    def __init__(self, code, name, components, time_limit_days, level, agency=None, result_type=None):
+    def __init__(self, code, name, components, time_limit_days, level, agency=None, result_type=None,
+                 retention=None):
         if level not in LEVELS:
             raise InvalidIdentifier(f"Cấp thẩm quyền '{level}' không hợp lệ")
         self.code, self.name = code, name
@@ -103,6 +105,7 @@ class Procedure(Persistent):
         self.level = level
         self.agency = agency
         self.result_type = result_type
+        self.retention = retention
 
     def component(self, key):
         for component in self.components:
@@ -117,7 +120,7 @@ class Procedure(Persistent):
     def as_dict(self):
         return {"code": self.code, "name": self.name, "level": self.level,
                 "agency": self.agency, "time_limit_days": self.time_limit_days,
-                "result_type": self.result_type,
+                "result_type": self.result_type, "retention": self.retention,
                 "components": [c.as_dict() for c in self.components]}
 
 

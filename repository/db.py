@@ -26,7 +26,16 @@ def open_databases(settings):
 def _open(uri, name, databases):
     storage_factory, dbkw = zodburi.resolve_uri(uri)
     dbkw.pop("database_name", None)
-    return ZODB.DB(storage_factory(), database_name=name, databases=databases, **dbkw)
+    storage = storage_factory()
+    keep_no_old_copy(storage)
+    return ZODB.DB(storage, database_name=name, databases=databases, **dbkw)
+
+
+def keep_no_old_copy(storage):
+    """A FileStorage pack keeps Data.fs.old and blobs.old (every revision it
+    removed) unless told not to: destroyed records must really go."""
+    if hasattr(storage, "pack_keep_old"):
+        storage.pack_keep_old = False
 
 
 def close_databases(db):

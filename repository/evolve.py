@@ -181,6 +181,28 @@ def evolve_indicators(zodb_root):
 
 
 STEPS.append(evolve_indicators)
+
+
+def evolve_retention(zodb_root):
+    """Retention (repository/retention.py): the holds, the review queue and
+    the certificates; the person's requests (repository/rights.py); closed
+    dossiers get their closing event (the start of their count)."""
+    from .retention import RetentionState, dossier_ended
+    from .rights import Requests
+    root = zodb_root[ROOT_KEY]
+    if getattr(root, "retention_state", None) is None:
+        root.retention_state = RetentionState()
+    if getattr(root, "rights_requests", None) is None:
+        root.rights_requests = Requests()
+    for dossier in root.dossiers.values():
+        if not dossier.is_open and not getattr(dossier, "retention_events", None):
+            ended, _ = dossier_ended(dossier)
+            if ended is not None:
+                dossier.retention_events = ({"event": "dossier_closed", "on": ended, "by": "system",
+                                             "note": "evolve", "at": None},)
+
+
+STEPS.append(evolve_retention)
 GENERATION = len(STEPS)
 
 

@@ -183,6 +183,8 @@ def delete_document(root, document, actor, reason=""):
 def restore_document(root, document, actor):
     if not document.deleted:
         raise ValidationError({"document": "Giấy tờ chưa bị xoá / not deleted"})
+    if document.destroyed:
+        raise ValidationError({"document": "Giấy tờ đã bị huỷ theo quy định lưu trữ / destroyed"})
     document.deleted = None
     document.__parent__.count_deletion(-1)
     touched(root, document)

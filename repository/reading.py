@@ -53,7 +53,7 @@ def purpose_refusal(document, actor, purpose):
     purpose = (purpose or "").strip()
     if actor is None:
         return "Cần đăng nhập / authentication required"
-    if is_gone(document, actor):
+    if is_gone(document, actor) or document.destroyed:
         return GONE
     if actor.subject_id and actor.subject_id == document.owner_id:
         return None

@@ -27,7 +27,8 @@ class Root(Persistent):
         *[(Allow, R.role_principal(r), R.DESK) for r in R.STAFF],
         *[(Allow, R.role_principal(r), (R.CREATE_SUBJECT, R.RECEIVE_DOSSIER)) for r in R.RECEPTION],
         *[(Allow, R.role_principal(r), R.LIST_DOSSIERS) for r in (R.CITIZEN,) + R.STAFF],
-        (Allow, R.role_principal(R.RECORDS), R.LIST_SUBJECTS),
+        (Allow, R.role_principal(R.RECORDS), (R.LIST_SUBJECTS, R.MANAGE_RECORDS)),
+        (Allow, R.role_principal(R.CITIZEN), R.ASK_RIGHTS),
         *[(Allow, R.role_principal(r), R.SEARCH) for r in (R.CITIZEN,) + R.STAFF],
         (Allow, R.role_principal(R.ADMIN), (R.MANAGE_CATALOGUES, R.MANAGE_ACCOUNTS)),
         (Allow, R.role_principal(R.AUDITOR), R.READ_AUDIT),
@@ -155,6 +156,9 @@ class Document(Persistent):
     approved_in = ()              # codes of the approved dossiers it was a component of
     digitized_for = None          # the dossier it was uploaded for (set once, at upload)
     active_content = ()           # what a PDF carries that runs (repository.content.active_content)
+    scan_quality = None           # what a desk scan offered and the warnings accepted (repository.intake)
+    destroyed = None              # the stub left by repository.disposition.destroy (dict)
+    retention_events = ()         # events that start or change the retention count (repository.retention)
 
     @property
     def text(self):

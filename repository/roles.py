@@ -45,6 +45,8 @@ CONFIRM_REUSE = "confirm_reuse"        # the persons of a dossier, online
 WITHDRAW_DOSSIER = "withdraw_dossier"
 PRINT_RECEIPT = "print_receipt"        # the receiving desk and the dossier's persons
 MANAGE_CONSENT = "manage_consent"      # the owner online, reception staff at the desk as witness
+MANAGE_RECORDS = "manage_records"      # retention, holds, disposition, the rights requests' answers
+ASK_RIGHTS = "ask_rights"              # a person's requests under Decree 13/2023 (delete, export, correct)
 
 
 def role_principal(role):

@@ -358,7 +358,7 @@ ENTRY_FILE_SCHEMAS = {
     "ProcedureEntry": _obj(["code", "name", "level", "agency", "time_limit_days", "components"], {
         "code": NONEMPTY, "name": NONEMPTY, "level": {"enum": list(LEVELS)}, "agency": NONEMPTY,
         "time_limit_days": {"type": "integer", "minimum": 1, "maximum": MAXIMA["time_limit_days"]},
-        "result_type": NSTR,
+        "result_type": NSTR, "retention": NSTR,
         "components": {"type": "array", "minItems": 1, "items": COMPONENT_ENTRY}},
         description="procedures: time limit in working days, components"),
     "HolidayEntry": _obj(["date", "name"], {"date": {"type": "string", "format": "date"}, "name": NONEMPTY},
@@ -369,7 +369,7 @@ ENTRY_SCHEMAS = {
         "code": STR, "name": STR, "retention": STR, "validity_months": {"type": ["integer", "null"]}}),
     "ProcedureItem": _obj(["code", "name", "level", "time_limit_days", "components"], {
         "code": STR, "name": STR, "level": {"enum": list(LEVELS)}, "agency": NSTR,
-        "time_limit_days": INT, "result_type": NSTR,
+        "time_limit_days": INT, "result_type": NSTR, "retention": NSTR,
         "components": {"type": "array", "items": _obj(
             ["key", "name", "doctypes", "required", "count", "party"],
             {"key": STR, "name": STR, "doctypes": STRS, "required": BOOL, "count": INT,
