@@ -426,9 +426,27 @@ def report(root, filters, scope=None):
     for t in totals.values():
         for name, n in t.items():
             overall[name] = overall.get(name, 0) + n
-    return {"rows": out, "totals": total_rows,
+    per_unit = {}
+    for row in out:
+        acc = per_unit.setdefault(row["unit"], {})
+        for name, n in row["counts"].items():
+            acc[name] = acc.get(name, 0) + n
+    unit_rows = [{"unit": u, "unit_name": names.get(u, u), "counts": c, "figures": figures(c)}
+                 for u, c in sorted(per_unit.items())]
+    return {"rows": out, "totals": total_rows, "units": unit_rows,
             "overall": {"counts": {c: overall.get(c, 0) for c in COUNTERS}, "figures": figures(overall)},
             "periods": _periods_between(kind, start, end)}
+
+
+def units_at(root, level, scope=None):
+    """[(code, name)] of the units with counters at the level (within scope)."""
+    indicators = store(root)
+    if indicators is None:
+        return []
+    desks = root.catalogues.desks
+    codes = [unit for (lvl, unit) in indicators.units.keys((level, ""), (level, "\uffff"))
+             if scope is None or unit in scope]
+    return [(c, getattr(desks.get(c), "name", c)) for c in codes]
 
 
 def _periods_between(kind, start, end):

@@ -1,0 +1,127 @@
+"""The service-quality dashboard, its API and CSV, through WebTest over the
+reuse world: after the reuse cycle (the Bát Xát desk offers the two papers,
+the citizen agrees on the screen facing them) the dashboard's reuse rate is
+the test's own count of papers reused ÷ papers attached; who sees what."""
+import csv
+import datetime
+import io
+
+import pytest
+import webtest
+
+import views.api.indicators  # noqa: F401  (adds its paths to the OpenAPI document)
+from repository.calendar import VN
+
+from ..conftest import login
+from .openapi_check import validate
+
+PROVINCE, COMMUNE, BATXAT = "000.00.00.H10", "000.15.16.H10", "000.16.16.H10"
+
+
+@pytest.fixture
+def client(reuse_app):
+    def _client(username=None, locale=None):
+        app = webtest.TestApp(reuse_app, extra_environ={"HTTP_HOST": "localhost"})
+        if username:
+            login(app, username)
+        if locale:
+            app.get(f"/lang/{locale}")
+        return app
+    return _client
+
+
+def year():
+    return str(datetime.datetime.now(VN).year)
+
+
+def own_count(root):
+    attachments = [a for d in root.dossiers.values() for atts in d.components.values() for a in atts]
+    return sum(1 for a in attachments if a.reused), len(attachments)
+
+
+def reuse_through_the_pages(client, world):
+    officer = client("canbo2")
+    form = officer.get(f"/dossiers/{world.second}/").forms["offer-form"]
+    for box in form.fields["item"]:
+        box.checked = True
+    page = form.submit().follow()
+    link = page.html.select_one(".handoff a.confirm-link")["href"]
+    citizen = client()
+    confirm = citizen.get(link.split("localhost", 1)[1])
+    confirm.forms["answer-form"].submit("answer", value="accept").follow()
+
+
+def test_the_dashboard_s_reuse_rate_is_the_test_s_own_count(client, world, reuse_open_root):
+    reuse_through_the_pages(client, world)
+    reused, total = own_count(reuse_open_root())
+    assert (reused, total) == (2, 4)
+    leader = client("luutru")
+    page = leader.get("/indicators", {"level": "province", "period": "year", "from": year(), "to": year()})
+    card = page.html.select_one("#card-reuse")
+    assert card.select_one(".ind-equation").text == f"Tỷ lệ tái sử dụng = {reused} ÷ {total} = 50,0 %"
+    assert card.select_one(".ind-value").text == "50,0 %"
+    assert "thành phần lấy từ kho dữ liệu ÷ thành phần hồ sơ × 100 %" in card.select_one(".ind-formula").text
+    assert page.html.select_one("#card-online .ind-equation").text.endswith("= 0 ÷ 2 = 0,0 %")
+    # the month's figures per desk: the commune scanned both papers, Bát Xát reused both
+    month = datetime.datetime.now(VN).strftime("%Y-%m")
+    desks = leader.get("/indicators").html
+    cells = {row["data-unit"]: row.select_one('td[data-indicator="reuse"]').text
+             for row in desks.select("#indicator-table tr[data-unit]") if row["data-period"] == month}
+    assert cells[COMMUNE].startswith("0,0 %") and cells[BATXAT].startswith("100,0 %")
+    assert "2 ÷ 2" in cells[BATXAT]
+    api = validate(leader.get("/api/v1/indicators", {"level": "province", "period": "year"})).json
+    row = api["rows"][0]
+    assert (row["unit"], row["period"]) == (PROVINCE, year())
+    assert row["figures"]["reuse"] == {"value": 50.0, "numerator": reused, "denominator": total}
+    assert api["overall"]["figures"]["reuse"]["numerator"] == reused
+
+
+def test_english_numbers_and_the_charts_data(client, world):
+    page = client("kiemtoan", locale="en").get("/indicators", {"level": "agency"})
+    assert page.html.select_one("#card-reuse .ind-equation").text == "Reuse rate = 0 ÷ 2 = 0.0%"
+    assert "Service-quality indicators" in page.text
+    data = page.html.select_one("#indicator-data").text
+    assert '"trend"' in data and '"compare"' in data and "<" not in data
+    assert page.html.select_one('script[src*="indicators.js"]') is not None
+
+
+def test_staff_see_their_own_unit_only_and_citizens_nothing(client, world):
+    canbo2 = client("canbo2")
+    page = canbo2.get("/indicators")
+    units = {row["data-unit"] for row in page.html.select("#indicator-table tr[data-unit]")}
+    assert units == {BATXAT}
+    assert [o["value"] for o in page.html.select("#f-level option")] == ["desk", "agency"]
+    canbo2.get("/indicators", {"unit": COMMUNE}, status=403)
+    canbo2.get("/indicators", {"level": "province"}, status=403)
+    client("congdan").get("/indicators", status=403)
+    assert client().get("/indicators", status=302).location.endswith("/login?came_from=/indicators")
+    xuly2 = client("xuly2").get("/api/v1/indicators", {"level": "agency"}).json
+    assert {r["unit"] for r in xuly2["rows"]} == {COMMUNE}
+
+
+def test_bad_filters_are_a_400_with_the_fields(client, world):
+    api = client("quantri")
+    bad = validate(api.get("/api/v1/indicators", {"level": "town", "period": "month", "from": "2026"},
+                           status=400), request=False).json
+    assert set(bad["errors"]) == {"level", "from"}
+    page = api.get("/indicators", {"period": "week"}, status=400)
+    assert "Kỳ là month, quarter hoặc year" in page.text and "period is" not in page.text
+
+
+def test_csv_export_has_a_header_and_the_rows(client, world):
+    leader = client("luutru")
+    response = leader.get("/indicators.csv", {"level": "desk", "period": "year"})
+    assert response.content_type == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    text = response.body.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[:5] == ["level", "unit", "unit_name", "period", "received"]
+    commune = next(r for r in rows if r["unit"] == COMMUNE)
+    assert commune["unit_name"] == "Bộ phận Một cửa UBND phường Cốc Lếu"
+    assert (commune["received"], commune["components"], commune["reuse_percent"]) == ("1", "2", "0.0")
+    assert commune["on_time_percent"] == "100.0" and commune["e_result_percent"] == "0.0"
+    batxat = next(r for r in rows if r["unit"] == BATXAT)
+    assert batxat["reuse_percent"] == ""          # nothing attached yet: no ratio
+    api = leader.get("/api/v1/indicators.csv", {"level": "desk", "period": "year"})
+    assert api.body == response.body
+    link = leader.get("/indicators", {"level": "agency"}).html.select_one("#csv-export")["href"]
+    assert link == "/indicators.csv?level=agency"
