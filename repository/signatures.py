@@ -197,7 +197,11 @@ def check_certificate(root, username, certificate, *, required=True):
     import signing
     registry = _registry(root)
     records = registry.get(username, ()) if registry is not None else ()
-    cert = signing.load_certificate(certificate)
+    try:
+        cert = signing.load_certificate(certificate)
+    except signing.SigningError:
+        raise ValidationError({"certificate": "Không phải chứng thư số X.509 / "
+                                              "not an X.509 certificate"}) from None
     if not records:
         if not required:
             return
@@ -265,9 +269,16 @@ def prepare_desk_signature(root, document, actor, certificate, settings, chain=(
     import secrets
     import signing
     check_certificate(root, actor.username, certificate)
+    try:
+        chain = [signing.load_certificate(c) for c in chain]
+    except signing.SigningError:
+        raise ValidationError({"chain": "Không phải chứng thư số X.509 / not an X.509 certificate"}) from None
     data = _source_pdf(document)
-    prepared = signing.prepare_signature(data, certificate, chain, "digitized",
-                                         tsa_url=settings.get("kho.tsa_url") or None)
+    try:
+        prepared = signing.prepare_signature(data, certificate, chain, "digitized",
+                                             tsa_url=settings.get("kho.tsa_url") or None)
+    except signing.SigningError as exc:
+        raise Conflict(f"Không chuẩn bị được chữ ký: {exc} / the signature cannot be prepared: {exc}") from None
     state = prepared.to_dict()
     del state["pdf"]
     now = datetime.datetime.now(datetime.timezone.utc)

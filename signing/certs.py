@@ -27,7 +27,7 @@ def load_certificate(value) -> asn1_x509.Certificate:
             _, _, data = asn1_pem.unarmor(data)
         cert = asn1_x509.Certificate.load(data)
         cert.native  # parse fully now
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, KeyError, OverflowError):
         raise SigningError("not an X.509 certificate (PEM or DER)") from None
     return cert
 

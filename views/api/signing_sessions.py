@@ -126,3 +126,56 @@ def desk_signing(request, document):
     options["finish_url"] = api_url(request, document, "desk-signature")
     options["origin"] = request.application_url
     return options
+
+
+def _describe():
+    """These routes in /api/v1/openapi.json (added to the document views/api/openapi.py serves)."""
+    from .openapi import (DATETIME, DOCUMENT_ID, SPEC, STR, SUBJECT_ID, _body, _errors, _json, _obj,
+                          _purpose)
+    b64 = {"type": "string", "contentEncoding": "base64"}
+    cert = _obj(["subject", "issuer", "serial", "not_before", "not_after", "fingerprint"], {
+        "subject": STR, "organisation": {"type": ["string", "null"]}, "issuer": STR, "serial": STR,
+        "not_before": DATETIME, "not_after": DATETIME, "fingerprint": STR,
+        "added": STR, "added_by": STR})
+    SPEC["paths"].update({
+        "/subjects/{subject_id}/documents/{document_id}/signing-session": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "post": {"summary": "Prepare the digitized copy for the officer's token at the desk: the "
+                                "certificate must be the account's registered one",
+                     "parameters": [_purpose("with a bearer token: the purpose the review serves")],
+                     "requestBody": _body(_obj(["certificate"], {
+                         "certificate": {**b64, "description": "DER of the token's certificate"},
+                         "chain": {"type": "array", "items": b64}})),
+                     "responses": {"201": _json(_obj(
+                         ["id", "to_be_signed", "digest", "paper", "owner", "certificate", "expires"], {
+                             "id": STR, "to_be_signed": {**b64, "description": "for the agent's /v1/sign"},
+                             "digest": {"type": "string", "description": "the document digest (hex)"},
+                             "paper": STR, "owner": STR, "certificate": cert, "expires": DATETIME})),
+                         **_errors("400", "401", "403", "404", "409")}}},
+        "/subjects/{subject_id}/documents/{document_id}/desk-signature": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "post": {"summary": "The token's signature value for a signing session: embedded, kept "
+                                "until the review is confirmed",
+                     "requestBody": _body(_obj(["id", "signature"], {"id": STR, "signature": b64})),
+                     "responses": {"200": _json(_obj(["id", "signed"], {"id": STR, "signed": {"type": "boolean"}})),
+                                   **_errors("400", "401", "403", "404", "409")}}},
+        "/signing-certificates": {
+            "get": {"summary": "The signing certificates registered for an account (administrators)",
+                    "parameters": [{"name": "user", "in": "query", "required": True, "schema": STR}],
+                    "responses": {"200": _json(_obj(["username", "certificates"], {
+                        "username": STR, "certificates": {"type": "array", "items": cert}})),
+                        **_errors("400", "401", "403")}},
+            "post": {"summary": "Register a signing certificate for an account (administrators)",
+                     "requestBody": _body(_obj(["username", "certificate"], {
+                         "username": STR,
+                         "certificate": {"type": "string", "description": "PEM, or base64 of the DER"}})),
+                     "responses": {"201": _json(cert), **_errors("400", "401", "403", "409")}},
+            "delete": {"summary": "Remove a registered signing certificate (administrators)",
+                       "parameters": [{"name": "user", "in": "query", "required": True, "schema": STR},
+                                      {"name": "fingerprint", "in": "query", "required": True, "schema": STR}],
+                       "responses": {"200": _json(_obj(["removed"], {"removed": {"type": "boolean"}})),
+                                     **_errors("400", "401", "403")}}},
+    })
+
+
+_describe()
