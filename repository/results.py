@@ -54,6 +54,15 @@ DEFAULT_TEMPLATE = ("{agency} giải quyết thủ tục «{procedure}» cho {ow
                     "nêu trên.")
 
 
+DESK_PREFIX = "Bộ phận Một cửa "
+
+
+def unit_title(name):
+    """The agency a unit's one-stop desk belongs to, as a paper's heading names
+    it: 'Bộ phận Một cửa UBND phường Cốc Lếu' → 'UBND phường Cốc Lếu'."""
+    return name[len(DESK_PREFIX):] if name.startswith(DESK_PREFIX) else name
+
+
 def result_of(root, dossier):
     """The result paper filed for dossier, or None."""
     ref = getattr(dossier, "result_document", None)
@@ -110,7 +119,7 @@ def issue_result(root, dossier, actor, settings, upload=None, decision_text="", 
     issue_date = in_vn(issued).date()
     valid_until = _add_months(issue_date, doctype.validity_months) if doctype.validity_months else None
     desk = catalogues.desks.get(dossier.agency)
-    agency = desk.name if desk is not None else agency_name(settings)
+    agency = unit_title(desk.name) if desk is not None else agency_name(settings)
     parent = catalogues.desks.get(desk.parent_unit) if desk is not None and desk.parent_unit else None
     code = verification.new_code()
     fields = {"ma_ho_so": dossier.code, "ma_tthc": dossier.procedure_code,
@@ -131,7 +140,7 @@ def issue_result(root, dossier, actor, settings, upload=None, decision_text="", 
             owner=warehouse.name, agency=agency, procedure=procedure.name,
             birth=f"{birth:%d/%m/%Y}" if birth else "(không ghi)")
         pdf = result_pdf({
-            "agency_name": agency, "parent_agency": parent.name if parent is not None else "",
+            "agency_name": agency, "parent_agency": unit_title(parent.name) if parent is not None else "",
             "dossier_code": dossier.code, "procedure_code": procedure.code,
             "procedure_name": procedure.name, "paper_name": doctype.name,
             "owner_name": warehouse.name, "owner_id": warehouse.subject_id,
