@@ -280,3 +280,79 @@ def _pdf_words(path, name):
                 words.append((text, box))
         pages.append(words)
     return pages
+
+
+# -- scan quality at the desk ------------------------------------------------------
+
+A4_SHORT_INCHES = 210 / 25.4
+
+
+def scan_quality(data, max_pages=50):
+    """What a scan offers, per page, without recognising it: [{"page",
+    "dpi", "colour"}] for raster pages (an image, or a scanner's PDF page
+    that is one image); a PDF page drawn as text or vectors is not a scan
+    and is left out. `dpi` is the density the file states, or when it states
+    none (a phone photo) or less than the pixels give an A4 page, the
+    density its pixels give an A4 page; None when unknown. `colour`: False
+    for a grey or black-and-white page."""
+    kind = sniff(data)
+    if kind == "pdf":
+        return _pdf_quality(data, max_pages)
+    if kind is None:
+        return []
+    out = []
+    try:
+        image = _open_image(data, "scan")
+        for frame in range(min(_frame_count(image), max_pages)):
+            image.seek(frame)
+            stated = image.info.get("dpi", (None, None))[0]
+            try:
+                stated = float(stated) if stated else None
+            except (TypeError, ValueError):
+                stated = None
+            w, h = image.size
+            if image.format == "JPEG" and image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                w, h = h, w
+            by_pixels = min(w, h) / A4_SHORT_INCHES
+            dpi = max(stated or 0, by_pixels) if stated is None or stated < 200 else stated
+            out.append({"page": frame + 1, "dpi": round(dpi), "colour": _image_in_colour(image)})
+    except (OcrFailed, OSError, SyntaxError, ValueError, EOFError):
+        return out
+    return out
+
+
+def _image_in_colour(image):
+    if image.mode in ("1", "L", "LA", "I", "I;16", "F"):
+        return False
+    if image.mode == "P":
+        image = image.convert("RGB")
+    # a colour scan of a black-and-white paper still has colour noise; a
+    # grey scan saved as RGB has three equal channels everywhere
+    pixels = np.asarray(image.convert("RGB"))[::7, ::7]
+    return not bool((pixels[:, :, 0] == pixels[:, :, 1]).all() and (pixels[:, :, 1] == pixels[:, :, 2]).all())
+
+
+def _pdf_quality(data, max_pages):
+    out = []
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for index, page in enumerate(pdf.pages[:max_pages]):
+                xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+                images = [x for x in xobjects.values() if x.get("/Subtype") == "/Image"]
+                if len(images) != 1 or page.obj.get("/Resources", {}).get("/Font"):
+                    continue             # text or vectors: not a scan
+                image = images[0]
+                w_pt, h_pt = _page_size(page)
+                width, height = int(image.get("/Width", 0)), int(image.get("/Height", 0))
+                dpi = min(width, height) / (min(w_pt, h_pt) / 72.0) if w_pt and h_pt else None
+                space = image.get("/ColorSpace")
+                if isinstance(space, pikepdf.Array) and len(space) and space[0] == "/ICCBased":
+                    colour = int(space[1].get("/N", 3)) >= 3
+                else:
+                    colour = space not in ("/DeviceGray", None) and not image.get("/ImageMask", False)
+                if int(image.get("/BitsPerComponent", 8)) == 1:
+                    colour = False
+                out.append({"page": index + 1, "dpi": round(dpi) if dpi else None, "colour": bool(colour)})
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError):
+        return out
+    return out

@@ -68,3 +68,51 @@ def open_for_import(settings):
     from .db import open_databases
     db = open_databases(settings)
     return db, db.open(transaction.TransactionManager())
+
+
+# -- scan quality at the desk (RULES-VN: colour, at least 200 dpi) -------------------
+
+def quality_rules(settings):
+    """(minimum dpi, colour required?, refuse instead of warning?) from the
+    settings kho.scan.min_dpi (200), kho.scan.colour_required (true) and
+    kho.scan.low_quality ("warn": the officer confirms; "refuse")."""
+    from pyramid.settings import asbool
+    settings = settings or {}
+    return (int(settings.get("kho.scan.min_dpi") or 200),
+            asbool(settings.get("kho.scan.colour_required", "true")),
+            (settings.get("kho.scan.low_quality") or "warn").strip() == "refuse")
+
+
+def scan_warnings(data, settings):
+    """(pages, warnings) for a desk scan: what each raster page offers
+    (ocr.inputs.scan_quality) and, per rule it breaks, a message
+    "Vietnamese / English" for the officer."""
+    from ocr.inputs import scan_quality
+    min_dpi, colour_required, _ = quality_rules(settings)
+    pages = scan_quality(data)
+    warnings = []
+    low = [p for p in pages if p["dpi"] is not None and p["dpi"] < min_dpi]
+    if low:
+        where = ", ".join(f"{p['page']} ({p['dpi']} dpi)" for p in low[:5])
+        warnings.append(f"Bản quét có độ phân giải dưới {min_dpi} dpi ở trang {where}. / "
+                        f"The scan is below {min_dpi} dpi on page {where}.")
+    grey = [p["page"] for p in pages if not p["colour"]]
+    if colour_required and grey:
+        where = ", ".join(str(n) for n in grey[:5])
+        warnings.append(f"Bản quét đen trắng hoặc thang xám ở trang {where}, quy định yêu cầu quét màu. / "
+                        f"The scan is black and white or grey on page {where}; colour is required.")
+    return pages, warnings
+
+
+def record_scan_quality(document, pages, warnings, actor):
+    """Keep on the paper what its scan offered and which warnings the officer
+    accepted (who, when); audited."""
+    from . import audit
+    from .resources import utcnow
+    document.scan_quality = {
+        "pages": [dict(p) for p in pages], "warnings": list(warnings),
+        "accepted_by": actor.username if warnings else None,
+        "accepted": utcnow().isoformat() if warnings else None}
+    if warnings:
+        audit.record(document, actor, "accept_scan_quality", subject=document.owner_id,
+                     document=document.__name__, detail={"warnings": list(warnings)})

@@ -45,6 +45,11 @@ def test_officer_uploads_a_pdf_and_sees_it_listed(open_dossier, page, live_serve
     page.select_option("select[name=dossier_code]", open_dossier)
     shot(page, "upload-form")
     page.click("#upload-form button[type=submit]")
+    # a 75 dpi scan: the officer is warned, accepts it and chooses the file again
+    assert "dưới 200 dpi" in page.locator("#quality-warning").inner_text()
+    page.set_input_files("input[name=file]", str(scan))
+    page.check("input[name=accept_quality]")
+    page.click("#upload-form button[type=submit]")
     page.wait_for_url(f"**/subjects/{OWNER}/documents/*/")     # the upload lands on the paper's page
     page.goto(f"{live_server}/subjects/{OWNER}/")
 

@@ -72,7 +72,14 @@ def test_upload_then_previews_need_a_purpose_and_log_it(as_user, open_root, doss
     form["file"] = ("khai-sinh.tiff", image_bytes("TIFF", frames=2), "image/tiff")
     form["type_code"] = "GKS"
     form["issuer"] = "UBND phường Cốc Lếu"
+    warned = form.submit(status=400)       # a small grey scan: the officer must accept it first
+    assert "Bản quét có độ phân giải dưới 200 dpi" in warned.text
+    assert len(open_root().subjects[OWNER].documents) == 0
+    form = warned.forms["upload-form"]
+    form["file"] = ("khai-sinh.tiff", image_bytes("TIFF", frames=2), "image/tiff")
+    form["accept_quality"] = True
     page = form.submit().follow()          # the upload lands on the paper's page
+    assert "Bản quét được chấp nhận dù chưa đạt yêu cầu số hoá" in page.text
     assert "Đã lưu giấy tờ Giấy khai sinh" in page.text and "UBND phường Cốc Lếu" in page.text
     listing = page.click(href=f"/subjects/{OWNER}/$", index=0)
     assert "UBND phường Cốc Lếu" in listing.text and "Chờ nhận dạng" in listing.text
@@ -102,7 +109,10 @@ def test_owner_sees_previews_without_stating_a_purpose(as_user, open_root):
     form = app.get(f"/subjects/{OWNER}/upload").forms["upload-form"]
     form["file"] = ("gks.pdf", pdf_bytes(1), "application/pdf")
     form["type_code"] = "GKS"
-    form.submit()
+    form = form.submit(status=400).forms["upload-form"]     # a 75 dpi scan: accepted as it is
+    form["file"] = ("gks.pdf", pdf_bytes(1), "application/pdf")
+    form["accept_quality"] = True
+    form.submit(status=302)
     app = as_user("congdan")
     page = app.get(f"/subjects/{OWNER}/").click(description="Giấy khai sinh", index=0)
     assert "preview/1" in page.text

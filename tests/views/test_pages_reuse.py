@@ -297,6 +297,9 @@ def test_attach_a_paper_digitized_for_the_dossier(client, world, reuse_root):
     form = upload.forms["upload-form"]
     assert form["dossier_code"].value == world.second and form["type_code"].value == "CCCD"
     form["file"] = ("cccd.pdf", pdf_bytes(text="CĂN CƯỚC"), "application/pdf")
+    form = form.submit(status=400).forms["upload-form"]     # a 75 dpi scan: the officer accepts it
+    form["file"] = ("cccd.pdf", pdf_bytes(text="CĂN CƯỚC"), "application/pdf")
+    form["accept_quality"] = True
     form.submit().follow()
     root = reuse_root()
     new = [d for d in root.subjects[world.owner].documents.values() if d.dossier_code == world.second]

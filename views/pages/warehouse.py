@@ -7,13 +7,14 @@ from repository import roles as R
 from repository.calendar import now_vn
 from repository.dossiers import open_dossiers_for
 from repository.errors import ValidationError
+from repository.intake import quality_rules, record_scan_quality, scan_warnings
 from repository.operations import add_document
 from repository.reception import why_not_reusable
 from repository.resources import PROVENANCES, STATES, Warehouse
 from repository.signatures import trust_roots
 
 from ..uploads import max_upload_bytes, read_upload
-from . import _, errors_for, paper_progress, translate
+from . import _, domain_message, errors_for, paper_progress, translate
 from .document import log_warehouse_view
 
 METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summary",
@@ -34,7 +35,7 @@ def warehouse_page(context, request):
             "is_owner": bool(request.user and request.user.subject_id == context.subject_id)}
 
 
-def upload_form(request, values=None, errors=None):
+def upload_form(request, values=None, errors=None, quality_warnings=()):
     root = request.kho_root
     catalogues = root.catalogues
     dossiers = open_dossiers_for(root, request.context.subject_id, request.user)
@@ -43,7 +44,8 @@ def upload_form(request, values=None, errors=None):
             "dossiers": dossiers,
             "procedure_names": {d.procedure_code: getattr(catalogues.procedures.get(d.procedure_code), "name", "")
                                 for d in dossiers},
-            "states": STATES, "provenances": PROVENANCES}
+            "states": STATES, "provenances": PROVENANCES, "quality_warnings": list(quality_warnings),
+            "min_dpi": quality_rules(request.registry.settings)[0]}
 
 
 @view_config(context=Warehouse, name="upload", permission=R.ADD_DOCUMENT, renderer="upload.jinja2",
@@ -60,11 +62,23 @@ def upload_get(context, request):
              request_method="POST")
 def upload_post(context, request):
     values = {k: request.POST.get(k, "") for k in METADATA_FIELDS}
+    settings = request.registry.settings
     try:
         data, filename = read_upload(request)
         document = add_document(request.kho_root, context, data, filename, values, request.user,
                                 max_bytes=max_upload_bytes(request),
-                                trust_roots=trust_roots(request.registry.settings))
+                                trust_roots=trust_roots(settings))
+        if values.get("provenance") == "digitized" and not document.signature_report:
+            # a desk scan (not a signed electronic paper): colour, at least 200 dpi
+            quality = scan_warnings(data, settings)
+            if quality[1] and quality_rules(settings)[2]:
+                raise ValidationError({"file": " ".join(quality[1])})
+            if quality[1] and not request.POST.get("accept_quality"):
+                request.tm.doom()                   # nothing is kept until the officer accepts
+                request.response.status = 400
+                return upload_form(request, values, {}, quality_warnings=[
+                    domain_message(w, request.locale_name) for w in quality[1]])
+            record_scan_quality(document, quality[0], quality[1], request.user)
     except ValidationError as exc:
         request.tm.doom()
         request.response.status = 400
