@@ -213,8 +213,14 @@ def correct(root, document, request_id, actor, changes, reason):
     """Change the paper's metadata for the request, with a reason: through
     operations.update_metadata (its checks, its index update, its audit
     entry), then the history and the answer."""
-    from .operations import current_metadata, update_metadata
     request = _open_request(document, request_id, actor, root)
+    return _correct(root, document, request, actor, changes, reason)
+
+
+def _correct(root, document, request, actor, changes, reason, from_queue=False):
+    from .operations import current_metadata, update_metadata
+    if from_queue:
+        _open_request(document, request.id, actor, root)
     reason = _clean_note(reason, "reason", "Cần nêu lý do đính chính / a reason is required")
     if not isinstance(changes, dict) or not changes:
         raise ValidationError({"changes": "Cần ít nhất một thay đổi / at least one change"})
@@ -232,60 +238,114 @@ def correct(root, document, request_id, actor, changes, reason):
         document.metadata_history = PersistentList()
     document.metadata_history.append({"time": utcnow(), "actor": actor.username, "reason": reason,
                                       "request": request.id, "changes": diff})
-    _answer(root, document, request, actor, CORRECTED, reason, diff)
+    _answer(root, document, request, actor, CORRECTED, reason, diff, from_queue)
     return request
 
 
 def refuse(root, document, request_id, actor, reason):
     """Answer that the metadata is right as it stands, with the reason."""
     request = _open_request(document, request_id, actor, root)
+    return _refuse(root, document, request, actor, reason)
+
+
+def _refuse(root, document, request, actor, reason, from_queue=False):
+    if from_queue:
+        _open_request(document, request.id, actor, root)
     reason = _clean_note(reason, "reason", "Cần nêu lý do / a reason is required")
-    _answer(root, document, request, actor, REFUSED, reason, None)
+    _answer(root, document, request, actor, REFUSED, reason, None, from_queue)
     return request
 
 
-def _answer(root, document, request, actor, status, reason, diff):
+def _answer(root, document, request, actor, status, reason, diff, from_queue=False):
     request.status, request.reason = status, reason
     request.answered, request.answered_by = utcnow(), actor.username
     request.changes = diff
     tree = getattr(root, "correction_requests", None)
     if tree is not None and request.id in tree:
         del tree[request.id]
-    _answer_queue(root, actor, request)
+    if not from_queue:        # answered here: the queue's entry is answered too
+        _answer_queue(root, actor, request)
     audit.record(document, actor, "correction_" + status, subject=document.owner_id,
                  document=document.__name__, purpose="data_subject_request",
                  detail={"request": request.id, "reason": reason, "changes": diff or {}})
 
 
-# --- the records queue (repository.rights, written by the records work) -------------------
+# --- the records queue (repository.rights) ------------------------------------------------
+# A correction is a kind of the person's requests there ("correction"): it is
+# filed when the owner flags, and answered when staff correct or refuse here.
+# A records manager answering it from the queue instead grants it with the
+# values the owner proposed, or refuses it, through the same functions.
 
 def _rights():
     try:
         from . import rights
     except ImportError:
         return None
+    register_kind(rights)
     return rights
 
 
+def register_kind(rights):
+    """Name the correction kind in rights.KINDS (done on import of this module)."""
+    rights.KINDS.setdefault("correction", "repository.corrections:CORRECTION")
+
+
 def _queue(root, actor, request, document):
-    """Put the request on the records queue; its id there, or None without one."""
+    """File the request on the records queue; its id there, or None without one."""
     rights = _rights()
-    opener = getattr(rights, "open_request", None) if rights is not None else None
-    if opener is None:
+    if rights is None:
         return None
-    try:
-        made = opener(root, actor, kind="correction", subject=document.owner_id,
-                      target=f"paper:{document.owner_id}/{document.__name__}", note=request.note)
-    except TypeError:
-        made = opener(root, actor, "correction", document.owner_id,
-                      f"paper:{document.owner_id}/{document.__name__}")
-    return getattr(made, "id", made)
+    made = rights.file_request(root, actor, "correction", f"paper:{document.owner_id}/{document.__name__}",
+                               {"correction": request.id, "fields": list(request.fields), "note": request.note})
+    return made.id
 
 
 def _answer_queue(root, actor, request):
     rights = _rights()
-    answer = getattr(rights, "answer_request", None) if rights is not None else None
-    if answer is None or request.rights_request is None:
+    if rights is None or request.rights_request is None:
         return
-    answer(root, actor, request.rights_request, status="granted" if request.status == CORRECTED else "refused",
-           answer=request.reason)
+    queued = rights.get(root, request.rights_request)
+    if queued is not None and queued.status == rights.PENDING:
+        rights.answer(root, queued, actor, "grant" if request.status == CORRECTED else "refuse",
+                      reason=request.reason)
+
+
+def _check_kind(root, actor, subject_id, target, detail):
+    if not isinstance(detail, dict) or not detail.get("correction"):
+        raise ValidationError({"target": "Đề nghị đính chính được gửi từ trang giấy tờ / "
+                                         "a correction is asked from the paper's page"})
+    return dict(detail)
+
+
+def _answer_kind(root, queued, actor, decision, reason, settings):
+    """The queue's answer: here when the correction was answered on its own
+    page (nothing more to do), or when a records manager answers from the queue."""
+    from .retention import resolve
+    document = resolve(root, queued.target)
+    request = find(document, queued.detail.get("correction")) if document is not None else None
+    if request is None:
+        raise ValidationError({"request": "Không có đề nghị này / no such request"})
+    if request.is_open:
+        if decision == "grant":
+            if not request.proposed:
+                raise ValidationError({"changes": "Công dân không nêu giá trị đúng: đính chính tại trang giấy tờ / "
+                                                  "no values proposed: correct it on the paper's page"})
+            _correct(root, document, request, actor, request.proposed, reason, from_queue=True)
+        else:
+            _refuse(root, document, request, actor, reason, from_queue=True)
+    return {"correction": request.id, "status": request.status, "changes": dict(request.changes or {}),
+            "reason": request.reason}
+
+
+def _kind():
+    try:
+        from .rights import Kind
+    except ImportError:
+        return None
+    return Kind("correction", "Đề nghị đính chính thông tin", targets=("paper",), check=_check_kind,
+                answer=_answer_kind)
+
+
+CORRECTION = _kind()
+if CORRECTION is not None:
+    _rights()

@@ -214,7 +214,7 @@ def write_export(root, warehouse, actor, out, now=None):
                     "counts": {"papers": len(papers), "consents": len(consents), "dossiers": len(dossiers),
                                "access_log": len(log), "corrections": len(corrections)}}
         archive.writestr(zipfile.ZipInfo("manifest.json", date_time=_zip_time(now)), _json(manifest))
-    queued = _queue(root, actor, owner)
+    queued = _queue(root, actor, owner, manifest["counts"])
     audit.record(warehouse, actor, "export_data", subject=owner,
                  purpose="owner" if actor.subject_id == owner else PURPOSE,
                  detail=dict(manifest["counts"], request=queued))
@@ -227,18 +227,43 @@ def _zip_time(moment):
     return (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
 
 
-def _queue(root, actor, owner):
-    """The export on the records queue, answered at once (repository.rights, when present)."""
+def _queue(root, actor, owner, counts):
+    """The export on the records queue (repository.rights), answered at once:
+    the person asked and received. Only the owner files there (a records
+    manager exporting for them answers a request already on the queue)."""
+    rights = _rights()
+    if rights is None or actor.subject_id != owner:
+        return None
+    made = rights.file_request(root, actor, "export", f"warehouse:{owner}", dict(counts))
+    rights.answer(root, made, actor, "grant", reason="Đã tải về / downloaded")
+    return made.id
+
+
+def _rights():
     try:
         from . import rights
     except ImportError:
         return None
-    opener = getattr(rights, "open_request", None)
-    answer = getattr(rights, "answer_request", None)
-    if opener is None:
+    rights.KINDS.setdefault("export", "repository.export:EXPORT")
+    return rights
+
+
+def _answer_kind(root, queued, actor, decision, reason, settings):
+    if decision == "refuse" and not reason:
+        from .errors import ValidationError
+        raise ValidationError({"reason": "Cần nêu căn cứ từ chối / state the legal ground"})
+    return {"exported": dict(queued.detail), "reason": reason}
+
+
+def _kind():
+    try:
+        from .rights import Kind
+    except ImportError:
         return None
-    made = opener(root, actor, kind="export", subject=owner, target=f"warehouse:{owner}")
-    made_id = getattr(made, "id", made)
-    if answer is not None:
-        answer(root, actor, made_id, status="granted", answer="ZIP downloaded")
-    return made_id
+    return Kind("export", "Yêu cầu nhận dữ liệu (tải toàn bộ dữ liệu)", targets=("warehouse",),
+                answer=_answer_kind)
+
+
+EXPORT = _kind()
+if EXPORT is not None:
+    _rights()

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 import transaction
 
-from repository import corrections
+from repository import corrections, rights
 from repository.db import app_root, close_databases, open_databases
 from repository.errors import Conflict, Refused, ValidationError
 from repository.export import write_export
@@ -65,6 +65,12 @@ def test_export_zip_holds_everything_listed(reuse_root, world):
     for entry in listed["files"]:       # every file's SHA-256 holds
         assert hashlib.sha256(z.read(entry["name"])).hexdigest() == entry["sha256"]
     assert listed["counts"] == manifest["counts"] and manifest["counts"]["papers"] == 2
+    # on the records queue: the export answered at once, the correction waiting with its 72 hours
+    queued = {r.kind: r for r in rights.requests_of(root, OWNER)}
+    assert queued["export"].status == rights.GRANTED and queued["export"].answered_by == "congdan"
+    assert queued["correction"].status == rights.PENDING
+    assert queued["correction"].deadline - queued["correction"].asked == rights.DEADLINE
+    assert queued["correction"] in rights.open_requests(root)
 
 
 def test_export_is_the_owner_s(reuse_root):
@@ -108,9 +114,24 @@ def test_correction_flagged_by_the_owner_made_by_staff_with_a_reason(reuse_root,
     assert history[-1]["changes"] == {"number": ["12/2020", "99/2020"], "issuer": ["", "Công an tỉnh"]}
     assert history[-1]["reason"].startswith("Đối chiếu") and history[-1]["request"] == request.id
     assert corrections.open_requests(root) == []
+    queued = rights.get(root, request.rights_request)
+    assert queued.status == rights.GRANTED and queued.answer["changes"]["number"] == ["12/2020", "99/2020"]
     with pytest.raises(Conflict):
         corrections.refuse(root, document, request.id, luutru, "too late")
     second = corrections.flag(root, document, congdan, ["summary"], "Trích yếu thiếu")
     corrections.refuse(root, document, second.id, luutru, "Trích yếu đúng với bản gốc")
     assert second.status == corrections.REFUSED
     assert [r.id for r in corrections.requests_of(document)] == [request.id, second.id]
+
+
+def test_correction_answered_from_the_records_queue(reuse_root, world):
+    """A records manager answering on the queue grants with the owner's proposed values."""
+    root = reuse_root
+    document = root.subjects[OWNER].documents[world.birth]
+    request = corrections.flag(root, document, users(root)["congdan"], ["issuer"], "Thiếu nơi cấp",
+                               {"issuer": "UBND xã Bản Vược"})
+    queued = rights.get(root, request.rights_request)
+    rights.answer(root, queued, users(root)["luutru"], "grant", reason="Theo sổ đăng ký")
+    assert document.issuer == "UBND xã Bản Vược" and request.status == corrections.CORRECTED
+    assert queued.status == rights.GRANTED and queued not in rights.open_requests(root)
+    assert corrections.history_of(document)[-1]["reason"] == "Theo sổ đăng ký"
