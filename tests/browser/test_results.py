@@ -123,6 +123,28 @@ def test_result_issued_found_copied_and_verified(browser, page, results_server, 
         public.goto(altered)
         assert "Không tìm thấy" in public.locator("#verify-result").inner_text()
         shot(public, "results-06-verify-forged")
+
+        # the citizen lets results of this type be reused; a third procedure offers it
+        citizen.goto(f"{base}/subjects/{OWNER}/consents/")
+        form = citizen.locator("#grant-form")
+        form.locator("select[name=target]").select_option("doctype:XNTTHN")
+        form.locator("input[name=purposes][value=keep]").check()
+        form.locator("input[name=purposes][value=reuse]").check()
+        form.locator("input[name=notice_version]").check()
+        form.locator("button[type=submit]").click()
+        citizen.wait_for_load_state()
+        page.context.clear_cookies()
+        log_in(page, base, "canbo")
+        page.goto(f"{base}/desk")
+        page.fill("#open-form input[name=id]", OWNER)
+        page.click("#open-form button[type=submit]")
+        page.select_option("#receive-form select[name=procedure_code]", "1.000894")   # marriage registration
+        page.fill("#receive-form input[name=other_id]", "010195004321")
+        page.click("#receive-form button[type=submit]")
+        page.wait_for_url("**/dossiers/000.15.16.H10-*/")
+        offered = page.locator("#component-xac_nhan_hon_nhan_nguoi_nop input[name=item]")
+        assert offered.count() == 1                    # the result, filed and consented, is reusable
+        shot(page, "results-07-third-procedure-offers-the-result")
     finally:
         citizen_context.close()
         public_context.close()
