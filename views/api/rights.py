@@ -93,3 +93,68 @@ def corrections_queue_api(context, request):
     for owner in sorted({i["owner_id"] for i in items}):
         record_metadata_read(context, request.user, owner, detail={"seen": "correction_requests", "via": "api"})
     return {"items": items, "total": len(items)}
+
+
+# --- the OpenAPI description of these routes, kept beside them -----------------------
+
+def _describe():
+    from .openapi import DOCUMENT_ID, SPEC, SUBJECT_ID, _errors, _json
+    text = {"type": "string"}
+    when = {"type": ["string", "null"], "format": "date-time"}
+    request_schema = {"type": "object", "required": ["id", "owner_id", "document", "fields", "note", "asked",
+                                                     "deadline", "status"],
+                      "properties": {"id": text, "owner_id": text, "document": text,
+                                     "fields": {"type": "array", "items": text}, "note": text,
+                                     "proposed": {"type": "object", "additionalProperties": text},
+                                     "asked": {"type": "string", "format": "date-time"}, "asked_by": text,
+                                     "deadline": {"type": "string", "format": "date-time"},
+                                     "status": {"enum": list(corrections.STATES)}, "answered": when,
+                                     "answered_by": {"type": ["string", "null"]}, "reason": text,
+                                     "changes": {"type": "object"}}}
+    fields = {"enum": list(corrections.flaggable())}
+    body = lambda schema: {"required": True, "content": {"application/json": {"schema": schema}}}  # noqa: E731
+    SPEC["components"]["schemas"]["CorrectionRequest"] = request_schema
+    ref = {"$ref": "#/components/schemas/CorrectionRequest"}
+    SPEC["paths"].update({
+        "/subjects/{subject_id}/export": {"parameters": [SUBJECT_ID], "post": {
+            "summary": "All my data (the owner): a ZIP of the papers, their metadata as JSON, consents and "
+                       "receipts, dossiers, the access log and the correction requests, with a manifest",
+            "responses": {"200": {"description": "the ZIP", "content": {"application/zip": {
+                "schema": {"type": "string", "format": "binary"}}}},
+                **_errors("400", "401", "403", "404")}}},
+        "/subjects/{subject_id}/documents/{document_id}/corrections": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "get": {"summary": "The paper's correction requests and the history of its changes (the owner; "
+                               "staff who may correct it)",
+                    "responses": {"200": _json({"type": "object", "required": ["requests", "history"],
+                                                "properties": {"requests": {"type": "array", "items": ref},
+                                                               "history": {"type": "array"}}}),
+                                  **_errors("401", "403", "404")}},
+            "post": {"summary": "The owner flags wrong metadata with a note (answered within 72 hours)",
+                     "requestBody": body({"type": "object", "required": ["fields", "note"], "properties": {
+                         "fields": {"type": "array", "minItems": 1, "uniqueItems": True, "items": fields},
+                         "note": {"type": "string", "minLength": 1, "maxLength": corrections.MAX_NOTE},
+                         "proposed": {"type": "object", "additionalProperties": {
+                             "type": "string", "maxLength": corrections.MAX_VALUE}}}}),
+                     "responses": {"201": _json(ref), **_errors("400", "401", "403", "404", "409")}}},
+        "/subjects/{subject_id}/documents/{document_id}/correction-answer": {
+            "parameters": [SUBJECT_ID, DOCUMENT_ID],
+            "post": {"summary": "Staff who may change the paper (a signed or used one: records managers) "
+                                "correct it with a reason, or refuse with one",
+                     "requestBody": body({"type": "object", "required": ["request", "decision", "reason"],
+                                          "properties": {
+                                              "request": text, "decision": {"enum": ["correct", "refuse"]},
+                                              "changes": {"type": "object", "additionalProperties": {
+                                                  "type": ["string", "null"]}},
+                                              "reason": {"type": "string", "minLength": 1,
+                                                         "maxLength": corrections.MAX_NOTE}}}),
+                     "responses": {"200": _json(ref), **_errors("400", "401", "403", "404", "409")}}},
+        "/corrections": {"get": {
+            "summary": "The open correction requests, nearest deadline first (records managers)",
+            "responses": {"200": _json({"type": "object", "required": ["items", "total"], "properties": {
+                "items": {"type": "array", "items": ref}, "total": {"type": "integer"}}}),
+                **_errors("401", "403")}}},
+    })
+
+
+_describe()
