@@ -193,7 +193,9 @@ def _issuer(text, folded):
     if not groups:
         return None
     start, end, parts = groups[-1]
-    return _make(text, start, end, issuer_name(" ".join(parts)))
+    # the span runs from the agency to its area line (it may hold the motto
+    # between them); the source shown to the officer is the header's words
+    return Suggestion(issuer_name(" ".join(parts)), (start, end), " ".join(parts))
 
 
 _FIELD_HEADS = {("SO",), ("BO",), ("PHONG",), ("CUC",), ("CHI", "CUC"), ("TONG", "CUC"), ("BAN",),

@@ -57,6 +57,7 @@ MESSAGES = {
     "revocation.unknown": "unknown: revocation information could not be obtained",
     "revocation.not_checked": "not checked",
     "changes.none": "nothing: the signature covers the whole file",
+    "changes.altered": "the signed content itself was altered after signing",
     "changes.byte_range": "the signature does not cover its whole revision (non-standard byte range)",
     "changes.no_analysis": "later revisions exist; their analysis was not possible",
     "changes.disallowed": "the document was changed after signing in a way no signature allows (detail: ${detail})",
@@ -257,6 +258,8 @@ async def _verify_one(sig, roots, dss, allow_fetching):
     mod_level = status.modification_level
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
     changes, changes_ok = _describe_changes(status)
+    if not intact:       # the coverage of altered bytes says nothing: the content itself changed
+        changes, changes_ok = [message("changes.altered")], False
     level = "B-B"
     if status.timestamp_validity is not None:
         level = "B-T"

@@ -31,7 +31,10 @@
     section.querySelectorAll("[data-zoom]").forEach(function (button) {
       button.addEventListener("click", function () {
         var how = button.dataset.zoom;
-        apply(how === "in" ? level + 1 : how === "out" ? level - 1 : 0);
+        // from the whole page, zoom into its top left (where a paper begins);
+        // once zoomed, keep the middle of what is shown
+        var top = STEPS[level] === 1 ? 0 : undefined;
+        apply(how === "in" ? level + 1 : how === "out" ? level - 1 : 0, top, top);
       });
     });
     viewport.addEventListener("wheel", function (event) {
