@@ -65,12 +65,13 @@ class Indicator:
             return None
         return num * 100.0 / den if self.kind == "percent" else num / den
 
-    def formula(self):
-        """'Vietnamese / English' words of the formula."""
-        vi_num, en_num = COUNTERS[self.numerator].split(" / ")
-        vi_den, en_den = COUNTERS[self.denominator].split(" / ")
-        tail = (" × 100 %", " × 100%") if self.kind == "percent" else ("", "")
-        return f"{vi_num} ÷ {vi_den}{tail[0]} / {en_num} ÷ {en_den}{tail[1]}"
+    def formula(self, language="vi"):
+        """The words of the formula in one language ('vi' or 'en')."""
+        part = 1 if language == "en" else 0
+        num = COUNTERS[self.numerator].split(" / ")[part]
+        den = COUNTERS[self.denominator].split(" / ")[part]
+        tail = ("" if self.kind != "percent" else " × 100%" if language == "en" else " × 100 %")
+        return f"{num} ÷ {den}{tail}"
 
 
 INDICATORS = (

@@ -60,7 +60,8 @@ def test_the_dashboard_s_reuse_rate_is_the_test_s_own_count(client, world, reuse
     card = page.html.select_one("#card-reuse")
     assert card.select_one(".ind-equation").text == f"Tỷ lệ tái sử dụng = {reused} ÷ {total} = 50,0 %"
     assert card.select_one(".ind-value").text == "50,0 %"
-    assert "thành phần lấy từ kho dữ liệu ÷ thành phần hồ sơ × 100 %" in card.select_one(".ind-formula").text
+    assert card.select_one(".ind-formula").text == "Công thức: thành phần lấy từ kho dữ liệu ÷ thành phần hồ sơ × 100 %"
+    assert page.html.select_one("h1").text == "Chỉ số chất lượng phục vụ"
     assert page.html.select_one("#card-online .ind-equation").text.endswith("= 0 ÷ 2 = 0,0 %")
     # the month's figures per desk: the commune scanned both papers, Bát Xát reused both
     month = datetime.datetime.now(VN).strftime("%Y-%m")
@@ -79,6 +80,8 @@ def test_the_dashboard_s_reuse_rate_is_the_test_s_own_count(client, world, reuse
 def test_english_numbers_and_the_charts_data(client, world):
     page = client("kiemtoan", locale="en").get("/indicators", {"level": "agency"})
     assert page.html.select_one("#card-reuse .ind-equation").text == "Reuse rate = 0 ÷ 2 = 0.0%"
+    assert page.html.select_one("#card-reuse .ind-formula").text == (
+        "Formula: components reused from the warehouse ÷ components × 100%")
     assert "Service-quality indicators" in page.text
     data = page.html.select_one("#indicator-data").text
     assert '"trend"' in data and '"compare"' in data and "<" not in data

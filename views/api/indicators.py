@@ -18,7 +18,7 @@ from ..pages.indicators import csv_response, dashboard_data
 
 def _indicator_json(indicator, locale):
     return {"key": indicator.key, "name": domain_message(indicator.name, locale),
-            "formula": domain_message(indicator.formula(), locale), "numerator": indicator.numerator,
+            "formula": indicator.formula(locale), "numerator": indicator.numerator,
             "denominator": indicator.denominator, "unit": "percent" if indicator.kind == "percent" else "working_days"}
 
 

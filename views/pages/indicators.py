@@ -101,7 +101,7 @@ def indicators_page(request):
         "LEVELS": {k: domain_message(v, locale) for k, v in ind.LEVELS.items()},
         "PERIODS": {k: domain_message(v, locale) for k, v in ind.PERIODS.items()},
         "units": ind.units_at(root, filters["level"], scope),
-        "formula": lambda i: domain_message(i.formula(), locale),
+        "formula": lambda i: i.formula(locale),
         "iname": lambda i: domain_message(i.name, locale),
         "figure_text": lambda i, value: figure_text(i, value, locale),
         "equation": lambda i, figure: equation(i, figure, locale),
