@@ -17,8 +17,10 @@ certify(root, stubs, actor, settings, *, basis, reason) -> Certificate
     `copy` profile (signatures.sign_as_agency); kept in
     retention.state_of(root).certificates and written to each stub.
 purge_derived(root, cache_dir, index=None) -> int
-    removes the cached previews of destroyed files (after commit) and
-    merges the search index so deleted entries leave its files.
+    removes the cached previews of destroyed files (after commit); with
+    the index, merges it once after destructions so that deleted entries
+    leave its files (the app does that in the nightly run, `kho retention
+    pack` before packing).
 pack(db) -> None      a pack that keeps no `.old` copy of what it removed.
 """
 import datetime
@@ -72,6 +74,7 @@ def _erase_paper(root, document, actor, reason, schedule):
         document.__parent__.count_deletion(+1)
     if sha:
         state_of(root).purges.insert(sha)
+    state_of(root).index_merge_due = True
     touched(root, document)                 # the index drops it after commit
     audit.record(document, actor, "destroy_document", subject=document.owner_id,
                  document=document.__name__,
@@ -181,14 +184,15 @@ def purge_derived(root, cache_dir, index=None):
     an index, merge it so that deleted entries leave its files. Returns how
     many files' previews were looked for. Commit the transaction after."""
     from .retention import state_of
-    purges = state_of(root).purges
-    shas = list(purges)
+    state = state_of(root)
+    shas = list(state.purges)
     for sha in shas:
         if cache_dir:
             shutil.rmtree(os.path.join(cache_dir, "previews", sha[:2], sha), ignore_errors=True)
-        purges.remove(sha)
-    if index is not None and shas:
-        index.optimize()
+        state.purges.remove(sha)
+    if index is not None and getattr(state, "index_merge_due", False):
+        index.optimize()             # deleted entries stay in a segment's files until it is rewritten
+        state.index_merge_due = False
     return len(shas)
 
 

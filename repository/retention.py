@@ -247,11 +247,25 @@ def disposition_of(root, obj, today=None, _dossier_cache=None):
     destroyed = getattr(obj, "destroyed", None)
     if isinstance(obj, Dossier):
         ended, basis = dossier_ended(obj)
-        return Disposition(key_of(obj), schedule, ended, basis, holds, destroyed, today)
+        found = Disposition(key_of(obj), schedule, ended, basis, holds, destroyed, today)
+        return _after_transfer(obj, found, today)
     warehouse = obj.__parent__.__parent__ if obj.__parent__ is not None else None
     ended, basis = paper_ended(obj, warehouse, today)
     return Disposition(key_of(obj), schedule, ended, basis, holds, destroyed, today,
                        _bound_by(root, obj, today, _dossier_cache))
+
+
+def _after_transfer(dossier, found, today):
+    """A dossier the agency archive now holds: Kho's copy is due at the
+    transfer (repository.archive), a hold still blocks it."""
+    from . import archive
+    after = archive.disposition_after_transfer(dossier)
+    if after is None:
+        return found
+    found.basis, found.permanent = "transferred", False
+    found.date = found.retained_until = after["due"]
+    found.due = bool(not found.destroyed and found.date <= today and not found.holds)
+    return found
 
 
 def dossiers_of_paper(document):
@@ -621,3 +635,81 @@ def approve(root, keys, actor, settings, *, reason=""):
         item.state, item.decided_by, item.decided = DESTROYED, actor.username, utcnow()
         item.certificate = certificate.id
     return certificate
+
+
+# --- the nightly job --------------------------------------------------------------
+
+def nightly(settings=None, *, db=None, dry_run=False, today=None, index=None, attempts=5):
+    """One run() in a transaction of its own (retried on a conflict), then
+    the cached previews of destroyed files are removed; returns the report.
+    Opens the databases of `settings` unless `db` is given (the app's thread)."""
+    import transaction
+    from ZODB.POSException import ConflictError
+    from .db import app_root, close_databases, open_databases
+    from .disposition import purge_derived
+    own = db is None
+    if own:
+        db = open_databases(settings)
+    try:
+        for attempt in range(attempts):
+            tm = transaction.TransactionManager()
+            conn = db.open(tm)
+            try:
+                tm.begin()
+                root = app_root(conn)
+                report = run(root, None, today=today, dry_run=dry_run)
+                if dry_run:
+                    tm.abort()
+                else:
+                    purge_derived(root, (settings or {}).get("kho.cache_dir"), index)
+                    tm.commit()
+                return report
+            except ConflictError:
+                tm.abort()
+                if attempt == attempts - 1:
+                    raise
+            finally:
+                conn.close()
+    finally:
+        if own:
+            close_databases(db)
+
+
+class NightlyThread:
+    """The app's nightly job (one machine): a daemon thread that runs
+    nightly() every day at kho.retention.nightly (HH:MM, Vietnam time,
+    default 02:00; 'off': none; run `kho retention run` from cron instead)."""
+
+    def __init__(self, db, settings, at="02:00", index=None):
+        import threading
+        hour, minute = (int(x) for x in at.split(":", 1))
+        self.db, self.settings, self.at, self.index = db, settings, (hour, minute), index
+        self.stop = threading.Event()
+        self.last = None
+        self.thread = threading.Thread(target=self._run, name="kho-retention", daemon=True)
+
+    def seconds_to_next(self, now=None):
+        from .calendar import now_vn
+        now = now or now_vn()
+        target = now.replace(hour=self.at[0], minute=self.at[1], second=0, microsecond=0)
+        if target <= now:
+            target += datetime.timedelta(days=1)
+        return (target - now).total_seconds()
+
+    def _run(self):
+        import logging
+        log = logging.getLogger(__name__)
+        while not self.stop.wait(self.seconds_to_next()):
+            try:
+                self.last = nightly(self.settings, db=self.db, index=self.index)
+                log.info("retention run: %s", self.last.as_dict())
+            except Exception:
+                log.exception("the nightly retention run failed; it runs again tomorrow")
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def shutdown(self, timeout=10):
+        self.stop.set()
+        self.thread.join(timeout)

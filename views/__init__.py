@@ -50,6 +50,8 @@ def main(global_config=None, **settings):
     start_search(app.registry)
     start_ocr_worker(app.registry)
     start_audit_sealer(app.registry)
+    from .startup import start_retention
+    start_retention(app.registry)
     return app
 
 

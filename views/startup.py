@@ -113,12 +113,49 @@ def start_search_warming(registry):
     threading.Thread(target=run, name="kho-search-warm", daemon=True).start()
 
 
+def start_retention(registry):
+    """After a destruction commits: remove the cached previews of the
+    destroyed files and merge the index (so deleted entries leave its
+    files). And the nightly retention run (repository.retention.NightlyThread)
+    at kho.retention.nightly (HH:MM, default 02:00; 'off' for none: then
+    `kho retention run` from cron)."""
+    from repository import disposition
+    from repository.db import keep_no_old_copy
+    from repository.retention import NightlyThread
+    settings = registry.settings
+    db = registry._zodb_databases[""]
+    keep_no_old_copy(db.storage)
+    index = getattr(registry, "kho_search_index", None)
+    indexer = getattr(registry, "kho_indexer", None)
+
+    def purge():
+        def work(conn):
+            if indexer is not None:
+                indexer.kick()
+            from repository.db import app_root
+            # the index's merge (a rewrite) waits for the nightly run or `kho retention pack`
+            return disposition.purge_derived(app_root(conn), settings.get("kho.cache_dir"))
+        try:
+            from repository.db import apart
+            apart(db, work)
+        except Exception:
+            log.exception("removing the derived files of a destruction failed; the nightly run retries")
+    setattr(db, disposition.PURGE_HOOK, purge)
+    at = settings.get("kho.retention.nightly", "02:00")
+    if at == "off":
+        return None
+    thread = NightlyThread(db, settings, at=at, index=index if indexer is not None else None).start()
+    registry.kho_retention_job = thread
+    atexit.register(thread.shutdown)
+    return thread
+
+
 def shutdown(registry):
     """Stop the background threads and close the databases (tests, reloads)."""
     warming = getattr(registry, "kho_search_warming", None)
     if warming is not None:
         warming.set()
-    for name in ("kho_ocr_worker", "kho_indexer", "kho_audit_sealer"):
+    for name in ("kho_ocr_worker", "kho_indexer", "kho_audit_sealer", "kho_retention_job"):
         worker = getattr(registry, name, None)
         if worker is not None:
             worker.shutdown()

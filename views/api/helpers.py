@@ -72,6 +72,7 @@ def document_json(document, request):
         "active_content": list(document.active_content),
         "created": iso(document.created),
         "created_by": document.created_by,
+        "retention": retention_json(document, request),
         "links": {
             "self": api_url(request, document),
             "content": api_url(request, document, "content"),
@@ -138,6 +139,12 @@ def attachment_json(root, attachment, request):
     return data
 
 
+def retention_json(obj, request):
+    """A paper's or dossier's schedule and disposition date (repository.retention)."""
+    from repository.retention import disposition_of
+    return disposition_of(request.kho_root, obj).as_dict()
+
+
 def dossier_summary_json(dossier, request):
     from repository.dossiers import OUTCOMES, STATUSES
     root = request.kho_root
@@ -190,6 +197,7 @@ def dossier_json(dossier, request, candidates=None):
         "channel": dossier.channel,
         "others": list(dossier.others),
         "persons": persons,
+        "retention": retention_json(dossier, request),
         "timeline": [{"time": iso(e["time"]), "actor": e["actor"], "action": e["action"],
                       "action_label": ACTIONS.get(e["action"], e["action"]), "detail": dict(e["detail"])}
                      for e in dossier.timeline],

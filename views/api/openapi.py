@@ -121,6 +121,8 @@ SPEC = {
                                                 "description": "what a PDF carries that runs or reaches "
                                                                "out; never opened in a browser"},
                              "signed_by": NSTR,
+                             "retention": {"type": "object", "description": "schedule, status, "
+                                           "retained_until, disposition_date, holds (repository.retention)"},
                              "created": STR, "created_by": STR, "links": {"type": "object"}}},
             "VerificationReport": {
                 "type": "object", "required": ["ok", "problems", "signatures"],

@@ -236,3 +236,4 @@ def includeme(config):
     # itself is the signature check (traversal), and these routes come before the API's
     config.add_route("verify_code", "/verify/{code}")
     config.add_route("api_verify_code", "/api/v1/verify/{code}")
+    config.include("views.pages.records")      # /records…, /api/v1/records…, /api/v1/requests…
