@@ -105,6 +105,9 @@ def test_the_printed_receipt_verifies_and_forgeries_are_not_found(app, world, tm
     page = open_qr(app, texts[0])
     assert page.status_int == 200 and "Giấy tờ thật, còn hiệu lực." in page.text
     assert "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in page.text
+    english = app.get(f"/verify/{code}?_LOCALE_=en")
+    assert "Genuine and in force." in english.text and "Dossier code" in english.text
+    assert "Receipt and appointment slip" in english.text
 
     audit_db = app.app.registry._zodb_databases[""].databases["audit"].storage
     before = audit_db.lastTransaction()
