@@ -203,6 +203,21 @@ def evolve_retention(zodb_root):
 
 
 STEPS.append(evolve_retention)
+
+
+def evolve_verifications(zodb_root):
+    """The verification codes of printed papers (repository/verification.py):
+    the registry, and a receipt code for each dossier received before, so
+    that printing its receipt writes nothing."""
+    from .verification import Verifications, receipt_code
+    root = zodb_root[ROOT_KEY]
+    if getattr(root, "verifications", None) is None:
+        root.verifications = Verifications()
+    for dossier in root.dossiers.values():
+        receipt_code(root, dossier)
+
+
+STEPS.append(evolve_verifications)
 GENERATION = len(STEPS)
 
 
