@@ -166,3 +166,26 @@ def test_remote_csc_refusals(csc, pki, scan_pdf):
         csc_sign_pdf(scan_pdf, CscService(csc.url, "duc-1", "kho-client-token"), pin="1357",
                      otp=csc.send_otp("duc-1"), accept=only_hoa)
     assert csc.signed == []
+
+
+def test_the_agent_asks_the_officer_when_told_to(pki, scan_pdf):
+    from signing import SignAgent
+    signer = load_p12_signer(pki.officer_p12, pki.passphrase)
+    answers, lines = [False, True], []
+
+    def confirm(paper, owner, digest):
+        lines.append((paper, owner, digest))
+        return answers.pop(0)
+    prepared = prepare_signature(scan_pdf, signer.signing_cert)
+    body = {"to_be_signed": base64.b64encode(prepared.to_be_signed).decode(), "paper": "Giấy khai sinh",
+            "owner": "001090012345"}
+    with SignAgent(signer, ORIGIN, port=0, log=lines.append, confirm=confirm) as agent:
+        status, _, refused = _call(agent.url + "/v1/sign", body=body)
+        assert status == 403 and refused["error"] == "refused"
+        status, _, signed = _call(agent.url + "/v1/sign", body=body)
+        assert status == 200
+    digest = message_digest(prepared.to_be_signed).hex()
+    assert lines[0] == ("Giấy khai sinh", "001090012345", digest)
+    assert verify_pdf(finish_signature(prepared, base64.b64decode(signed["signature"])), [pki.root_cert]).ok
+    with pytest.raises(SigningError):
+        SignAgent(signer, ORIGIN, host="0.0.0.0", port=0)
