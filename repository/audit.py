@@ -408,9 +408,11 @@ class AuditTrail:
         ok, broken = self.sealed.verify()
         if not ok:
             return ok, broken
-        if self.lanes is None:
-            return True, None
-        for lane_id, lane in self.lanes.lanes.items():
+        lanes = self.lanes.lanes if self.lanes is not None else {}
+        for lane_id, (lane_seq, _) in (self.sealed.lane_marks or {}).items():
+            if lane_id not in lanes:
+                return False, (f"{lane_id}#{lane_seq + 1}", "the lane of these pending entries is missing")
+        for lane_id, lane in lanes.items():
             broken = verify_lane(lane, self.mark(lane_id))
             if broken is not None:
                 return False, broken

@@ -339,3 +339,18 @@ def test_a_command_on_a_database_in_use_says_so(settings, tmp_path):
         close_databases(db)
     assert busy.returncode == 75
     assert "open in another process" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_verify_notices_a_removed_lane(db):
+    conn, root = opened(db)
+    with conn.transaction_manager:
+        record(root, Actor("canbo"), "read_content", subject=OWNER, document="l1")
+    seal_db(db)
+    conn.sync()
+    with conn.transaction_manager:
+        lanes = audit_log(conn).lanes.lanes
+        lane_id = A.lane_of(audit_log(conn).conn).lane_id
+        del lanes[lane_id]
+    ok, (where, reason) = audit_log(conn).verify()
+    assert not ok and where.startswith(lane_id) and "missing" in reason
+    conn.close()
