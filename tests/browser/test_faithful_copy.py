@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from ..ocr import heldout, scans
+from ..ocr import heldout
 from .conftest import wait_true
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -19,7 +19,8 @@ SHOTS = os.environ.get("KHO_SHOTS") or "/tmp"
 A4_PT = (595.28, 841.89)
 
 PAPER = heldout.HeldOut(
-    "hubnd", ("UỶ BAN NHÂN DÂN", "XÃ YÊN BÌNH", "Số: 123/QĐ-UBND"), heldout.MOTTO + ("Yên Bình, ngày 21 tháng 7 năm 2022",),
+    "hubnd", ("UỶ BAN NHÂN DÂN", "XÃ YÊN BÌNH", "Số: 123/QĐ-UBND"),
+    heldout.MOTTO + ("Yên Bình, ngày 21 tháng 7 năm 2022",),
     ("GIẤY KHAI SINH", "Cấp cho: NGUYỄN THỊ HỒNG NHUNG theo đề nghị của HUBND xã",
      "Ngày, tháng, năm sinh: 01/02/2022", "Nơi sinh: Trạm Y tế xã Yên Bình",
      "Số định danh cá nhân: 001090012345"),
