@@ -355,6 +355,9 @@ def build_package(root, dossier, out_dir, settings=None, actor=None, now=None):
             "Bag-Group-Identifier": dossier.desk,
             "Kho-Metadata": f"data/{METADATA}",
         })
+        with open(os.path.join(bag.path, "bagit.txt"), "w", encoding="utf-8") as f:   # RFC 8493: BagIt 1.0
+            f.write("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        bagit.Bag(bag.path).save()            # the tag manifest again, over the new bagit.txt
         with open(os.path.join(bag.path, "tagmanifest-sha256.txt"), "rb") as f:
             record["bag_sha256"] = hashlib.sha256(f.read()).hexdigest()
         os.rename(work, target)

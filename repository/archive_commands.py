@@ -23,7 +23,23 @@ def register(subparsers):
                    help="a trust anchor (PEM); default: kho.trust_roots of the ini file, if readable")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("history", help="the dossiers transferred, newest first")
+    p.set_defaults(func=cmd_history)
     archive.set_defaults(func=lambda args: (archive.print_help(sys.stderr), 2)[1])
+
+
+def cmd_history(args):
+    from . import db as kdb
+    from .archive import transfers
+    from .calendar import format_vn_datetime
+    from .commands import settings_of
+    with kdb.opened(settings_of(args)) as conn:
+        found = transfers(kdb.app_root(conn))
+    for record in found:
+        print(f"{record['code']}  {format_vn_datetime(record['time'])}  by {record['by']}  "
+              f"bag {record.get('bag_sha256', '')[:16]}")
+    print(f"{len(found)} dossier(s) transferred")
+    return 0
 
 
 def cmd_export(args):

@@ -255,7 +255,7 @@ def _check_bag(bag_dir, report):
     except bagit.BagError as exc:
         report.fault(f"bag: {exc}")
         return
-    report.checked.append(f"bag valid (BagIt {'.'.join(map(str, bag.version_info))}): {len(bag.entries)} files, "
+    report.checked.append(f"bag valid (BagIt {'.'.join(map(str, bag.version_info))}): {len(list(bag.payload_files()))} payload files, "
                           f"manifests {', '.join(sorted(bag.algorithms))}")
 
 

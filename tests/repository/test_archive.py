@@ -48,7 +48,7 @@ def roots_of(settings):
 def test_package_is_a_valid_bag_with_valid_metadata(package, reuse_root, reuse_settings, world):
     bag = bagit.Bag(package)
     bag.validate()                       # the archive's own tool
-    assert "sha256" in bag.algorithms
+    assert "sha256" in bag.algorithms and bag.version_info == (1, 0)     # RFC 8493
     assert os.path.basename(package) == world.first
     payload = sorted(os.listdir(os.path.join(package, "data")))
     # the ID card, the birth certificate (components), then the result: <code>.<sequence>
@@ -210,3 +210,15 @@ def test_kho_archive_commands(reuse_settings, world, tmp_path):
     target.write_bytes(target.read_bytes() + b"\n")
     checked = subprocess.run(kho + ["verify", str(package)], capture_output=True, text=True)
     assert checked.returncode == 1 and "FAULT" in checked.stdout
+    history = subprocess.run(kho + ["history"], capture_output=True, text=True)
+    assert history.returncode == 0 and world.first in history.stdout and "by luutru" in history.stdout
+
+
+def test_due_for_transfer_the_year_after_the_work_ended(reuse_root, world):
+    import datetime
+    dossier = reuse_root.dossiers[world.first]
+    ended = archive.work_ended(dossier)
+    assert archive.due_for_transfer(reuse_root, today=ended.date()) == []      # the same year: not yet
+    next_year = datetime.date(ended.year + 1, 1, 2)
+    assert archive.due_for_transfer(reuse_root, today=next_year) == [dossier]  # the open one is not due
+    assert archive.transfer_deadline(dossier).year == ended.year + 1
