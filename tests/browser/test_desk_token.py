@@ -182,3 +182,23 @@ def test_without_an_agent_the_page_says_how_to_start_it(open_dossier, page, live
     assert f"kho sign-agent --origin {live_server}" in page.inner_text("#sign-agent .agent-help")
     assert page.url.endswith("/review")
     shot(page, "desk-token-no-agent")
+
+
+def test_remote_signing_asks_for_the_pin_and_the_otp(open_dossier, page, live_server, wsgi_app, settings,
+                                                     app_pki, tmp_path):
+    from ..signing.csc_server import CscServer
+    with CscServer(access_token="kho-client") as csc:
+        csc.add_credential("hoa-1", app_pki.officer_p12, app_pki.passphrase, pin="2468")
+        token_file = tmp_path / "csc-token.txt"
+        token_file.write_text("kho-client\n")
+        wsgi_app.registry.settings["kho.signer.canbo"] = f"csc {csc.url} hoa-1 {token_file}"
+        doc_url = reviewed_scan(page, live_server, wsgi_app, settings, open_dossier, tmp_path)
+        page.fill("input[name=csc_pin]", "2468")
+        page.fill("input[name=csc_otp]", csc.send_otp("hoa-1"))
+        shot(page, "remote-csc-review")
+        page.click("#review-form button[type=submit]")
+        page.wait_for_selector(".flash", timeout=60_000)
+        assert "Bản số hoá đã được ký số" in page.locator(".flash").first.inner_text()
+        assert len(csc.signed) == 1
+    signed_by, pdf = signed_copy(wsgi_app, doc_url)
+    assert signed_by == "canbo" and signing.verify_pdf(pdf, [app_pki.root_cert]).ok
