@@ -103,3 +103,38 @@ def test_export_through_the_api(reuse_testapp):
     response = app.post(f"/api/v1/subjects/{OWNER}/export", headers={"Authorization": f"Bearer {token}"})
     assert response.content_type == "application/zip"
     assert "manifest.json" in zipfile.ZipFile(io.BytesIO(response.body)).namelist()
+
+
+def test_rights_pages_are_vietnamese(reuse_testapp, world):
+    """My data and rights, a paper's corrections (with a form error, an answer and
+    the history) and the records list read in Vietnamese only."""
+    from .test_language import assert_vietnamese
+    app = reuse_testapp
+    app.set_cookie("_LOCALE_", "vi")
+    doc = f"/subjects/{OWNER}/documents/{world.id_card}"
+    login(app, "congdan")
+    assert_vietnamese(app.get(f"/subjects/{OWNER}/rights"), "rights")
+    page = app.get(doc + "/corrections")
+    assert_vietnamese(page, "corrections (owner)")
+    csrf = csrf_from(page)
+    assert_vietnamese(app.post(doc + "/corrections", {"csrf_token": csrf, "note": ""}, status=400), "flag error")
+    app.post(doc + "/corrections", {"csrf_token": csrf, "fields": "issuer", "note": "Thiếu nơi cấp"}, status=302)
+    app.reset()
+    app.set_cookie("_LOCALE_", "vi")
+    login(app, "luutru")
+    assert_vietnamese(app.get("/corrections"), "records list")
+    page = app.get(doc + "/corrections")
+    assert_vietnamese(page, "corrections (records)")
+    request_id = page.html.find("input", {"name": "request"})["value"]
+    answer = app.post(doc + "/correction-answer", {"csrf_token": csrf_from(page), "request": request_id,
+                                                   "decision": "correct", "value_issuer": "", "reason": "x"},
+                      status=400)
+    assert_vietnamese(answer, "answer error")
+    app.post(doc + "/correction-answer", {"csrf_token": csrf_from(page), "request": request_id,
+                                          "decision": "correct", "value_issuer": "Công an tỉnh Lào Cai",
+                                          "reason": "Theo bản gốc"}, status=302)
+    assert_vietnamese(app.get(doc + "/corrections"), "history")
+    token = app.post_json("/api/v1/tokens", {"username": "congdan", "password": DEMO_PASSWORD}).json["token"]
+    bad = app.post_json(f"/api/v1{doc}/corrections", {"fields": [], "note": ""},
+                        headers={"Authorization": f"Bearer {token}"}, status=400)
+    assert_vietnamese(bad, "API error")
