@@ -192,3 +192,34 @@ def test_the_result_is_reused_in_a_third_procedure(app, world):
     papers = app.get(f"/api/v1/subjects/{OWNER}/papers", headers=owner).json
     [result] = [p for p in papers["items"] if p["id"] == issued["id"]]
     assert result["validity"] == "in_force" and result["reusable"] and result["verify_url"]
+
+
+def signed_pdf(app):
+    from ..files import pdf_bytes
+    from repository.signatures import load_signer
+    signer = load_signer(app.app.registry.settings, "agency")
+    try:
+        return signing.sign_pdf(pdf_bytes(text="DA KY"), signer, "copy", copy_kind="SAO Y")
+    finally:
+        signing.close_signer(signer)
+
+
+def test_the_processor_uploads_the_result(app, world, tmp_path):
+    from ..files import pdf_bytes
+    app = as_user(app, "xuly2")
+    page = app.get(f"/dossiers/{world.first}/")
+    form = page.forms["result-form"]
+    # an already signed PDF is refused: the agency signs the result and adds its QR code
+    signed = app.post(f"/dossiers/{world.first}/result", {"csrf_token": csrf_from(page)},
+                      upload_files=[("file", "signed.pdf", signed_pdf(app))]).follow()
+    assert "Tệp đã có chữ ký số" in signed.html.select_one(".flash.error").text
+    assert signed.html.select_one("#result-form") is not None
+    form["file"] = ("quyet-dinh.pdf", pdf_bytes(text="QUYET DINH CAP GIAY XAC NHAN"), "application/pdf")
+    page = form.submit().follow()
+    assert page.html.select_one("#result-issued") is not None
+    app = as_user(app, "congdan")
+    papers = app.get(f"/subjects/{OWNER}/papers")
+    card = [c for c in papers.html.select(".paper-card") if "Giấy xác nhận tình trạng hôn nhân" in c.text][0]
+    pdf = app.get(card.select_one("a.download")["href"]).body
+    [text] = printed_qr(pdf, tmp_path, "uploaded")
+    assert verification.parse_qr_text(text)[2]["ma_ho_so"] == world.first
