@@ -170,13 +170,18 @@ def dossier_documents(root, dossier):
             warehouse = root.subjects.get(attachment.owner_id)
             document = warehouse.documents.get(attachment.doc_id) if warehouse is not None else None
             ref = (attachment.owner_id, attachment.doc_id)
-            if document is not None and ref not in seen:
+            if document is not None and ref not in seen and _has_content(document):
                 seen.add(ref)
                 found.append((document, "component", key))
     result = result_of(root, dossier)
-    if result is not None and (result.owner_id, result.__name__) not in seen:
+    if result is not None and (result.owner_id, result.__name__) not in seen and _has_content(result):
         found.append((result, "result", None))
     return found
+
+
+def _has_content(document):
+    """A paper destroyed under its schedule (repository.disposition) has only its stub left."""
+    return not getattr(document, "destroyed", None) and document.original is not None
 
 
 def file_bytes(document):
@@ -323,6 +328,8 @@ def build_package(root, dossier, out_dir, settings=None, actor=None, now=None):
     settings = settings or {}
     if work_ended(dossier) is None:
         raise Conflict(f"Hồ sơ {dossier.code} chưa kết thúc / the dossier is still open")
+    if getattr(dossier, "destroyed", None):
+        raise Conflict(f"Hồ sơ {dossier.code} đã bị huỷ / the dossier was destroyed")
     if is_transferred(dossier):
         raise Conflict(f"Hồ sơ {dossier.code} đã giao nộp lúc {transfer_of(dossier)['time']:%d/%m/%Y} / "
                        "already transferred")

@@ -194,7 +194,8 @@ def write_export(root, warehouse, actor, out, now=None):
             entry["folder"] = folder
             papers.append(entry)
             corrections += [r.as_dict() for r in requests_of(document)]
-        out_of_use = [{"id": d.__name__, "type_code": d.type_code, "taken_out_of_use": d.deleted}
+        out_of_use = [{"id": d.__name__, "type_code": d.type_code, "taken_out_of_use": d.deleted,
+                   "destroyed": bool(getattr(d, "destroyed", None))}
                       for d in warehouse.documents.deleted()]
         put("papers.json", _json({"papers": papers, "taken_out_of_use": out_of_use}))
         consents = []
