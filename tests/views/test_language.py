@@ -135,6 +135,8 @@ def test_api_errors_are_vietnamese(walk, testapp, token_for):
          upload_files=[("file", "x.txt", b"hello")], headers=headers)
     walk("get", "/api/v1/no-such-thing", headers=headers)
     walk("post", "/api/v1/verify", upload_files=[("file", "z.txt", b"hello")])
+    walk("get", "/api/v1/verify/KHONGCO0000")                         # a printed paper's code: unknown
+    walk("get", "/verify/KHONGCO0000")
     walk("get", "/api/v1/search?q=%ff", headers=headers)
     walk("get", "/api/v1/catalogues/doctypes", headers=headers)
     walk("post", "/api/v1/catalogues/doctypes", params="[]", content_type="application/json",

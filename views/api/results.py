@@ -19,6 +19,7 @@ from repository.dossiers import Dossier
 from repository.resources import Document, Warehouse
 from repository.results import issue_copy, issue_result
 
+from ..pages import domain_message
 from ..pages.mine import dossiers_of, owner_only, papers_of
 from ..pages.results import copy_response
 from ..pages.verify_code import verify_lookup
@@ -31,9 +32,10 @@ def verify_code_api(request):
     status, found, wait = verify_lookup(request)
     request.response.status = status
     if status == 429:
-        return {"error": "too_many_requests", "message": "Thử lại sau / try again later", "retry_after": wait}
+        return {"error": "too_many_requests", "retry_after": wait,
+                "message": domain_message("Thử lại sau / try again later", request.locale_name)}
     if found is None:
-        return {"error": "not_found", "message": "Không tìm thấy / not found"}
+        return {"error": "not_found", "message": domain_message("Không tìm thấy / not found", request.locale_name)}
     return {"genuine": True, "kind": found["kind"], "kind_label": found["kind_label"],
             "status": found["status"], "status_label": verification.STATUSES[found["status"]],
             "in_force": found["status"] == "in_force",
