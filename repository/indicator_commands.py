@@ -56,8 +56,9 @@ def cmd_check(args):
     if not found:
         print("indicators agree with the dossiers")
         return 0
-    for (level, unit, period, name), live, computed in found[:args.limit]:
-        print(f"{level} {unit} {period} {name}: counter {live}, dossiers {computed}")
+    for (level, unit, period, name, desk), live, computed in found[:args.limit]:
+        source = "" if desk == unit else f" (desk {desk})"
+        print(f"{level} {unit} {period} {name}{source}: counter {live}, dossiers {computed}")
     if len(found) > args.limit:
         print(f"… and {len(found) - args.limit} more")
     print(f"{len(found)} counter(s) differ: run `kho indicators rebuild`", file=sys.stderr)

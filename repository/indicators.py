@@ -15,8 +15,10 @@ desk, the competent agency, the province the desk belongs to) and per period
   code, is filed in the warehouse).
 
 The counters are BTrees.Length objects, one per (level, unit) → (period,
-counter), so concurrent dossiers at different desks never conflict (and
-Length resolves concurrent changes of one counter, such as the province's).
+counter, receiving desk): a desk's dossiers change only that desk's counters
+at every level, so concurrent dossiers at different desks never write the
+same object, nor add the same key to a tree (and Length resolves concurrent
+changes of one counter by the same desk's dossiers).
 `on_dossier` is a dossier_events subscriber: in the dossier change's own
 transaction it recomputes the dossier's contribution, applies the
 difference from the contribution it last made (kept on the dossier) and so
@@ -193,16 +195,18 @@ def profile(root, dossier, holidays=None):
 
 
 def expand(prof):
-    """{(level, unit, period, counter): n} of a profile."""
+    """{(level, unit, period, counter, desk): n} of a profile (desk: the
+    receiving desk, whose own counter it is at every level)."""
     out = {}
     if not prof:
         return out
     units, rec_periods, rec, res_periods, res = prof
+    desk = units[0][1]
     for level, unit in units:
         for periods, counts in ((rec_periods, rec), (res_periods, res)):
             for period in periods:
                 for name, n in counts:
-                    key = (level, unit, period, name)
+                    key = (level, unit, period, name, desk)
                     out[key] = out.get(key, 0) + n
     return out
 
@@ -210,21 +214,24 @@ def expand(prof):
 # -- the counters ----------------------------------------------------------------
 
 class UnitCounters(Persistent):
-    """One unit's counters at one level: (period, counter) → Length."""
+    """One unit's counters at one level: (period, counter, receiving desk) →
+    Length. The desk in the key means two desks never add the same key to an
+    agency's or the province's tree (BTree buckets resolve inserts of
+    different keys); the dashboard sums over desks."""
 
     def __init__(self, level, unit):
         self.level, self.unit = level, unit
         self.counters = OOBTree()
 
-    def change(self, period, name, delta):
-        length = self.counters.get((period, name))
+    def change(self, period, name, desk, delta):
+        length = self.counters.get((period, name, desk))
         if length is None:
-            length = self.counters[(period, name)] = Length()
+            length = self.counters[(period, name, desk)] = Length()
         length.change(delta)
 
     def items(self):
-        for (period, name), length in self.counters.items():
-            yield period, name, length()
+        for (period, name, desk), length in self.counters.items():
+            yield period, name, desk, length()
 
 
 class Indicators(Persistent):
@@ -240,16 +247,16 @@ class Indicators(Persistent):
         return found
 
     def change(self, key, delta):
-        level, unit, period, name = key
-        self.unit(level, unit, create=True).change(period, name, delta)
+        level, unit, period, name, desk = key
+        self.unit(level, unit, create=True).change(period, name, desk, delta)
 
     def counts(self):
-        """{(level, unit, period, counter): n} of every counter that is not 0."""
+        """{(level, unit, period, counter, desk): n} of every counter that is not 0."""
         out = {}
         for (level, unit), counters in self.units.items():
-            for period, name, n in counters.items():
+            for period, name, desk, n in counters.items():
                 if n:
-                    out[(level, unit, period, name)] = n
+                    out[(level, unit, period, name, desk)] = n
         return out
 
 
@@ -408,7 +415,7 @@ def report(root, filters, scope=None):
                 continue
             if scope is not None and unit not in scope:
                 continue
-            for period, name, n in counters.items():
+            for period, name, _desk, n in counters.items():
                 if period_kind(period) != kind or (start and period < start) or (end and period > end):
                     continue
                 row = rows.setdefault((period, unit), {})

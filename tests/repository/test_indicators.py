@@ -129,8 +129,8 @@ def test_a_withdrawal_keeps_agreement_and_an_injected_difference_is_found(root, 
     transition(root, second, user(root, "canbo2"), "withdraw")
     assert ind.differences(root) == []
     month = ind.periods_of(datetime.datetime.now(VN).date())[0]
-    root.indicators.change(("desk", COMMUNE, month, "online"), 3)
-    assert ind.differences(root) == [(("desk", COMMUNE, month, "online"), 3, 0)]
+    root.indicators.change(("desk", COMMUNE, month, "online", COMMUNE), 3)
+    assert ind.differences(root) == [(("desk", COMMUNE, month, "online", COMMUNE), 3, 0)]
     assert ind.rebuild(root) == (len(root.dossiers), 1)
     assert ind.differences(root) == []
 
@@ -144,14 +144,14 @@ def test_check_command_reports_an_injected_difference_and_rebuild_mends_it(db, r
     conn = db2.open(transaction.TransactionManager())
     with conn.transaction_manager:
         root = app_root(conn)
-        key = ("agency", COMMUNE, this_year(), "resolved")
+        key = ("agency", COMMUNE, this_year(), "resolved", COMMUNE)
         root.indicators.change(key, 1)
     conn.close()
     close_databases(db2)
     capsys.readouterr()
     assert kho(["-c", ini, "indicators", "check"]) == 1
     out = capsys.readouterr()
-    assert f"agency {COMMUNE} {this_year()} resolved: counter 2, dossiers 1" in out.out
+    assert f"agency {COMMUNE} {this_year()} resolved: counter 2, dossiers 1" in out.out, out.out
     assert "1 counter(s) differ" in out.err
     assert kho(["-c", ini, "indicators", "rebuild"]) == 0
     assert kho(["-c", ini, "indicators", "check"]) == 0
@@ -173,6 +173,32 @@ def test_two_desks_receiving_at_once_do_not_conflict(db, world):
         check = db.open(transaction.TransactionManager())
         root = app_root(check)
         assert province_year(root)["counts"]["received"] == 4
+        assert ind.differences(root) == []
+        check.close()
+    finally:
+        for conn in conns:
+            conn.transaction_manager.abort()
+            conn.close()
+
+
+def test_two_desks_opening_a_new_month_at_once_do_not_conflict(db, world):
+    """The first dossiers of a month at two desks add counter keys at the
+    agency and province levels at once: different keys (the desk is in the
+    key), which the trees' buckets resolve."""
+    day = datetime.datetime(2027, 3, 10, 9, 30, tzinfo=VN)
+    conns = [db.open(transaction.TransactionManager()) for _ in range(2)]
+    try:
+        for conn in conns:
+            conn.transaction_manager.begin()
+        for conn, name in zip(conns, ("canbo", "canbo2")):
+            root = app_root(conn)
+            receive_dossier(root, root.accounts.users[name], "2.001417", OWNER, now=day)  # one agency
+        for conn in conns:
+            conn.transaction_manager.commit()       # no ConflictError
+        check = db.open(transaction.TransactionManager())
+        root = app_root(check)
+        march = ind.report(root, {"level": "agency", "period": "month", "from": "2027-03", "to": "2027-03"})
+        assert [(r["unit"], r["counts"]["received"]) for r in march["rows"]] == [("000.00.01.H10", 2)]
         assert ind.differences(root) == []
         check.close()
     finally:
