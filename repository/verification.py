@@ -41,7 +41,6 @@ from . import throttle
 
 CODE_BYTES = 18                     # 144 bits, more than the 128 asked for
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
-DUMMY = "~" * 24                    # looked up instead of a malformed code: the same work
 
 KINDS = {"receipt": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
          "result": "Kết quả giải quyết thủ tục hành chính",
@@ -194,13 +193,16 @@ def status_of(root, record, today=None):
 def lookup(root, code, today=None):
     """{kind, kind_label, status, fields: [(key, label, value)], issued} or None.
     An unknown code and a malformed one take the same path and both give None."""
-    code = code if isinstance(code, str) and CODE_RE.match(code) else DUMMY
+    well_formed = isinstance(code, str) and bool(CODE_RE.match(code))
+    # a malformed code is looked up as a random well-formed one (a bucket as
+    # cold as an unknown code's), and whatever that finds is dropped
+    code = code if well_formed else new_code()
     reg = registry(root)
     codes = reg.codes if reg is not None else OOBTree()
     record = None
     for key in codes.keys(min=code, max=code):      # one bounded walk, whatever the code
         record = codes[key] if hmac.compare_digest(key, code) else None
-    if record is None:
+    if record is None or not well_formed:
         return None
     return {"kind": record.kind, "kind_label": KINDS[record.kind], "status": status_of(root, record, today),
             "fields": [(k, FIELDS[k], record.fields[k]) for k in FIELDS if k in record.fields],
