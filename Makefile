@@ -42,6 +42,7 @@ bench: system venv
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/reception.py
+	$(BIN)/python bench/verify.py
 
 clean-var:
 	rm -rf var
