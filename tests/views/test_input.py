@@ -335,7 +335,7 @@ def test_a_damaged_file_is_refused_without_a_python_object_in_the_message(testap
     refused = testapp.post(f"/api/v1/subjects/{OWNER}/documents", {"type_code": "GKS"},
                            headers=token_for("canbo"), upload_files=[("file", "x.pdf", data)], status=400).json
     message = refused["errors"]["file"]
-    assert "hỏng" in message and "damaged" in message
+    assert "hỏng" in message and "damaged" not in message       # one language: the user's
     for python in ("<", ">", "object at 0x", "BytesIO", "Error", "Traceback"):
         assert python not in message, message
 
