@@ -22,6 +22,7 @@ from repository import roles as R
 from repository.errors import Conflict, ValidationError
 from repository.export import write_export
 from repository.reading import record_metadata_read
+from repository.resources import STATES as DOCUMENT_STATES
 from repository.resources import Document, Root, Warehouse
 
 from . import _, errors_for, translate
@@ -80,13 +81,39 @@ def corrections_values(request, document, errors=None, form=None, answer_errors=
         "can_answer": not is_owner and corrections.may_answer(request.kho_root, document, user),
         "fields": corrections.flaggable(), "FIELD_LABELS": corrections.FIELD_LABELS,
         "STATES": corrections.STATES, "errors": errors or {}, "answer_errors": answer_errors or {},
-        "form": form or {}, "current": _current(document),
+        "form": form or {}, "current": _current(document), "DATE_FIELDS": DATE_FIELDS,
+        "show": lambda field, value: shown(request, field, value),
+        "doctypes": request.kho_root.catalogues.doctypes, "STATES_DOC": DOCUMENT_STATES,
     }
 
 
 def _current(document):
     from repository.operations import current_metadata
     return current_metadata(document)
+
+
+DATE_FIELDS = ("issue_date", "valid_from", "valid_until")
+
+
+def shown(request, field, value):
+    """A metadata value (as the form and the history keep it: ISO dates,
+    codes) as a person reads it: 02/03/2020, the state's name, the type's name."""
+    import datetime
+
+    from repository.resources import STATES
+    if not value:
+        return "—"
+    if field in DATE_FIELDS:
+        try:
+            return f"{datetime.date.fromisoformat(value):%d/%m/%Y}"
+        except ValueError:
+            return value
+    if field == "state" and value in STATES:
+        return translate(request, _(STATES[value]))
+    if field == "type_code":
+        doctype = request.kho_root.catalogues.doctypes.get(value)
+        return f"{value} — {doctype.name}" if doctype is not None else value
+    return value
 
 
 @view_config(context=Document, name="corrections", permission=R.VIEW_WAREHOUSE, renderer="corrections.jinja2",
