@@ -14,6 +14,7 @@ from repository.calendar import VN
 
 from ..conftest import login
 from .openapi_check import validate
+from .test_language import assert_vietnamese
 
 PROVINCE, COMMUNE, BATXAT = "000.00.00.H10", "000.15.16.H10", "000.16.16.H10"
 
@@ -128,3 +129,11 @@ def test_csv_export_has_a_header_and_the_rows(client, world):
     assert api.body == response.body
     link = leader.get("/indicators", {"level": "agency"}).html.select_one("#csv-export")["href"]
     assert link == "/indicators.csv?level=agency"
+
+
+def test_the_dashboard_and_its_refusals_are_vietnamese(client, world):
+    leader = client("luutru")
+    assert_vietnamese(leader.get("/indicators", {"level": "province", "period": "quarter"}), "the dashboard")
+    assert_vietnamese(leader.get("/indicators", {"period": "week"}, status=400), "a bad filter")
+    assert_vietnamese(client("congdan").get("/indicators", status=403), "a citizen refused")
+    assert_vietnamese(client("canbo2").get("/indicators", {"level": "province"}, status=403), "staff refused")
