@@ -70,7 +70,8 @@ def chart_payload(request, data):
     periods = data["periods"] or [t["period"] for t in data["totals"]]
     out = {"indicators": [], "periods": [period_label(request, p) for p in periods],
            "units": [u["unit_name"] for u in data["units"]], "unit_codes": [u["unit"] for u in data["units"]],
-           "trend": {}, "compare": {}, "empty": request.localizer.translate(_("No data"))}
+           "trend": {}, "compare": {}, "empty": request.localizer.translate(_("No data")),
+           "locale": locale}
     for indicator in ind.INDICATORS:
         out["indicators"].append({"key": indicator.key, "name": domain_message(indicator.name, locale),
                                   "kind": indicator.kind})

@@ -39,7 +39,10 @@
       var y = top + plotH - plotH * i / 4;
       svg.appendChild(el("line", {"class": "grid", x1: left, x2: width - 10, y1: y, y2: y}));
       var v = max * i / 4;
-      var label = kind === "percent" ? Math.round(v) + " %" : String(Math.round(v * 10) / 10).replace(".", ",");
+      var vi = data.locale !== "en";
+      var number = String(Math.round(v * 10) / 10);
+      if (vi) { number = number.replace(".", ","); }
+      var label = kind === "percent" ? Math.round(v) + (vi ? " %" : "%") : number;
       svg.appendChild(el("text", {x: left - 6, y: y + 4, "text-anchor": "end", "class": "muted"}, label));
     }
     svg.appendChild(el("line", {"class": "axis", x1: left, x2: left, y1: top, y2: top + plotH}));
