@@ -26,6 +26,7 @@ Public interface:
     note_lookup(root, address, now=None) -> int  (seconds to wait; 0: go on)
     qr_text(base_url, code, fields) -> str
     copies_of(root, owner_id, doc_id) -> [Verification]
+    forget_document(root, owner_id, doc_id) -> int   (a destroyed paper's copies)
 """
 import datetime
 import hmac
@@ -250,3 +251,17 @@ def parse_qr_text(text):
 
 def utc(moment):
     return moment.astimezone(datetime.timezone.utc)
+
+
+def forget_document(root, owner_id, doc_id):
+    """For the destruction of a paper (retention): its copies' bytes go with
+    it; their codes stay, answering "revoked" (the paper no longer exists).
+    Returns how many copies were erased."""
+    erased = 0
+    for record in copies_of(root, owner_id, doc_id):
+        if record.blob is not None:
+            record.blob = None
+            erased += 1
+        if not record.revoked:
+            record.revoked = datetime.datetime.now(datetime.timezone.utc)
+    return erased

@@ -166,6 +166,9 @@ def test_a_copy_is_signed_follows_its_paper_and_can_be_revoked(root, world, reus
     assert verification.lookup(root, other.code)["status"] == "revoked"
     with pytest.raises(Conflict):
         issue_copy(root, id_card, user(root, "congdan"), reuse_settings)
+    # the paper destroyed (retention): its copies' bytes go, their codes answer "revoked"
+    assert verification.forget_document(root, OWNER, world.id_card) == 3
+    assert all(r.blob is None and r.revoked for r in verification.copies_of(root, OWNER, world.id_card))
 
 
 def test_receipts_have_a_code_from_reception_and_die_with_withdrawal(root, world, reuse_settings, tmp_path):

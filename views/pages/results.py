@@ -70,6 +70,8 @@ def copy_response(request, document, number):
     if not number.isdigit() or not 1 <= int(number) <= len(copies):
         raise HTTPNotFound()
     record = copies[int(number) - 1]
+    if record.blob is None:             # the paper was destroyed (verification.forget_document)
+        raise HTTPNotFound()
     audit.record(document, request.user, "read_content", subject=document.owner_id,
                  document=document.__name__, purpose="owner", detail={"via": "copy", "copy": int(number)})
     response = Response(body=copy_bytes(record), content_type="application/pdf")
