@@ -68,6 +68,8 @@ def _erase_paper(root, document, actor, reason, schedule):
     document.summary = ""
     document.filename = ""
     document.signature_report = None
+    from .verification import forget_document
+    forget_document(root, document.owner_id, document.__name__)      # its copies (sao y) go too
     document.destroyed = stub
     if not document.deleted:
         document.deleted = utcnow()
@@ -117,8 +119,8 @@ def destroy(root, target, actor, *, reason, schedule=None):
             others = dossiers_of_paper(document) - {target.code}
             if any(not getattr(root.dossiers.get(c), "destroyed", None) for c in others if c in root.dossiers):
                 continue          # another dossier still keeps it
-            if holds_on(root, document):
-                continue
+            if holds_on(root, document) or not own_schedule_over(root, document):
+                continue          # held, or kept in the warehouse under its own schedule
             stubs.append(_erase_paper(root, document, actor, reason, schedule))
         from .retention import schedule_of
         schedule = schedule or schedule_of(root, target)
@@ -145,6 +147,17 @@ def destroy(root, target, actor, *, reason, schedule=None):
         raise TypeError(f"cannot destroy {target!r}")
     _after_commit_purge(root)
     return stubs
+
+
+def own_schedule_over(root, document, today=None):
+    """Whether the paper's own schedule (its type's, from the end of its own
+    use, without the dossiers that keep it) has run out."""
+    from .retention import dates_for, paper_ended, schedule_of, today_vn
+    today = today or today_vn()
+    warehouse = document.__parent__.__parent__
+    ended, _ = paper_ended(document, warehouse, today)
+    date = dates_for(schedule_of(root, document), ended)[1]
+    return date is not None and date <= today
 
 
 def _after_commit_purge(root):
