@@ -137,3 +137,40 @@ def test_the_dashboard_and_its_refusals_are_vietnamese(client, world):
     assert_vietnamese(leader.get("/indicators", {"period": "week"}, status=400), "a bad filter")
     assert_vietnamese(client("congdan").get("/indicators", status=403), "a citizen refused")
     assert_vietnamese(client("canbo2").get("/indicators", {"level": "province"}, status=403), "staff refused")
+
+
+def token(app, username):
+    response = app.post_json("/api/v1/tokens", {"username": username, "password": "matkhau-demo"})
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def test_the_loop_closed_the_result_reused_and_counted(client, world, reuse_open_root):
+    """The result of the first dossier is issued and filed, reused with the ID
+    card in a marriage registration (the citizen agrees at the desk); the
+    dashboard counts the electronic result and the reuse as the test does."""
+    app = client()
+    xuly2, canbo, owner = token(app, "xuly2"), token(app, "canbo"), token(app, "congdan")
+    issued = app.post_json(f"/api/v1/dossiers/{world.first}/result", {}, headers=xuly2, status=201).json
+    app.post_json(f"/api/v1/subjects/{world.owner}/consents", {
+        "scope": "doctype", "target": "XNTTHN", "purposes": ["keep", "reuse"],
+        "notice_version": "TB-2026-01"}, headers=owner, status=201)
+    third = app.post_json("/api/v1/dossiers", {"procedure_code": "1.000894", "applicant_id": world.owner,
+                                               "others": ["010195004321"]}, headers=canbo, status=201).json
+    offer = app.post_json(f"/api/v1/dossiers/{third['code']}/reuse-requests", {"items": [
+        {"component": "xac_nhan_hon_nhan_nguoi_nop", "document": issued["id"]},
+        {"component": "tuy_than_nguoi_nop", "document": world.id_card}]}, headers=canbo, status=201).json
+    path = offer["confirmation"].split("localhost", 1)[1]
+    app.post_json(path, {"accept": True})
+    reused, total = own_count(reuse_open_root())
+    assert (reused, total) == (2, 4)
+    api = validate(client("luutru").get("/api/v1/indicators", {"level": "province", "period": "year"})).json
+    figures = api["rows"][0]["figures"]
+    assert figures["reuse"] == {"value": 50.0, "numerator": reused, "denominator": total}
+    assert figures["e_result"] == {"value": 100.0, "numerator": 1, "denominator": 1}
+    page = client("luutru").get("/indicators", {"level": "province", "period": "year"})
+    assert page.html.select_one("#card-reuse .ind-equation").text == \
+        f"Tỷ lệ tái sử dụng = {reused} ÷ {total} = 50,0 %"
+    assert page.html.select_one("#card-e_result .ind-equation").text == \
+        "Tỷ lệ trả kết quả điện tử = 1 ÷ 1 = 100,0 %"
+    from repository.indicators import differences
+    assert differences(reuse_open_root()) == []
