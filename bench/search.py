@@ -377,6 +377,265 @@ def query_fts(path, queries, owner_queries):
     return lat, totals
 
 
+# -- apply latency by index size ------------------------------------------------------
+
+def _apply_ops(n, count, seed):
+    """[(kind, record or doc id)]: new papers, changed papers, deletions, in turn."""
+    rng = random.Random(seed)
+    fresh = list(documents(count, seed=seed))
+    ops = []
+    for k in range(count):
+        kind = ("new", "changed", "deleted")[k % 3]
+        if kind == "new":
+            ops.append((kind, dict(fresh[k], doc_id="applied-%06d" % k,
+                                   number="%d/2099/APPLY-%d" % (k, seed))))
+        else:
+            victim = rng.randrange(n)
+            ops.append((kind, "doc-%06d" % victim if kind == "deleted" else
+                        dict(fresh[k], doc_id="doc-%06d" % victim,
+                             number="%d/2099/CHANGED-%d" % (k, seed))))
+    return ops
+
+
+def apply_latency_whoosh(path, n, ops, procs, reuse):
+    """Seconds of each SearchIndex.apply() of one paper into an index of n
+    papers (built first unless reused), each checked findable right after."""
+    index = open_index(path)
+    if not (reuse and index.count() == n):
+        index.rebuild(documents(n), procs=procs)
+    index.count()                   # the app's readers are open before the first request
+    times, cpu, missed = [], [], 0
+    for kind, item in ops:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        if kind == "deleted":
+            index.apply(deletes=[item])
+        else:
+            index.apply(upserts=[item])
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
+        if kind == "deleted":
+            found = index.search(item, facets=(), highlight=False).total
+            missed += bool(found and any(h.doc_id == item for h in
+                                         index.search(item, facets=()).hits))
+        else:
+            hits = index.search(item["number"], facets=(), highlight=False).hits
+            missed += not hits or hits[0].doc_id != item["doc_id"]
+    index.merger.wait(600)
+    segs = index.stats().segments
+    index.close()
+    return times, cpu, missed, segs
+
+
+def apply_latency_fts(path, n, ops, reuse):
+    """Seconds of each insert / replace / delete of one paper and its commit
+    into an FTS5 table of n papers (WAL, synchronous NORMAL: no fsync per
+    commit, as Whoosh)."""
+    if not (reuse and os.path.exists(path)):
+        build_fts(path, n)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    times, cpu = [], []
+    for kind, item in ops:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        with db:
+            if kind == "deleted":
+                row = db.execute("SELECT rowid FROM meta WHERE doc_id = ?", (item,)).fetchone()
+                if row:
+                    db.execute("DELETE FROM fts WHERE rowid = ?", row)
+                    db.execute("DELETE FROM meta WHERE rowid = ?", row)
+            else:
+                row = db.execute("SELECT rowid FROM meta WHERE doc_id = ?",
+                                 (item["doc_id"],)).fetchone()
+                if row:
+                    db.execute("DELETE FROM fts WHERE rowid = ?", row)
+                    db.execute("DELETE FROM meta WHERE rowid = ?", row)
+                text = normalize_vi(item["paper_name"] + "\n" + item["text"])
+                cur = db.execute("INSERT INTO meta(doc_id, owner_id, type_code, year, state,"
+                                 " desk, paper_name) VALUES (?,?,?,?,?,?,?)",
+                                 (item["doc_id"], item["owner_id"], item["type_code"],
+                                  int(item["issue_date"][:4]), item["state"], item["desk"],
+                                  item["paper_name"]))
+                db.execute("INSERT INTO fts(rowid, exact, folded) VALUES (?,?,?)",
+                           (cur.lastrowid, text, fold_vi(text)))
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
+    db.close()
+    return times, cpu
+
+
+def run_apply_bench(work, sizes, count, procs, reuse, skip_fts, built=None):
+    print("\napply latency: one paper per apply (new, changed, deleted in turn), %d applies"
+          " per size; Kho checks each is findable right after (ms)" % count)
+    print("%-10s %7s %7s %7s %7s %5s %6s   %7s %7s %7s %7s" % (
+        "papers", "p50", "p95", "max", "cpu p95", "segs", "missed", "FTS p50", "p95", "max",
+        "cpu p95"))
+    for size in sizes:
+        ops = _apply_ops(size, count, SEED + 7)
+        # the indexes of the query runs are used for their size (they are changed)
+        w_path, f_path, again = os.path.join(work, "apply-%d" % size), \
+            os.path.join(work, "apply-%d.sqlite" % size), reuse
+        if built and size == built[0]:
+            w_path, f_path, again = built[1], built[2], True
+        w, wc, missed, segs = apply_latency_whoosh(w_path, size, ops, procs, again)
+        row = "%-10d %7.1f %7.1f %7.1f %7.1f %5d %6d" % (
+            size, pct(w, 50), pct(w, 95), max(w) * 1000, pct(wc, 95), segs, missed)
+        if not skip_fts:
+            f, fc = apply_latency_fts(f_path, size, ops, again)
+            row += "   %7.1f %7.1f %7.1f %7.1f" % (pct(f, 50), pct(f, 95), max(f) * 1000,
+                                                 pct(fc, 95))
+        print(row)
+    print("(wall times, and cpu: the calling thread's CPU time, which a loaded machine does"
+          " not inflate; segs: segments after the background merges; missed: applies not"
+          " findable, or still found after a delete, right after apply() returned)")
+
+
+# -- proximity: a name typed without diacritics ----------------------------------------
+# Names the generator never uses, each planted once where it stands together,
+# and its syllables scattered (more often, in shorter papers) in decoys.
+
+HELD_FAMILY = ["Triệu", "Quách", "Tạ", "Lâm", "Kiều", "Khổng", "Âu", "La", "Thái", "Doãn",
+               "Cù", "Tôn", "Lục", "Mạc", "Châu"]
+HELD_MIDDLE = ["Văn", "Thị", "Đình", "Công", "Bá", "Khắc", "Như", "Diệu", "Mỹ", "Trọng"]
+HELD_GIVEN = ["Cường", "Khoa", "Lộc", "Nhàn", "Oanh", "Quế", "Sang", "Thoa", "Uyên", "Vượng",
+              "Xuyến", "Ý", "Điệp", "Ngạn", "Tuyết", "Khuê", "Lũy", "Hằng", "Mẫn", "Phượng"]
+
+
+def proximity_docs(count, decoys=4, seed=SEED + 11):
+    """(planted records, [(query typed without diacritics, target doc id)])."""
+    rng = random.Random(seed)
+    names, seen = [], set()
+    while len(names) < count:
+        name = "%s %s %s" % (rng.choice(HELD_FAMILY), rng.choice(HELD_MIDDLE),
+                             rng.choice(HELD_GIVEN))
+        if fold_vi(name).lower() not in seen:
+            seen.add(fold_vi(name).lower())
+            names.append(name)
+    base = list(documents(count * (decoys + 1), seed=seed))
+    records, queries = [], []
+    for i, name in enumerate(names):
+        family, middle, given = name.split()
+        target = dict(base[i * (decoys + 1)], doc_id="name-%04d" % i)
+        words = target["text"].split()
+        at = rng.randrange(len(words))
+        target["text"] = " ".join(words[:at] + ["ông", name] + words[at:])
+        records.append(target)
+        for d in range(decoys):
+            decoy = dict(base[i * (decoys + 1) + d + 1], doc_id="decoy-%04d-%d" % (i, d))
+            words = decoy["text"].split()[:120]
+            others = [person(rng) for _ in range(3)]
+            pieces = ["%s %s" % (family, rng.choice(GIVEN)), "%s %s" % (rng.choice(FAMILY),
+                      middle), given, "%s %s %s" % (given, middle, family), family] + others
+            for piece in pieces:
+                words.insert(rng.randrange(len(words) + 1), piece)
+            decoy["text"] = " ".join(words)
+            records.append(decoy)
+        queries.append((fold_vi(name).lower(), target["doc_id"]))
+    return records, queries
+
+
+def proximity_share(whoosh_path, fts_path, count):
+    """Share of held-out names (typed without diacritics, unquoted) whose
+    paper comes in the top 3, for Kho and for FTS5 (bm25 over the same words)."""
+    records, queries = proximity_docs(count)
+    index = open_index(whoosh_path)
+    index.apply(upserts=records)
+    kho = sum(target in [h.doc_id for h in index.search(q, facets=(), pagelen=3,
+                                                         highlight=False).hits]
+              for q, target in queries)
+    index.apply(deletes=[r["doc_id"] for r in records])
+    index.close()
+    fts = None
+    if fts_path and os.path.exists(fts_path):
+        db = sqlite3.connect(fts_path)
+        with db:
+            for r in records:
+                text = normalize_vi(r["paper_name"] + "\n" + r["text"])
+                cur = db.execute("INSERT INTO meta(doc_id, owner_id, type_code, year, state, desk,"
+                                 " paper_name) VALUES (?,?,?,?,?,?,?)",
+                                 (r["doc_id"], r["owner_id"], r["type_code"], 2000, r["state"],
+                                  r["desk"], r["paper_name"]))
+                db.execute("INSERT INTO fts(rowid, exact, folded) VALUES (?,?,?)",
+                           (cur.lastrowid, text, fold_vi(text)))
+        top = ("SELECT meta.doc_id FROM fts JOIN meta ON meta.rowid = fts.rowid"
+               " WHERE fts MATCH ? ORDER BY bm25(fts, 3.0, 1.0) LIMIT 3")
+        fts = sum(target in [row[0] for row in db.execute(top, (fts_query("two-word",
+                                                                          q.split()),))]
+                  for q, target in queries)
+        with db:
+            ids = [(r["doc_id"],) for r in records]
+            db.executemany("DELETE FROM fts WHERE rowid = (SELECT rowid FROM meta"
+                           " WHERE doc_id = ?)", ids)
+            db.executemany("DELETE FROM meta WHERE doc_id = ?", ids)
+        db.close()
+    return kho / len(queries), (fts / len(queries) if fts is not None else None), len(queries)
+
+
+# -- exact lookups ---------------------------------------------------------------------
+
+def exact_queries(n, count, seed=SEED + 13):
+    docs = _sample_documents(n, count, seed)
+    return {"exact: personal id": [[d["owner_id"]] for d in docs],
+            "exact: paper number": [[d["number"]] for d in docs]}
+
+
+# -- memory of two processes -------------------------------------------------------------
+
+def _memory():
+    """{Rss, Pss, Private} in MB of this process (Linux smaps_rollup)."""
+    out = {}
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if parts[0] in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:"):
+                out[parts[0][:-1]] = int(parts[1]) / 1024
+    out["Private"] = out.pop("Private_Clean", 0) + out.pop("Private_Dirty", 0)
+    return out
+
+
+def memory_child(path, n, queries, engine, ready, go):
+    """One 'web process': open, warm, run the realistic queries, report memory
+    while the other one is alive too."""
+    import json
+    kinds = make_realistic_queries(n, queries)[0]
+    if engine == "kho":
+        index = open_index(path, create=False)
+        index.warm()
+        for kind, items in kinds.items():
+            for words in items:
+                index.search(whoosh_text(kind, words), pagelen=20)
+    else:
+        db = sqlite3.connect(path)
+        for kind, items in kinds.items():
+            for words in items:
+                db.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 20",
+                           (fts_query(kind, words),)).fetchall()
+    open(ready, "w").close()
+    while not os.path.exists(go):
+        time.sleep(0.05)
+    print(json.dumps(_memory()))
+
+
+def two_processes(path, n, queries, engine):
+    """Memory of two processes searching the same index at once."""
+    import json
+    import subprocess
+    tmp = tempfile.mkdtemp(prefix="kho-mem-")
+    go = os.path.join(tmp, "go")
+    children = []
+    for k in range(2):
+        ready = os.path.join(tmp, "ready-%d" % k)
+        children.append((ready, subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--memory-child", path, engine,
+             str(n), str(queries), ready, go], stdout=subprocess.PIPE)))
+    while not all(os.path.exists(r) for r, _ in children):
+        time.sleep(0.1)
+    open(go, "w").close()
+    found = [json.loads(p.communicate()[0]) for _, p in children]
+    shutil.rmtree(tmp, ignore_errors=True)
+    return found
+
+
 def pct(times, p):
     times = sorted(times)
     return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] * 1000
@@ -408,11 +667,21 @@ def main(argv=None):
                              " without indexing again; FTS5 is built if missing")
     parser.add_argument("--sets", default="broad,realistic",
                         help="query sets to run: broad, realistic or both (default)")
+    parser.add_argument("--apply-sizes", default="10000,100000",
+                        help="index sizes of the apply-latency run (--docs is added when"
+                             " larger); 'none' skips it")
+    parser.add_argument("--applies", type=int, default=150)
+    parser.add_argument("--names", type=int, default=200,
+                        help="held-out names of the proximity run")
+    parser.add_argument("--memory-child", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("--starts", default="cold,warm",
                         help="Whoosh runs: cold (nothing in memory: the first searches of a"
                              " process), warm (after SearchIndex.warm(), as the app does at"
                              " start) or both (default)")
     args = parser.parse_args(argv)
+    if args.memory_child:
+        path, engine, n, queries, ready, go = args.memory_child
+        return memory_child(path, int(n), int(queries), engine, ready, go)
     starts = [s.strip() for s in args.starts.split(",") if s.strip()]
     if not starts or set(starts) - {"cold", "warm"}:
         parser.error("--starts takes cold, warm or both")
@@ -437,6 +706,7 @@ def main(argv=None):
             query_sets["broad"] = (broad, broad_owner_queries(broad))
         if "realistic" in sets:
             query_sets["realistic"] = make_realistic_queries(args.docs, args.queries)
+            query_sets["realistic"][0].update(exact_queries(args.docs, args.queries))
         if args.reuse:
             existing = open_index(whoosh_path, create=False)
             count = existing.count()
@@ -486,6 +756,35 @@ def main(argv=None):
               " searches one owner's papers (broad: a random owner; realistic: the owner"
               " of the sampled paper)." % args.queries)
         print("Whoosh mean over all kinds: %.1f ms" % (statistics.mean(all_times) * 1000))
+
+        kho, fts, names = proximity_share(whoosh_path, None if args.skip_fts else fts_path,
+                                          args.names)
+        print("\nproximity: %d held-out names typed without diacritics and quotes, each"
+              " planted once together and scattered in 4 decoys: in the top 3 for %.1f %%"
+              " (FTS5 bm25: %s)" % (names, kho * 100,
+                                    "%.1f %%" % (fts * 100) if fts is not None else "-"))
+
+        print("\nmemory of two processes searching at once (MB; after warming and the"
+              " realistic queries)")
+        print("%-14s %10s %10s %10s" % ("", "RSS", "PSS", "private"))
+        for engine, path in (("kho", whoosh_path), ("fts5", fts_path)):
+            if engine == "fts5" and args.skip_fts:
+                continue
+            both = two_processes(path, args.docs, min(args.queries, 100), engine)
+            for k, m in enumerate(both):
+                print("%-14s %10.0f %10.0f %10.0f" % ("%s #%d" % (engine, k + 1), m["Rss"],
+                                                      m["Pss"], m["Private"]))
+            print("%-14s %10.0f %10.0f %10.0f" % (
+                "%s, both" % engine, sum(m["Rss"] for m in both),
+                sum(m["Pss"] for m in both), sum(m["Private"] for m in both)))
+
+        sizes = [] if args.apply_sizes == "none" else \
+            [int(x) for x in args.apply_sizes.split(",") if x.strip()]
+        if sizes and args.docs > max(sizes):
+            sizes.append(args.docs)
+        if sizes:
+            run_apply_bench(work, sizes, args.applies, args.procs or os.cpu_count() or 1,
+                            args.reuse, args.skip_fts, (args.docs, whoosh_path, fts_path))
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(work, ignore_errors=True)

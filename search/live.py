@@ -339,23 +339,28 @@ def merged_records(storage, schema, segments):
             reader.close()
 
 
-def _child():
-    import gc
-    import pickle
-    import sys
-
+def build_here(path, segments):
+    """What build_merged does, in this process (tests; a command line)."""
     from whoosh import index
-    path, segments = pickle.loads(sys.stdin.buffer.read())
-    os.nice(10)        # background work: requests first
     ix = index.open_dir(path)
     schema = ix.schema
-    gc.disable()       # (see search.bulk: millions of acyclic postings)
     codec = KhoCodec()
     builder = bulk.SegmentBuilder(ix.storage, schema, codec,
                                   codec.new_segment(ix.storage, ix.indexname))
     for fields in merged_records(ix.storage, schema, segments):
         builder.add(fields)
-    segment = builder.finish(compound=True)
+    return builder.finish(compound=True)
+
+
+def _child():
+    import gc
+    import pickle
+    import sys
+
+    path, segments = pickle.loads(sys.stdin.buffer.read())
+    os.nice(10)        # background work: requests first
+    gc.disable()       # (see search.bulk: millions of acyclic postings)
+    segment = build_here(path, segments)
     sys.stdout.buffer.write(pickle.dumps(segment, 2))
     sys.stdout.flush()
 
