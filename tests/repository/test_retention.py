@@ -297,3 +297,28 @@ def test_the_catalogue_names_the_procedures_schedule(opened):
     assert "retention" in str(exc.value)
     load_one(root, "procedures", dict(proc, retention="5y"), user(root, "quantri"))
     assert retention.schedule_of(root, next(iter(root.dossiers.values()))).code in ("5y", "10y")
+
+
+def test_destroying_a_dossier_keeps_what_the_warehouse_still_keeps(opened, world):
+    db, conn, settings = opened
+    root = app_root(conn)
+    luutru = user(root, "luutru")
+    first = root.dossiers[world.first]
+    id_card = root.subjects[OWNER].documents[world.id_card]
+    retention.record_event(root, id_card, "superseded", luutru, on=datetime.date(2010, 1, 1))
+    stubs = disposition.destroy(root, first, luutru, reason="Hết hạn")
+    # the superseded ID card (10 years from 2010: over) goes; the birth certificate (permanent) stays
+    assert [s["kind"] for s in stubs] == ["paper", "dossier"] and stubs[0]["document"] == world.id_card
+    assert id_card.destroyed and not root.subjects[OWNER].documents[world.birth].destroyed
+    assert first.destroyed["papers"] == [world.id_card] and all(not e["detail"] for e in first.timeline)
+    assert retention.disposition_of(root, first).status == "destroyed"
+    with pytest.raises(Conflict):
+        disposition.destroy(root, first, luutru, reason="again")
+
+
+def test_the_nightly_thread_waits_for_its_hour():
+    from repository.calendar import now_vn
+    thread = retention.NightlyThread(None, {}, at="02:00")
+    now = now_vn().replace(hour=1, minute=0, second=0, microsecond=0)
+    assert thread.seconds_to_next(now) == 3600
+    assert thread.seconds_to_next(now.replace(hour=3)) == 23 * 3600
