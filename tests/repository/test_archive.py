@@ -222,3 +222,19 @@ def test_due_for_transfer_the_year_after_the_work_ended(reuse_root, world):
     next_year = datetime.date(ended.year + 1, 1, 2)
     assert archive.due_for_transfer(reuse_root, today=next_year) == [dossier]  # the open one is not due
     assert archive.transfer_deadline(dossier).year == ended.year + 1
+
+
+def test_a_zip_bomb_and_a_link_are_refused(tmp_path):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("pkg/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        z.writestr("pkg/data/x", b"\0" * (20 * 1024 * 1024))
+    report = verify_package(str(bomb))
+    assert not report.ok and any("zip bomb" in f for f in report.faults), report.faults
+    assert list(tmp_path.iterdir()) == [bomb]
+    bag = tmp_path / "linked"
+    (bag / "data").mkdir(parents=True)
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    os.symlink("/etc/passwd", bag / "data" / "passwd")
+    report = verify_package(str(bag))
+    assert not report.ok and any("link" in f for f in report.faults), report.faults
