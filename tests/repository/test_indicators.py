@@ -155,6 +155,10 @@ def test_check_command_reports_an_injected_difference_and_rebuild_mends_it(db, r
     assert "1 counter(s) differ" in out.err
     assert kho(["-c", ini, "indicators", "rebuild"]) == 0
     assert kho(["-c", ini, "indicators", "check"]) == 0
+    capsys.readouterr()
+    assert kho(["-c", ini, "indicators", "show", "--level", "province", "--period", "year"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{this_year()} {PROVINCE} online=0.0 (0/2)") and "reuse=0.0 (0/2)" in line, line
 
 
 def test_two_desks_receiving_at_once_do_not_conflict(db, world):
