@@ -88,6 +88,9 @@ def test_transferred_dossier_is_marked_and_kept_in_the_history(package, reuse_ro
     assert follows["due"] == archive.transfer_of(dossier)["time"].date()
     assert [t["code"] for t in archive.transfers(reuse_root)] == [world.first]
     assert archive.disposition_after_transfer(reuse_root.dossiers[world.second]) is None
+    from repository.retention import disposition_of      # Kho's disposition follows the transfer
+    disposition = disposition_of(reuse_root, dossier)
+    assert disposition.basis == "transferred" and disposition.date == follows["due"]
     with pytest.raises(Conflict, match="already transferred"):
         archive.build_package(reuse_root, dossier, "/tmp/unused-kho-archive")
 
