@@ -87,6 +87,8 @@ def is_use(entry):
         return False
     if entry.get("purpose") == OWN_PURPOSE or entry.get("actor") == f"subject:{owner}":
         return False                 # the owner looking at their own papers
+    if entry.get("role") == "citizen" and not entry.get("purpose") and entry.get("action") != "reuse":
+        return False                 # a citizen with no dossier to state acts on their own papers only
     return True
 
 

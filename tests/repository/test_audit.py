@@ -354,3 +354,17 @@ def test_verify_notices_a_removed_lane(db):
     ok, (where, reason) = audit_log(conn).verify()
     assert not ok and where.startswith(lane_id) and "missing" in reason
     conn.close()
+
+
+def test_what_counts_as_a_use():
+    base = {"subject": OWNER, "document": "d", "actor": "canbo", "role": "officer"}
+    assert A.is_use(dict(base, action="read_content", purpose="D1"))
+    assert A.is_use(dict(base, action="read_metadata", purpose="metadata"))
+    assert not A.is_use(dict(base, action="add_document"))
+    assert not A.is_use(dict(base, action="read_content", purpose="owner", actor="congdan", role="citizen"))
+    assert not A.is_use(dict(base, action="issue_copy", purpose=None, actor="congdan", role="citizen"))
+    assert not A.is_use(dict(base, action="read_content", actor=f"subject:{OWNER}", role="citizen",
+                             purpose="reuse_preview:D1"))
+    assert A.is_use(dict(base, action="reuse", purpose="D1", actor="congdan", role="citizen"))
+    assert A.is_use(dict(base, action="read_content", purpose="D1", actor="congdan2", role="citizen"))
+    assert not A.is_use(dict(base, action="read_content", subject=None))
