@@ -177,6 +177,7 @@ def test_the_result_is_reused_in_a_third_procedure(app, world):
     assert issued["provenance"] == "agency_result" and issued["type_code"] == "XNTTHN"
     assert issued["signatures"]["ok"] and issued["verify_url"].rsplit("/", 1)[1]
     app.post_json(f"/api/v1/dossiers/{world.first}/result", {}, headers=xuly2, status=409)
+    assert app.get(f"/api/v1/dossiers/{world.first}", headers=xuly2).json["result"]["document"] == issued["id"]
     app.post_json(f"/api/v1/subjects/{OWNER}/consents", {
         "scope": "doctype", "target": "XNTTHN", "purposes": ["keep", "reuse"],
         "notice_version": "TB-2026-01"}, headers=owner, status=201)

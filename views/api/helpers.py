@@ -205,6 +205,12 @@ def dossier_json(dossier, request, candidates=None):
     })
     data["links"].update({"reuse_requests": api_url(request, dossier.reuse_requests),
                           "receipt": api_url(request, dossier, "receipt")})
+    from repository.results import result_of      # the result issued after approval (views/api/results.py)
+    result = result_of(root, dossier)
+    data["result"] = None if result is None else {
+        "owner_id": result.owner_id, "document": result.__name__, "name": result.name,
+        "type_code": result.type_code, "valid_until": iso(result.valid_until),
+        "issued": iso(getattr(dossier, "result_issued", None))}
     return data
 
 
