@@ -218,6 +218,19 @@ def evolve_verifications(zodb_root):
 
 
 STEPS.append(evolve_verifications)
+
+
+def evolve_archive_and_corrections(zodb_root):
+    """The transfer history (repository/archive.py: dossier code → transfer)
+    and the index of open correction requests (repository/corrections.py)."""
+    from BTrees.OOBTree import OOBTree
+    root = zodb_root[ROOT_KEY]
+    for name in ("archive_transfers", "correction_requests"):
+        if getattr(root, name, None) is None:
+            setattr(root, name, OOBTree())
+
+
+STEPS.append(evolve_archive_and_corrections)
 GENERATION = len(STEPS)
 
 

@@ -46,7 +46,7 @@ def test_a_generation_1_database_evolves_to_the_current_generation(tmp_path):
 def test_each_step_is_its_own_transaction(tmp_path):
     db, conn = open_copy(tmp_path)
     evolve(conn)
-    notes = [t["description"] for t in db.storage.undoLog(0, 10)]
+    notes = [t["description"] for t in db.storage.undoLog(0, 100)]
     assert any(b"generation 2" in n for n in notes)
     conn.close()
     db.close()
