@@ -113,8 +113,13 @@ def write_confirmed_text(root, document):
         specs.append((ocr.place_words(page["text"], page["words"], size), size))
     with blob.open("r") as f:
         data = f.read()
-    rewritten = ocr.replace_text_layer(data, specs, title=pdf_title(document),
-                                       author=desk_of(root, document.created_by))
+    try:
+        rewritten = ocr.replace_text_layer(data, specs, title=pdf_title(document),
+                                           author=desk_of(root, document.created_by))
+    except Exception:       # noqa: BLE001 - a PDF pikepdf cannot rewrite keeps its OCR layer
+        import logging
+        logging.getLogger(__name__).exception("cannot write the confirmed text into %s", document.__name__)
+        return False
     new_blob = Blob()
     with new_blob.open("w") as out:
         out.write(rewritten)
