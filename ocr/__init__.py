@@ -42,11 +42,33 @@ faint: "dan" for "dân"); pass languages="vie+eng" where English text is
 expected.
 """
 from .errors import CorruptInput, OcrError, OcrFailed, UnsupportedInput
-from .hocr import place_words
-from .pdf import replace_text_layer
-from .pipeline import DEFAULT_LANGUAGES, recognize
+from .languages import DEFAULT_LANGUAGES
 from .result import OcrResult, Page, Word
-from .suggest import Suggestion, Suggestions, suggest_metadata
+
+# OpenCV, numpy, pikepdf and lxml are imported when first needed (PEP 562):
+# `import ocr` alone, `kho --help` and `kho ocr --help` stay fast.
+_LAZY = {
+    "place_words": "hocr", "replace_text_layer": "pdf", "recognize": "pipeline",
+    "Suggestion": "suggest", "Suggestions": "suggest", "suggest_metadata": "suggest",
+}
+_MODULES = ("cli", "hocr", "inputs", "pdf", "pipeline", "preprocess", "suggest", "tesseract")
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_MODULES))
+
 
 __all__ = [
     "recognize", "suggest_metadata", "OcrResult", "Page", "Word", "Suggestion",

@@ -4,7 +4,7 @@ import sys
 import tempfile
 
 from .errors import OcrError
-from .pipeline import DEFAULT_LANGUAGES
+from .languages import DEFAULT_LANGUAGES
 
 
 def register(subparsers):

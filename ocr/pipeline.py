@@ -8,13 +8,12 @@ import pikepdf
 
 from .errors import OcrFailed
 from .hocr import build_hocr, parse_hocr
+from .languages import DEFAULT_LANGUAGES
 from .inputs import ImagePage, open_pages, read_source
 from .pdf import merge_pages, scan_page
 from .preprocess import prepare_page
 from .result import OcrResult, Page
 from .tesseract import check_languages, recognise_image
-
-DEFAULT_LANGUAGES = "vie"
 
 
 def default_workers():

@@ -17,7 +17,6 @@ lower-level run_tesseract() is used: the "hocr" and "pdf" config files ask
 for both outputs from the one run.
 """
 import os
-import re
 import shutil
 import tempfile
 
@@ -26,20 +25,14 @@ from PIL import Image
 from pytesseract import TesseractError, TesseractNotFoundError
 
 from .errors import OcrFailed
+from .languages import check_languages
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 TESSERACT = os.environ.get("KHO_TESSERACT", "tesseract")
 if "KHO_TESSERACT" in os.environ:
     pytesseract.pytesseract.tesseract_cmd = TESSERACT
-_LANGUAGES = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 _MAX_MESSAGE = 300
-
-
-def check_languages(languages):
-    if not _LANGUAGES.match(languages or ""):
-        raise ValueError(f"bad tesseract language list {languages!r} (e.g. 'vie' or 'vie+eng')")
-    return languages
 
 
 def tesseract_available():

@@ -4,11 +4,9 @@ import os
 import secrets
 import sys
 
-from . import db as kdb
-from .accounts import (DEFAULT_TOKEN_DAYS, AccountError, change_password, end_sessions, issue_token, list_tokens,
-                       revoke_token)
-from .audit import record
-from .evolve import GENERATION, evolve, generation_of
+# Nothing heavy at module level (ZODB, argon2, the resources): `kho --help` and
+# the library commands must start fast; each command imports what it needs.
+TOKEN_DAYS = 30     # accounts.DEFAULT_TOKEN_DAYS, named here without importing accounts
 
 
 def register(subparsers):
@@ -77,7 +75,7 @@ def register(subparsers):
     p.add_argument("username")
     p.add_argument("--label", default="")
     p.add_argument("--days", type=int, default=None,
-                   help=f"how long it works (default {DEFAULT_TOKEN_DAYS} days)")
+                   help=f"how long it works (default {TOKEN_DAYS} days)")
     p.set_defaults(func=cmd_token_create)
     p = token.add_parser("list", help="tokens (of one account, or all) by id, never their secret")
     p.add_argument("username", nargs="?")
@@ -88,6 +86,7 @@ def register(subparsers):
 
 
 def settings_of(args):
+    from . import db as kdb
     if not os.path.exists(args.config):
         raise SystemExit(f"kho: no such ini file: {args.config}")
     return kdb.load_settings(args.config)
@@ -119,6 +118,8 @@ def ensure_dev_pki(settings):
 
 
 def cmd_setup(args):
+    from . import db as kdb
+    from .evolve import evolve
     from .seed import describe_accounts, seed_demo
     settings = settings_of(args)
     ensure_var(settings)
@@ -143,6 +144,8 @@ def cmd_setup(args):
 
 
 def cmd_evolve(args):
+    from . import db as kdb
+    from .evolve import GENERATION, evolve, generation_of
     settings = settings_of(args)
     db = kdb.open_databases(settings)
     try:
@@ -159,6 +162,9 @@ def cmd_evolve(args):
 
 
 def cmd_user_add(args):
+    from . import db as kdb
+    from .accounts import AccountError
+    from .audit import record
     password = os.environ.get("KHO_PASSWORD") or getpass.getpass("password: ")
     try:
         with kdb.opened(settings_of(args)) as conn:
@@ -174,6 +180,8 @@ def cmd_user_add(args):
 
 
 def cmd_token_create(args):
+    from . import db as kdb
+    from .accounts import AccountError, issue_token
     try:
         with kdb.opened(settings_of(args)) as conn:
             root = kdb.app_root(conn)
@@ -188,6 +196,8 @@ def cmd_token_create(args):
 
 
 def cmd_token_list(args):
+    from . import db as kdb
+    from .accounts import list_tokens
     with kdb.opened(settings_of(args)) as conn:
         root = kdb.app_root(conn)
         if args.username and args.username not in root.accounts.users:
@@ -203,6 +213,8 @@ def cmd_token_list(args):
 
 
 def cmd_token_revoke(args):
+    from . import db as kdb
+    from .accounts import AccountError, revoke_token
     try:
         with kdb.opened(settings_of(args)) as conn:
             entry = revoke_token(kdb.app_root(conn), args.token_id, None)
@@ -214,6 +226,8 @@ def cmd_token_revoke(args):
 
 
 def cmd_user_password(args):
+    from . import db as kdb
+    from .accounts import AccountError, change_password
     password = os.environ.get("KHO_PASSWORD") or getpass.getpass("new password: ")
     from .errors import ValidationError
     try:
@@ -227,6 +241,8 @@ def cmd_user_password(args):
 
 
 def cmd_user_logout(args):
+    from . import db as kdb
+    from .accounts import AccountError, end_sessions
     try:
         with kdb.opened(settings_of(args)) as conn:
             ended, revoked = end_sessions(kdb.app_root(conn), args.username, None, tokens=args.tokens)
@@ -238,6 +254,7 @@ def cmd_user_logout(args):
 
 
 def cmd_catalogue_load(args):
+    from . import db as kdb
     from .catalogue_file import load_catalogue, read_catalogue_file
     from .errors import ValidationError
     try:
@@ -254,6 +271,7 @@ def cmd_catalogue_load(args):
 
 
 def cmd_worker(args):
+    from . import db as kdb
     import signal
     import threading
     from .ocr_jobs import OcrWorker
@@ -282,6 +300,7 @@ def cmd_worker(args):
 
 
 def cmd_import(args):
+    from . import db as kdb
     from .intake import ImportActor, collect, import_files, open_for_import
     from .signatures import trust_roots
     settings = settings_of(args)
@@ -301,7 +320,7 @@ def cmd_import(args):
         accepted, refused = import_files(
             conn, files, args.owner, args.type_code, actor, {"provenance": args.provenance},
             max_bytes=int(settings.get("kho.upload.max_bytes") or 0) or None,
-            trust_roots=trust_roots(settings), progress=progress_bar)
+            trust_roots=trust_roots(settings), progress=progress_bar, settings=settings)
     finally:
         conn.close()
         kdb.close_databases(db)
@@ -322,6 +341,7 @@ class _IndexerSession:
     """The database and the one index writer, for a search command."""
 
     def __init__(self, args, replace_outdated=False):
+        from . import db as kdb
         import search
         from .indexing import Indexer
         self.settings = settings_of(args)
@@ -338,6 +358,7 @@ class _IndexerSession:
         return self.indexer
 
     def __exit__(self, *exc):
+        from . import db as kdb
         self.indexer.close()
         kdb.close_databases(self.db)
 
@@ -350,6 +371,7 @@ def cmd_search_reindex(args):
 
 
 def cmd_search_check(args):
+    from . import db as kdb
     with _IndexerSession(args) as indexer:
         drift = indexer.check()
         pending = indexer.conn.root()[kdb.ROOT_KEY].index_queue.pending
@@ -385,6 +407,7 @@ def cmd_search_indexer(args):
 
 
 def cmd_search_query(args):
+    from . import db as kdb
     import json
     from .errors import ValidationError
     from .searching import run_search

@@ -35,16 +35,35 @@ Errors: SearchError > QuerySyntaxError, InvalidDocument, InvalidFilter,
 The query language (words, "phrases", prefix*, OR, -word, parentheses) is
 described in search.querylang.
 """
-from .analysis import fold_vi, normalize_vi
-from .consistency import StampDrift, compare_stamps
 from .errors import (IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter,
                      QuerySyntaxError, SearchError)
-from .interfaces import ISearchEngine
-from .matching import match_words
-from .results import ApplyReport, Hit, IndexStats, SearchResults
-from .whoosh_index import DEFAULT_FACETS, WhooshIndex
 
-SearchIndex = WhooshIndex
+# The parts (Whoosh, zope.interface) are imported when first asked for
+# (PEP 562), so that `kho --help` and commands that need no index start fast.
+_LAZY = {
+    "fold_vi": ("analysis", "fold_vi"), "normalize_vi": ("analysis", "normalize_vi"),
+    "StampDrift": ("consistency", "StampDrift"), "compare_stamps": ("consistency", "compare_stamps"),
+    "ISearchEngine": ("interfaces", "ISearchEngine"), "match_words": ("matching", "match_words"),
+    "ApplyReport": ("results", "ApplyReport"), "Hit": ("results", "Hit"),
+    "IndexStats": ("results", "IndexStats"), "SearchResults": ("results", "SearchResults"),
+    "WhooshIndex": ("whoosh_index", "WhooshIndex"), "SearchIndex": ("whoosh_index", "WhooshIndex"),
+    "DEFAULT_FACETS": ("whoosh_index", "DEFAULT_FACETS"),
+}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "open_index", "SearchIndex", "ISearchEngine", "DEFAULT_FACETS",
@@ -60,4 +79,5 @@ def open_index(path, *, create=True, replace_outdated=False):
     unless `create` is false; raises IndexUnavailable, or IndexOutdated for
     an index written by another version, which `replace_outdated` replaces
     by an empty one instead (then `.replaced` is true: rebuild it)."""
+    from .whoosh_index import WhooshIndex
     return WhooshIndex(path, create=create, replace_outdated=replace_outdated)

@@ -45,22 +45,43 @@ Public interface (everything else is internal):
 from .errors import (KeyLoadError, LtvNotReachableError, NotAPdfError,
                      PkiError, PkiExistsError, ProfileError, SigningError,
                      TimestampError, TokenError)
-from .agent import SignAgent
-from .certs import fingerprint as certificate_fingerprint
-from .certs import load_certificate
-from .certs import summary as certificate_summary
-from .csc import CscService, RemoteSigningError, csc_certificate, csc_sign_pdf
-from .normalize import has_signatures, normalize_pdf
-from .pki import DevPki, init_dev_pki
-from .sign import sign_pdf
-from .signers import (close_signer, find_softhsm_module, load_p12_signer,
-                      load_pkcs11_signer)
-from .softhsm import SoftHsmToken, init_softhsm_token
-from .split import (PreparedSignature, SignatureMismatch, finish_signature,
-                    prepare_signature)
-from .tsa import DevTsaServer
-from .verify import (MESSAGES, SignatureReport, VerificationReport, message_text, verdict_of,
-                     verify_pdf)
+# The parts are imported when first asked for (PEP 562): pyhanko, aiohttp and
+# fontTools take a second to import, and `kho --help` or `kho ocr` need none.
+_LAZY = {
+    "SignAgent": ("agent", "SignAgent"),
+    "certificate_fingerprint": ("certs", "fingerprint"),
+    "load_certificate": ("certs", "load_certificate"),
+    "certificate_summary": ("certs", "summary"),
+    "CscService": ("csc", "CscService"), "RemoteSigningError": ("csc", "RemoteSigningError"),
+    "csc_certificate": ("csc", "csc_certificate"), "csc_sign_pdf": ("csc", "csc_sign_pdf"),
+    "has_signatures": ("normalize", "has_signatures"), "normalize_pdf": ("normalize", "normalize_pdf"),
+    "DevPki": ("pki", "DevPki"), "init_dev_pki": ("pki", "init_dev_pki"),
+    "sign_pdf": ("sign", "sign_pdf"),
+    "close_signer": ("signers", "close_signer"), "find_softhsm_module": ("signers", "find_softhsm_module"),
+    "load_p12_signer": ("signers", "load_p12_signer"), "load_pkcs11_signer": ("signers", "load_pkcs11_signer"),
+    "SoftHsmToken": ("softhsm", "SoftHsmToken"), "init_softhsm_token": ("softhsm", "init_softhsm_token"),
+    "PreparedSignature": ("split", "PreparedSignature"), "SignatureMismatch": ("split", "SignatureMismatch"),
+    "finish_signature": ("split", "finish_signature"), "prepare_signature": ("split", "prepare_signature"),
+    "DevTsaServer": ("tsa", "DevTsaServer"),
+    "MESSAGES": ("verify", "MESSAGES"), "SignatureReport": ("verify", "SignatureReport"),
+    "VerificationReport": ("verify", "VerificationReport"), "message_text": ("verify", "message_text"),
+    "verdict_of": ("verify", "verdict_of"), "verify_pdf": ("verify", "verify_pdf"),
+}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "init_dev_pki", "DevPki", "load_p12_signer", "load_pkcs11_signer", "close_signer",
