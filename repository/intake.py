@@ -25,8 +25,12 @@ def collect(paths):
 
 
 def import_files(conn, files, owner_id, type_code, actor, metadata=None, max_bytes=None,
-                 trust_roots=(), progress=None):
-    """Add each file in its own transaction; returns (accepted ids, refused [(path, reason)])."""
+                 trust_roots=(), progress=None, settings=None):
+    """Add each file in its own transaction; returns (accepted ids, refused [(path, reason)]).
+
+    With `settings`, a digitized scan's quality is checked (scan_warnings):
+    refused under kho.scan.low_quality = refuse, else kept with its warnings
+    recorded as accepted by the account the import runs as."""
     accepted, refused = [], []
     tm = conn.transaction_manager
     for number, path in enumerate(files, 1):
@@ -48,6 +52,12 @@ def import_files(conn, files, owner_id, type_code, actor, metadata=None, max_byt
                         kwargs["max_bytes"] = max_bytes
                     document = add_document(root, warehouse, data, os.path.basename(path), raw, actor,
                                             **kwargs)
+                    if settings is not None and raw.get("provenance") == "digitized" \
+                            and not document.signature_report:
+                        pages, warnings = scan_warnings(data, settings)
+                        if warnings and quality_rules(settings)[2]:
+                            raise ValidationError({"file": " ".join(warnings)})
+                        record_scan_quality(document, pages, warnings, actor)
                     accepted.append(document.__name__)
             except (ValidationError, ContentError) as exc:
                 transaction_errors = getattr(exc, "errors", {"file": str(exc)})

@@ -47,3 +47,19 @@ def test_a_phone_photo_without_a_density_is_judged_by_its_pixels():
 def test_the_rules_are_settings():
     assert quality_rules({}) == (200, True, False)
     assert quality_rules({"kho.scan.min_dpi": "300", "kho.scan.low_quality": "refuse"}) == (300, True, True)
+
+
+def test_a_bulk_import_records_or_refuses_a_poor_scan(root, tmp_path):
+    from repository.intake import ImportActor, import_files
+    path = tmp_path / "scan-72dpi.jpg"
+    path.write_bytes(encoded(scans.render_page(dpi=72, lines=scans.PAPER_LINES[:3]), "JPEG", dpi=(72, 72)))
+    conn = root._p_jar
+    owner = "001090012345"
+    accepted, refused = import_files(conn, [str(path)], owner, "GKS", ImportActor(),
+                                     {"provenance": "digitized"}, settings={})
+    assert refused == [] and len(accepted) == 1
+    document = root.subjects[owner].documents[accepted[0]]
+    assert document.scan_quality["accepted_by"] == "kho-import" and "72 dpi" in document.scan_quality["warnings"][0]
+    accepted, refused = import_files(conn, [str(path)], owner, "GKS", ImportActor(),
+                                     {"provenance": "digitized"}, settings={"kho.scan.low_quality": "refuse"})
+    assert accepted == [] and "dưới 200 dpi" in refused[0][1]
