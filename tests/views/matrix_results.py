@@ -22,6 +22,7 @@ CASES = {
     "views.pages.results.issue_result_view": ("POST", "/dossiers/{first}/result", {"xuly2"}, {}),
     "views.pages.results.copy_view": ("POST", DOC + "/copy", COPIERS, {}),
     "views.pages.results.copy_download": ("GET", DOC + "/copies/1", OWNER_ONLY, {}),
+    "views.pages.results.revoke_copy_view": ("POST", DOC + "/copies/1/revoke", OWNER_ONLY, {}),
     "views.pages.mine.my_papers": ("GET", "/subjects/{owner}/papers", OWNER_ONLY, {}),
     "views.pages.mine.my_dossiers": ("GET", "/subjects/{owner}/dossiers", OWNER_ONLY, {}),
     # API

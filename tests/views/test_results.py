@@ -151,6 +151,16 @@ def test_the_citizen_gets_a_copy_that_verifies(app, world, tmp_path):
     assert "Giấy tờ thật, còn hiệu lực." in open_qr(app, text).text
     copies = as_user(app, "congdan").get(f"/api/v1/subjects/{OWNER}/documents/{world.id_card}/copies").json
     assert copies["total"] == 1 and copies["items"][0]["status"] == "in_force"
+    # the owner revokes it: its page says so (staff may not)
+    papers = app.get(f"/subjects/{OWNER}/papers")
+    revoke = papers.html.select_one(f"#paper-{world.id_card} form.revoke-form")
+    page = app.post(revoke["action"], {"csrf_token": csrf_from(papers)}).follow()
+    assert "Đã thu hồi bản sao" in page.text
+    app.reset()
+    assert "Giấy tờ thật nhưng đã bị thu hồi" in open_qr(app, text).text
+    staff = as_user(app, "canbo2")
+    papers = staff.get(f"/subjects/{OWNER}/")
+    assert staff.post(revoke["action"], {"csrf_token": csrf_from(papers)}, status="*").status_int == 403
 
 
 def test_my_pages_are_the_owners_alone(app):

@@ -11,7 +11,7 @@ from repository import roles as R
 from repository.dossiers import Dossier
 from repository.errors import Conflict, ValidationError
 from repository.resources import Document
-from repository.results import copy_bytes, issue_copy, issue_result
+from repository.results import copy_bytes, issue_copy, issue_result, revoke_copy
 from repository.verification import copies_of
 
 from ..uploads import read_upload
@@ -87,3 +87,22 @@ def copy_download(context, request):
     if len(request.subpath) != 1:
         raise HTTPNotFound()
     return copy_response(request, context, request.subpath[0])
+
+
+@view_config(context=Document, name="copies", permission=R.VIEW_WAREHOUSE, request_method="POST")
+def revoke_copy_view(context, request):
+    """The owner takes one of their copies out of force: its page then says "revoked"."""
+    _live(context)
+    if request.user is None or request.user.subject_id != context.owner_id:
+        raise HTTPForbidden()
+    copies = copies_of(request.kho_root, context.owner_id, context.__name__)
+    number = request.subpath[0] if len(request.subpath) == 2 and request.subpath[1] == "revoke" else ""
+    if not number.isdigit() or not 1 <= int(number) <= len(copies):
+        raise HTTPNotFound()
+    try:
+        revoke_copy(request.kho_root, copies[int(number) - 1], request.user)
+    except Conflict as exc:
+        _flash_error(request, exc)
+    else:
+        request.session.flash(translate(request, _("The copy is revoked: its verification page says so.")))
+    return HTTPFound(f"/subjects/{context.owner_id}/papers#paper-{context.__name__}")
