@@ -206,6 +206,25 @@ _AREAS = (("THI", "TRAN"), ("THI", "XA"), ("THANH", "PHO"), ("DAC", "KHU"), ("XA
           ("HUYEN",), ("QUAN",), ("TINH",), ("TP",), ("TP.",))
 
 
+# provinces and centrally-run cities, folded: a body named after one without
+# "tỉnh"/"thành phố" ("SỞ Y TẾ LÀO CAI") still writes it as a place
+PROVINCES = frozenset(p for p in """AN GIANG|BA RIA VUNG TAU|BAC GIANG|BAC KAN|BAC LIEU|BAC NINH|BEN TRE|
+BINH DINH|BINH DUONG|BINH PHUOC|BINH THUAN|CA MAU|CAN THO|CAO BANG|DA NANG|DAK LAK|DAK NONG|DIEN BIEN|
+DONG NAI|DONG THAP|GIA LAI|HA GIANG|HA NAM|HA NOI|HA TINH|HAI DUONG|HAI PHONG|HAU GIANG|HOA BINH|HUNG YEN|
+KHANH HOA|KIEN GIANG|KON TUM|LAI CHAU|LAM DONG|LANG SON|LAO CAI|LONG AN|NAM DINH|NGHE AN|NINH BINH|
+NINH THUAN|PHU THO|PHU YEN|QUANG BINH|QUANG NAM|QUANG NGAI|QUANG NINH|QUANG TRI|SOC TRANG|SON LA|TAY NINH|
+THAI BINH|THAI NGUYEN|THANH HOA|THUA THIEN HUE|HUE|TIEN GIANG|TRA VINH|TUYEN QUANG|VINH LONG|VINH PHUC|
+YEN BAI|HO CHI MINH""".replace("\n", "").split("|"))
+
+
+def _province_from(keys):
+    """Index of the first word of a province named at the end of `keys`, or None."""
+    for size in (4, 3, 2, 1):
+        if len(keys) > size and " ".join(keys[-size:]) in PROVINCES:
+            return len(keys) - size
+    return None
+
+
 def issuer_name(header):
     """An agency's name as printed in capitals, as people write it in a
     sentence: "UỶ BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ" -> "UBND phường Bến Nghé",
@@ -214,7 +233,10 @@ def issuer_name(header):
     words = header.split()
     keys = [fold(w).strip(".,:;") for w in words]
     out, i, mode, field_head = [], 0, "head", False
+    place_from = _province_from(keys)
     while i < len(words):
+        if place_from is not None and i >= place_from and mode != "place" and i > 0:
+            mode = "place"
         taken = False
         for phrase, short in _ABBREVIATED.items():
             if tuple(keys[i:i + len(phrase)]) == phrase:

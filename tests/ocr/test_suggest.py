@@ -97,6 +97,8 @@ def test_two_column_header_read_as_interleaved_lines():
     ("SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI\nQuyết định", "Sở Lao động - Thương binh và Xã hội"),
     ("UBND HUYỆN BÁT XÁT\nPHÒNG TƯ PHÁP\nGIẤY KHAI SINH", "Phòng Tư pháp"),
     ("CHI CỤC THUẾ QUẬN 1\nThông báo", "Chi cục Thuế quận 1"),
+    ("SỞ Y TẾ LÀO CAI\nBỆNH VIỆN ĐA KHOA TỈNH LÀO CAI\nGIẤY CHỨNG SINH", "Bệnh viện Đa khoa tỉnh Lào Cai"),
+    ("SỞ Y TẾ LÀO CAI\nGIẤY PHÉP", "Sở Y tế Lào Cai"),
 ])
 def test_the_issuer_is_proposed_as_people_write_it(header, issuer):
     s = suggest_metadata(header + "\n", TYPES)
