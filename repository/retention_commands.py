@@ -27,6 +27,14 @@ def register(subparsers):
     p.add_argument("--reason", default="")
     p.add_argument("--as", dest="actor", help="the records manager's account (place, release)")
     p.set_defaults(func=cmd_holds)
+    p = ret.add_parser("event", help="record an event that starts or changes a count: superseded, revoked "
+                                     "(a paper), owner_deceased (a warehouse), dossier_closed (a dossier)")
+    p.add_argument("target")
+    p.add_argument("event")
+    p.add_argument("--on", help="the day it happened (YYYY-MM-DD; default today)")
+    p.add_argument("--note", default="")
+    p.add_argument("--as", dest="actor", required=True)
+    p.set_defaults(func=cmd_event)
     p = ret.add_parser("approve", help="approve the destruction of queued items (one certificate)")
     p.add_argument("keys", nargs="+")
     p.add_argument("--as", dest="actor", required=True)
@@ -117,6 +125,27 @@ def cmd_holds(args):
             conn.transaction_manager.abort()
             print(f"kho: {exc}", file=sys.stderr)
             return 1
+    return 0
+
+
+def cmd_event(args):
+    from . import db as kdb
+    from .errors import ValidationError
+    from .retention import disposition_of, record_event, resolve
+    with kdb.opened(_settings(args)) as conn:
+        root = kdb.app_root(conn)
+        target = resolve(root, args.target)
+        try:
+            if target is None:
+                raise ValidationError({"target": f"no such paper, dossier or warehouse: {args.target}"})
+            record_event(root, target, args.event, _records_actor(root, args.actor), on=args.on, note=args.note)
+        except ValidationError as exc:
+            conn.transaction_manager.abort()
+            print(f"kho: {exc}", file=sys.stderr)
+            return 1
+        if not args.target.startswith("warehouse:"):
+            d = disposition_of(root, target)
+            print(f"{args.target}: {d.status}, disposition date {d.date or '-'}")
     return 0
 
 

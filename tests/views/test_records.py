@@ -156,3 +156,19 @@ def test_kho_retention_run(reuse_settings, tmp_path):
     due = subprocess.run([sys.executable, "-m", "repository.cli", "-c", ini, "retention", "due"],
                          cwd=root_dir, capture_output=True, text=True)
     assert re.search(r"^0 item", due.stdout, re.M), due.stdout
+
+
+def test_an_event_changes_the_count(reuse_testapp, world):
+    app = reuse_testapp
+    records = token_for(app, "luutru")
+    key = f"paper:{OWNER}/{world.id_card}"
+    before = app.get("/api/v1/records/retention", {"target": key}, headers=records).json
+    assert before["status"] == "running"
+    made = app.post_json("/api/v1/records/events", {"target": key, "event": "superseded", "on": "2010-05-01",
+                                                    "note": "Cấp thẻ mới"}, headers=records, status=201).json
+    # kept while the approved dossier is (its 10 years from its closing), no longer "running"
+    assert made["retention"]["basis"] == "superseded" and made["retention"]["disposition_date"]
+    assert app.post_json("/api/v1/records/events", {"target": key, "event": "owner_deceased"}, headers=records,
+                         status=400).json["errors"].keys() == {"event"}
+    assert app.post_json("/api/v1/records/events", {"target": key, "event": "revoked", "on": "2999-01-01"},
+                         headers=records, status=400)

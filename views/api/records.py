@@ -7,6 +7,8 @@
     GET  /api/v1/records/holds                   legal holds (?all=1: released ones too)
     POST /api/v1/records/holds                   {"target", "reason"} → 201 the hold
     POST /api/v1/records/holds/{id}/release      {"reason"}
+    POST /api/v1/records/events                  {"target", "event", "on": "YYYY-MM-DD", "note"}: superseded,
+                                                 revoked (a paper), owner_deceased (a warehouse), dossier_closed
     GET  /api/v1/records/certificates/{id}       the signed certificate (PDF)
     GET  /api/v1/records/retention?target=KEY    a paper's or dossier's schedule and disposition date
     GET  /api/v1/requests                        a citizen's own requests; a records manager's all
@@ -103,6 +105,22 @@ def release_hold_api(request):
     body = json_body(request)
     return retention.release_hold(request.kho_root, request.matchdict["hold"], request.user,
                                   _text(body, "reason")).as_dict()
+
+
+@view_config(route_name="api_records_events", permission=R.MANAGE_RECORDS, request_method="POST", **JSON)
+def record_event_api(request):
+    body = json_body(request)
+    key = _text(body, "target")
+    target = retention.resolve(request.kho_root, key)
+    if target is None:
+        raise ValidationError({"target": "Không có giấy tờ, hồ sơ hoặc kho này / no such paper, dossier or warehouse"})
+    entry = retention.record_event(request.kho_root, target, _text(body, "event"), request.user,
+                                   on=_text(body, "on") or None, note=_text(body, "note"))
+    request.response.status = 201
+    return {"target": key, "event": entry["event"], "on": entry["on"].isoformat(), "by": entry["by"],
+            "note": entry["note"],
+            "retention": retention.disposition_of(request.kho_root, target).as_dict()
+            if not key.startswith("warehouse:") else None}
 
 
 @view_config(route_name="api_records_certificate", permission=R.MANAGE_RECORDS, request_method="GET")

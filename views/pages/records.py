@@ -40,6 +40,8 @@ def includeme(config):
                           ("records_requests", "/requests"), ("records_answer", "/requests/{request}"),
                           ("records_certificate", "/certificates/{certificate}")):
         config.add_route(name, PREFIX + pattern)
+    config.add_route("records_events", PREFIX + "/events")
+    config.add_route("api_records_events", "/api/v1/records/events")
     config.add_route("api_records_queue", "/api/v1/records/queue")
     config.add_route("api_records_approve", "/api/v1/records/queue/approve")
     config.add_route("api_records_defer", "/api/v1/records/queue/defer")
@@ -214,7 +216,8 @@ def review_post(request):
 def holds_page(request):
     root = request.kho_root
     found = retention.holds(root, active_only=request.params.get("all") != "1")
-    return {"holds": found, "target": request.params.get("target", ""), "show_all": request.params.get("all") == "1"}
+    return {"holds": found, "target": request.params.get("target", ""), "show_all": request.params.get("all") == "1",
+            "EVENTS": {k: v for k, v in retention.EVENTS.items() if k != "validity_ended"}}
 
 
 @view_config(route_name="records_holds", permission=R.MANAGE_RECORDS, request_method="POST")
@@ -234,6 +237,25 @@ def release_hold(request):
         hold = retention.release_hold(request.kho_root, request.matchdict["hold"], request.user,
                                       request.POST.get("reason", ""))
         request.session.flash(translate(request, _("Hold on ${target} released.", mapping={"target": hold.target})))
+    except (ValidationError, Conflict) as exc:
+        _fail(request, exc)
+    return HTTPFound(request.route_url("records_holds"))
+
+
+@view_config(route_name="records_events", permission=R.MANAGE_RECORDS, request_method="POST")
+def record_event(request):
+    """An event that starts or changes a count: a paper superseded or revoked,
+    an owner deceased (a warehouse), a dossier closed."""
+    root = request.kho_root
+    key = request.POST.get("target", "").strip()
+    target = retention.resolve(root, key)
+    try:
+        if target is None:
+            raise ValidationError({"target": "Không có giấy tờ, hồ sơ hoặc kho này / no such paper, dossier or "
+                                             "warehouse"})
+        retention.record_event(root, target, request.POST.get("event", ""), request.user,
+                               on=request.POST.get("on") or None, note=request.POST.get("note", ""))
+        request.session.flash(translate(request, _("Event recorded on ${target}.", mapping={"target": key})))
     except (ValidationError, Conflict) as exc:
         _fail(request, exc)
     return HTTPFound(request.route_url("records_holds"))
