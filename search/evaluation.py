@@ -13,6 +13,7 @@ The scores are Whoosh's BM25F (B 0.75, K1 1.2, its idf and quantized field
 lengths), so the order is the one Whoosh would give.
 """
 from itertools import islice
+from math import log
 
 import numpy
 
@@ -81,8 +82,16 @@ class Evaluator:
         key = (field, text)
         found = self._stats.get(key)
         if found is None:
+            # Whoosh's BM25F idf, from the term infos the segments keep for
+            # this search (not a second look-up of each through Whoosh)
             searcher = self.searcher
-            found = (searcher.idf(field, text), searcher.avg_field_length(field) or 1.0)
+            df = 0
+            for seg in self.segments:
+                info = seg.term_info(field, text)
+                if info is not None:
+                    df += info.doc_frequency()
+            idf = log(searcher.doc_count_all() / (df + 1)) + 1
+            found = (idf, searcher.avg_field_length(field) or 1.0)
             self._stats[key] = found
         return found
 
@@ -107,6 +116,10 @@ class Evaluator:
     def _phrase(self, seg, out, field, words, boost):
         if len(words) == 1:
             return self._term(seg, out, field, words[0], boost)
+        # a word missing from the segment (a paper number is in one segment)
+        # ends it before the common words' lists are read
+        if any(seg.term_info(self._source(seg, field, word), word) is None for word in words):
+            return
         lists = {word: seg.postings(self._source(seg, field, word), word)
                  for word in dict.fromkeys(words)}
         if any(not len(ids) for ids, _ in lists.values()):

@@ -26,6 +26,24 @@ def _fold_classes():
 
 
 _FOLD_CLASSES = _fold_classes()
+
+
+def _fold_table():
+    """str.translate table: every letter of a fold class -> its folded
+    letter (one character for one: offsets in the folded text are the
+    text's)."""
+    table = {}
+    for code in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        char = chr(code)
+        folded = fold_vi(char).lower()
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            for variant in (char, char.lower(), char.upper()):
+                if len(variant) == 1:
+                    table[ord(variant)] = folded
+    return table
+
+
+_FOLD_TABLE = _fold_table()
 _COMBINING_MARK = re.compile("[\u0300-\u036f]")
 _NOT_AFTER = "(?<![^\\W_])(?<![\u0300-\u036f])"     # not inside a token
 _NOT_BEFORE = "(?![^\\W_])(?![\u0300-\u036f])"
@@ -40,6 +58,26 @@ def _needle_pattern(needles):
         body = "".join(_FOLD_CLASSES.get(c, re.escape(c)) for c in needle)
         parts.append(_NOT_AFTER + body + (_NOT_BEFORE if whole else ""))
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _folded_pattern(needles):
+    """The same as _needle_pattern, to run over the text folded by
+    _FOLD_TABLE: plain letters, so it compiles in a fraction of the time
+    (every query's needles are new)."""
+    # (ASCII classes: the folded text's letters are; a non-ASCII letter next
+    # to a needle only widens the stretches, which are tokenized after)
+    parts = ["(?<![a-zA-Z0-9])" + re.escape(needle) + ("(?![a-zA-Z0-9])" if whole else "")
+             for needle, whole in needles]
+    return re.compile("|".join(parts), re.IGNORECASE | re.ASCII)
+
+
+def _needle_matches(text, needles):
+    """Matches of the needles in `text` (their offsets are the text's)."""
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text):
+        return _folded_pattern(needles).finditer(folded)
+    return _needle_pattern(needles).finditer(text)      # (never with the table above)
 
 
 def _merged(intervals):
@@ -65,8 +103,7 @@ def _windows(text, marker):
         return []
     reach = marker.reach
     windows = _merged((max(0, match.start() - 1), _after_tokens(text, match.end(), reach))
-                      for match in _needle_pattern(tuple(sorted(needles.items())))
-                      .finditer(text))
+                      for match in _needle_matches(text, tuple(sorted(needles.items()))))
     out = []
     for start, end in windows:
         blank = _last_blank(text, start)

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 
 import numpy
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 __all__ = ["Segment", "warm", "clear_caches", "EMPTY", "EMPTY_POSITIONS"]
@@ -30,6 +31,7 @@ class _SegmentData:
         self.lengths = {}
         self.columns = {}
         self.twins = {}            # (field, number) -> whether the exact twin's list is the same
+        self.live = None           # (deleted count, live mask): deletions only grow
         self.warmed = False
 
 
@@ -101,11 +103,17 @@ class Segment:
         self.size = reader.doc_count_all()
         self.key = (path, reader.segment().segment_id())
         self.data = _segment_data(self.key)
-        self.live = numpy.ones(self.size, dtype=bool)
-        if reader.has_deletions():
-            deleted = reader.deleted_docs_set
-            if deleted:
+        deleted_count = reader.segment().deleted_count()
+        known = self.data.live
+        if known is not None and known[0] == deleted_count:
+            self.live = known[1]           # (never written to: masks are copied)
+        else:
+            self.live = numpy.ones(self.size, dtype=bool)
+            if deleted_count:
+                deleted = reader.deleted_docs_set
                 self.live[numpy.fromiter(deleted, numpy.int64, len(deleted))] = False
+            self.data.live = (deleted_count, self.live)
+        self._infos = {}
 
     def _cached(self, kind, field, text):
         return _LISTS.get(self.key + (kind, field, text))
@@ -117,13 +125,36 @@ class Segment:
             _LISTS.put(self.key + (kind, field, text), arrays)
         return arrays
 
-    def _matcher(self, field, text):
+    def term_info(self, field, text):
+        """The term's W3TermInfo in this segment, or None: one look-up in the
+        terms table (kept for this search)."""
+        key = (field, text)
         try:
-            if (field, text) in self.reader:
-                return self.reader.postings(field, text)
-        except (KeyError, ValueError):
+            return self._infos[key]
+        except KeyError:
             pass
-        return None
+        terms = getattr(self.reader, "_terms", None)
+        info = None
+        if terms is not None:
+            try:
+                info = terms.term_info(field, text.encode("utf-8") if isinstance(text, str)
+                                       else text)
+            except (KeyError, ValueError, TermNotFound):
+                info = None
+        self._infos[key] = info
+        return info
+
+    def _matcher(self, field, text):
+        info = self.term_info(field, text)
+        if info is None:
+            return None
+        tbytes = text.encode("utf-8") if isinstance(text, str) else text
+        terms = self.reader._terms
+        # (deletions are not filtered here: the live mask is applied to the
+        # matches, see search.evaluation)
+        return terms._codec.postings_reader(terms._postfile, info,
+                                            self.reader.schema[field].format,
+                                            term=(field, tbytes))
 
     def postings(self, field, text):
         """(ids, frequencies) of a term in this segment; empty arrays if absent."""
@@ -162,10 +193,13 @@ class Segment:
         key = (field, text)
         same = self.data.twins.get(key)
         if same is None:
-            reader = self.reader
-            same = self.data.twins[key] = (
-                reader.doc_frequency(field, text) == reader.doc_frequency(twin, text)
-                and reader.frequency(field, text) == reader.frequency(twin, text))
+            mine, other = self.term_info(field, text), self.term_info(twin, text)
+            if mine is None or other is None:
+                same = mine is None and other is None
+            else:
+                same = (mine.doc_frequency() == other.doc_frequency()
+                        and mine.weight() == other.weight())
+            self.data.twins[key] = same
         return twin if same else field
 
     def lengths(self, field):
