@@ -27,6 +27,12 @@ PAPER = heldout.HeldOut(
     "rot90", "GKS", "123/QĐ-UBND", None, "UBND xã Yên Bình")
 
 
+@pytest.fixture
+def settings(settings):
+    """Words below 95 % confidence are marked, so that the page shows boxes."""
+    return dict(settings, **{"kho.ocr.review_threshold": "95"})
+
+
 def rotated_a4_scan():
     """The paper on an A4 sheet at 300 dpi, fed sideways and a little askew."""
     sheet = Image.new("RGB", (2480, 3508), (250, 250, 247))
@@ -74,14 +80,19 @@ def test_a_rotated_a4_scan_is_signed_faithfully(open_dossier, page, live_server_
 
     # zoom: the image grows, the unsure words' boxes stay on their words
     boxes = page.locator(".page-image .lowconf")
+    assert boxes.count() >= 1                                       # some words are marked
+
+    def where(box, img):
+        return ((box["x"] - img["x"]) / img["width"], (box["y"] - img["y"]) / img["height"])
     before = page.locator(".page-image img").bounding_box()
+    at_first = where(boxes.first.bounding_box(), before)
     page.click("[data-zoom=in]")
     page.click("[data-zoom=in]")
     after = page.locator(".page-image img").bounding_box()
     assert after["width"] > 1.9 * before["width"]
-    if boxes.count():
-        box, img = boxes.first.bounding_box(), page.locator(".page-image img").bounding_box()
-        assert img["x"] <= box["x"] <= img["x"] + img["width"]
+    zoomed = where(boxes.first.bounding_box(), after)               # the box stays on its word
+    assert abs(zoomed[0] - at_first[0]) < 0.005 and abs(zoomed[1] - at_first[1]) < 0.005
+    page.locator(".word-link").first.click()                        # an unsure word: shown zoomed
     page.locator(".page-viewport").first.scroll_into_view_if_needed()
     page.screenshot(path=os.path.join(SHOTS, "kho-review-zoomed.png"))
     page.click("[data-zoom=fit]")
@@ -109,6 +120,11 @@ def test_a_rotated_a4_scan_is_signed_faithfully(open_dossier, page, live_server_
     layer = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "UBND xã" in layer and "HUBND" not in layer, layer
     assert subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).returncode == 0
+
+    page.goto(f"{base}/subjects/{OWNER}/")
+    states = page.locator("table.documents .progress-states").first.inner_text()
+    assert "Đã soát xét" in states and "Đã ký số" in states, states
+    page.screenshot(path=os.path.join(SHOTS, "kho-warehouse.png"), full_page=True)
 
     page.goto(base + "/verify")
     page.set_input_files("#verify-form input[name=file]", str(path))
