@@ -539,9 +539,15 @@ def _checked(lane, mark, broken):
         yield entry
 
 
-def prune(audit_conn, keep=1):
+SEAL_BATCH = 200        # entries per sealing transaction: the audit storage's commit lock is held briefly
+PRUNE_KEEP = 256        # sealed entries left at the end of each lane: more than a bucket (60), so
+PRUNE_SURPLUS = 512     # the writer's last bucket is not touched; prune a lane only past this many
+
+
+def prune(audit_conn, keep=PRUNE_KEEP, surplus=PRUNE_SURPLUS):
     """Remove from the lanes the entries already sealed, but each lane's
-    last `keep` (so that a writer's bucket is never emptied under it).
+    last `keep` (so that the bucket a writer appends to is left alone), and
+    only where `surplus` of them have gathered (so that pruning is rare).
     The sealed copy is the record; the caller commits. Returns how many."""
     root = audit_conn.root()
     chain, lanes = root.get(LOG_KEY), root.get(LANES_KEY)
@@ -553,7 +559,7 @@ def prune(audit_conn, keep=1):
         if not mark:
             continue
         upto = min(mark[0], lane.next - 1 - keep)
-        if upto < 1:
+        if upto < 1 or not lane.entries or upto - lane.entries.minKey() + 1 < surplus:
             continue
         keys = list(lane.entries.keys(max=upto))
         for key in keys:
@@ -562,22 +568,28 @@ def prune(audit_conn, keep=1):
     return removed
 
 
-def seal_db(db, limit=None, attempts=5, prune_after=True):
-    """One sealing run on a database (the main one of a multi-database, or
-    the audit one) in transactions of its own. Returns (sealed, broken)."""
+def seal_db(db, batch=SEAL_BATCH, attempts=5, prune_after=True, limit=None):
+    """A sealing run on a database (the main one of a multi-database, or
+    the audit one): what is pending, `batch` entries per transaction of its
+    own (at most `limit`), then a prune. Returns (sealed, broken)."""
     from ZODB.POSException import ConflictError
 
     from .db import apart
     audit_db = db.databases.get(AUDIT_DB, db) if hasattr(db, "databases") else db
-    result = apart(audit_db, lambda conn: seal(conn, limit), attempts)
-    if prune_after and result[0]:
+    total, broken = 0, []
+    while True:
+        sealed, broken = apart(audit_db, lambda conn: seal(conn, batch), attempts)
+        total += sealed
+        if sealed < batch or (limit is not None and total >= limit):
+            break
+    if prune_after and total:
         try:
             apart(audit_db, prune, 1)
         except ConflictError:
-            pass                          # a writer was in the same bucket: next time
-    if result[1]:
-        log.error("audit: pending entries that do not verify were not sealed: %s", ", ".join(result[1]))
-    return result
+            pass                          # a writer split its bucket meanwhile: next time
+    if broken:
+        log.error("audit: pending entries that do not verify were not sealed: %s", ", ".join(broken))
+    return total, broken
 
 
 class SealerThread:
@@ -611,12 +623,14 @@ class SealerThread:
 
 
 def follow(db, interval=2.0, stop=None):
-    """`kho audit seal --follow`: seal until stopped."""
+    """`kho audit seal --follow`: seal every `interval` seconds until stopped."""
     stop = stop or threading.Event()
     while not stop.is_set():
-        sealed, _ = seal_db(db)
-        if not sealed:
-            stop.wait(interval)
+        try:
+            seal_db(db)
+        except Exception:                       # the next run tries again
+            log.exception("audit sealer")
+        stop.wait(interval)
     return 0
 
 
@@ -624,6 +638,12 @@ def wait_sealed(db, timeout=30.0):
     """Seal until nothing is pending (tests, benches)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not seal_db(db)[0]:
+        if not seal_db(db)[0] and not audit_pending(db):
             return True
     return False
+
+
+def audit_pending(db):
+    from .db import apart
+    audit_db = db.databases.get(AUDIT_DB, db) if hasattr(db, "databases") else db
+    return apart(audit_db, lambda conn: AuditTrail(conn).pending_count() if LOG_KEY in conn.root() else 0)

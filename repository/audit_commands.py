@@ -74,12 +74,7 @@ def cmd_audit_seal(args):
     try:
         if args.follow:
             return follow(db, args.interval)
-        total = 0
-        while True:
-            sealed, broken = seal_db(db, limit=10000)
-            total += sealed
-            if not sealed:
-                break
+        total, broken = seal_db(db)
         print(f"sealed {total} entries" + (f"; not sealed, broken: {', '.join(broken)}" if broken else ""))
         return 1 if broken else 0
     finally:
