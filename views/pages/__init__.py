@@ -205,6 +205,7 @@ def template_globals(event):
     event.setdefault("report_text", lambda parts, fallback="": report_text(request, parts, fallback))
     event.setdefault("report_verdict", report_verdict)
     event.setdefault("VERDICTS", VERDICTS)
+    event.setdefault("paper_progress", lambda document: paper_progress(request.kho_root, document))
 
 
 class WarehouseChild:
