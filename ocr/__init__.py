@@ -32,9 +32,10 @@ Public interface:
         the searchable PDF with the confirmed text as its invisible layer.
     Errors: OcrError > UnsupportedInput, CorruptInput, OcrFailed.
 
-Tesseract runs through pytesseract, one process per core; since pytesseract
-hands tesseract this process's environment, importing the library sets
-OMP_THREAD_LIMIT=1 in os.environ unless it is already set (see tesseract.py).
+Tesseract (the command pytesseract names) runs one process per core, each
+limited to one OpenMP thread in its own environment; os.environ is never
+changed (see tesseract.py). `kho ocr PAGE` skips the PDF unless asked for
+it and lets a page alone use tesseract's own threads.
 
 The default language is "vie" alone: on Vietnamese papers "vie+eng" was both
 slower (about 1.6x) and less accurate (English wins on words whose marks are

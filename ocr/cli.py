@@ -30,8 +30,11 @@ def run(args):
             print(f"\rpage {done}/{total}", end="\n" if done == total else "",
                   file=sys.stderr, flush=True)
     try:
+        # one page alone: tesseract runs as from the shell (its own threads);
+        # the PDF is made only when asked for
         result = recognize(args.path, languages=args.lang, progress=progress,
-                           workers=args.workers)
+                           workers=args.workers, searchable=args.format == "pdf",
+                           tesseract_threads=None)
     except (OcrError, ValueError) as exc:
         print(f"kho ocr: {exc}", file=sys.stderr)
         return 1

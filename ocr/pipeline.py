@@ -1,19 +1,19 @@
-"""recognize(): pages in parallel, one tesseract process per worker."""
+"""recognize(): pages in parallel, one tesseract process per worker.
+
+One page (`kho ocr PAGE`) costs little more than tesseract alone: nothing
+heavy is imported that the page does not need (pikepdf only for a PDF in
+or out), the page is cleaned in one pass at full size, tesseract runs once
+(as from the shell: its own threads) and, with `searchable=False`, writes
+no PDF and none is assembled."""
 import concurrent.futures
 import os
 import tempfile
 
-import cv2
-import pikepdf
-
 from .errors import OcrFailed
 from .hocr import build_hocr, parse_hocr
-from .languages import DEFAULT_LANGUAGES
 from .inputs import ImagePage, open_pages, read_source
-from .pdf import merge_pages, scan_page
-from .preprocess import prepare_page
+from .languages import DEFAULT_LANGUAGES, check_languages
 from .result import OcrResult, Page
-from .tesseract import check_languages, recognise_image
 
 
 def default_workers():
@@ -24,10 +24,15 @@ def default_workers():
 
 
 def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=None,
-              review_threshold=70.0, title=None, author=None):
+              review_threshold=70.0, title=None, author=None, searchable=True,
+              tesseract_threads=1):
     """Recognise a scan (path, bytes or binary file; PNG/JPEG/TIFF/PDF).
     `title` and `author` go into the searchable PDF's metadata (the title
-    defaults to the file's name)."""
+    defaults to the file's name); with `searchable=False` no PDF is made
+    (the result's searchable_pdf is None). `tesseract_threads`: OpenMP
+    threads of a tesseract recognising a page alone (None: tesseract's own
+    default, as from the shell); pages recognised side by side always get
+    one each."""
     check_languages(languages)
     data, name = read_source(source)
     with tempfile.TemporaryDirectory(prefix="kho-ocr-") as workdir:
@@ -45,8 +50,17 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
                 if progress:
                     progress(done, total)
         n = min(workers or default_workers(), max(1, len(to_ocr)))
+        threads = 1 if n > 1 else tesseract_threads
+        if len(to_ocr) == 1:
+            page = to_ocr[0]
+            results[page.index] = _ocr_page(page, languages, review_threshold, searchable, threads)
+            to_ocr = []
+            done += 1
+            if progress:
+                progress(done, total)
         with concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="kho-ocr") as pool:
-            futures = {pool.submit(_ocr_page, page, languages, review_threshold): page
+            futures = {pool.submit(_ocr_page, page, languages, review_threshold, searchable,
+                                   threads): page
                        for page in to_ocr}
             try:
                 for future in concurrent.futures.as_completed(futures):
@@ -58,33 +72,47 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
                 for future in futures:
                     future.cancel()
                 raise
-        parts = [part for _, part in results]
-        # the source PDF is opened only to copy pages that kept their own text
-        source_pdf = data if any(isinstance(part, int) for part in parts) else None
-        try:
-            pdf = merge_pages(parts, source_pdf, title=title or name, author=author)
-        except pikepdf.PdfError as exc:
-            raise OcrFailed(f"{name}: cannot assemble the searchable PDF ({exc})") from None
+        pdf = None
+        if searchable:
+            import pikepdf
+
+            from .pdf import merge_pages
+            parts = [part for _, part in results]
+            # the source PDF is opened only to copy pages that kept their own text
+            source_pdf = data if any(isinstance(part, int) for part in parts) else None
+            try:
+                pdf = merge_pages(parts, source_pdf, title=title or name, author=author)
+            except pikepdf.PdfError as exc:
+                raise OcrFailed(f"{name}: cannot assemble the searchable PDF ({exc})") from None
     return OcrResult([page for page, _ in results], pdf)
 
 
-def _ocr_page(page, languages, review_threshold):
+def _ocr_page(page, languages, review_threshold, searchable=True, threads=1):
+    import cv2
+
+    from .preprocess import prepare_page
+    from .tesseract import recognise_image
     pixels, dpi = page.load()
     try:
-        prepared = prepare_page(pixels, dpi)
+        prepared = prepare_page(pixels, dpi, colour=searchable)
     except (cv2.error, ValueError, MemoryError) as exc:
         raise OcrFailed(f"page {page.index + 1}: cannot clean the image ({exc})") from None
     try:
-        hocr, text_pdf = recognise_image(prepared.image, prepared.dpi, languages)
+        hocr, text_pdf = recognise_image(prepared.image, prepared.dpi, languages,
+                                         pdf=searchable, threads=threads, psm=prepared.psm)
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
     h, w = prepared.image.shape
-    # the page keeps the scan's size: pixels over the scan's own density
-    # (the rounded dpi tesseract was given could move the page by a point)
-    density = dpi * prepared.scale if dpi and not prepared.dewarped else prepared.dpi
-    part = scan_page(prepared.colour, prepared.dpi, text_pdf,
-                     size_pt=(w * 72.0 / density, h * 72.0 / density))
+    part = None
+    if searchable:
+        from .pdf import scan_page
+
+        # the page keeps the scan's size: pixels over the scan's own density
+        # (the rounded dpi tesseract was given could move the page by a point)
+        density = dpi * prepared.scale if dpi and not prepared.dewarped else prepared.dpi
+        part = scan_page(prepared.colour, prepared.dpi, text_pdf,
+                         size_pt=(w * 72.0 / density, h * 72.0 / density))
     mean = sum(x.confidence for x in words) / len(words) if words else 0.0
     result = Page(index=page.index, width=w, height=h, dpi=prepared.dpi, words=words,
                   text=text, hocr=hocr, mean_confidence=mean,

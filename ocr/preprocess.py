@@ -43,10 +43,13 @@ class PreparedPage:
     skew_degrees: float        # counter-clockwise rotation applied
     scale: float
     dewarped: bool
+    psm: int = 3               # tesseract page segmentation mode for this page
 
 
-def prepare_page(pixels, dpi=None):
-    """Clean one page. `pixels`: HxW gray or HxWx3 RGB uint8; `dpi` if known."""
+def prepare_page(pixels, dpi=None, colour=True):
+    """Clean one page. `pixels`: HxW gray or HxWx3 RGB uint8; `dpi` if known.
+    Without `colour` the colour page is not made (.colour is None): only the
+    text is wanted, no searchable PDF."""
     grey = pixels.ndim == 2 or _is_grey(pixels)
     if pixels.ndim == 2:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)
@@ -59,16 +62,27 @@ def prepare_page(pixels, dpi=None):
     gray, coloured = brightest_channel(pixels)
     flat = drop_coloured_ink(normalise_background(gray), coloured)
     small, factor = _binary_small(flat)
-    quarter = quarter_turns(small)
+    lines = long_lines(small)
+    if lines is not None:      # a fold's crease, a scanner's streak: gone, strokes kept
+        flat = erase_lines(flat, lines)
+        small, factor = _binary_small(flat)
+    quarter, coarse = _quarter_turns(small)
     small = np.rot90(small, -quarter) if quarter else small
-    angle = estimate_skew(small)
+    angle = estimate_skew(small, coarse if not quarter else None)
     small = _rotate(small, angle, 0, cv2.INTER_NEAREST)
     if is_upside_down(small):
         quarter = (quarter + 2) % 4
     scale = _scale_for(small, factor, dpi)
     out_dpi = int(round((dpi or TARGET_DPI) * scale)) if dpi else TARGET_DPI
-    binary = binarise(same_geometry(flat, quarter, angle, scale))
-    colour = same_geometry(pixels[:, :, 0] if grey else pixels, quarter, angle, scale)
+    turned = same_geometry(flat, quarter, angle, scale)
+    binary = binarise(turned)
+    pitch = dot_pitch(binary)
+    if pitch:                  # a dot-matrix print: dots joined into strokes
+        binary = join_dots(turned, pitch)
+    if colour:
+        colour = same_geometry(pixels[:, :, 0] if grey else pixels, quarter, angle, scale)
+    else:
+        colour = None
     return PreparedPage(binary, colour, out_dpi, quarter, angle, scale, dewarped)
 
 
@@ -172,6 +186,78 @@ def normalise_background(gray):
     return flat
 
 
+# -- creases and long lines ----------------------------------------------------
+
+def long_lines(ink):
+    """Mask (of the small ink image) of long thin lines that no text makes:
+    a fold's crease, a scanner's streak, across or down the page (either
+    way: the page may still be turned). None when there are none."""
+    h, w = ink.shape
+    found = None
+    for length, axis in ((max(20, w // 30), 0), (max(20, h // 30), 1)):
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if axis == 0 else (1, length))
+        runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+        if not runs.any():
+            continue
+        joined = cv2.dilate(runs, np.ones((3, 3), np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+        span = stats[:, cv2.CC_STAT_WIDTH] if axis == 0 else stats[:, cv2.CC_STAT_HEIGHT]
+        thick = stats[:, cv2.CC_STAT_HEIGHT] if axis == 0 else stats[:, cv2.CC_STAT_WIDTH]
+        across = w if axis == 0 else h
+        keep = (span >= 0.45 * across) & (thick <= 0.06 * across + 8)
+        keep[0] = False
+        if keep.any():
+            mask = keep[labels] & (runs > 0)
+            found = mask if found is None else (found | mask)
+    return found
+
+
+def erase_lines(flat, lines):
+    """Lift the pixels of `lines` (a mask at a smaller scale) to the paper on
+    the full page, keeping the strokes that cross them: along the line, a
+    closing longer than any glyph's stroke gives the line's own darkness
+    (text has gaps, the line has none), and the page is divided by it there."""
+    h, w = flat.shape
+    mask = cv2.resize(lines.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    ys, xs = np.nonzero(mask)
+    across = (xs.max() - xs.min()) >= (ys.max() - ys.min())
+    mask = cv2.dilate(mask, np.ones((7, 7), np.uint8))
+    kernel = np.ones((1, 61) if across else (61, 1), np.uint8)
+    line = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, kernel)
+    lifted = cv2.divide(flat, np.maximum(line, 1), scale=255)
+    out = flat.copy()
+    out[mask > 0] = lifted[mask > 0]
+    return out
+
+
+# -- dot-matrix print -------------------------------------------------------------
+
+DOT_GAPS = 0.07       # ink a 5x5 closing adds, over the ink, above which the print is dotted
+
+
+def dot_pitch(binary):
+    """The dot spacing (pixels) when the ink is made of dots with gaps
+    between them (a dot-matrix printer's), else None: a small closing fills
+    those gaps, and adds almost nothing to solid strokes."""
+    ink = (binary < 128).astype(np.uint8)
+    total = int(ink.sum())
+    if total < 500:
+        return None
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    added = int(closed.sum()) - total
+    return 4.0 if added > DOT_GAPS * total else None
+
+
+def join_dots(flat, pitch):
+    blur = float(__import__("os").environ.get("KHO_DOT_BLUR", "0.45"))
+    close = int(__import__("os").environ.get("KHO_DOT_CLOSE", "0"))
+    binary = binarise(cv2.GaussianBlur(flat, (0, 0), blur * pitch) if blur else flat)
+    if close:
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close, close))
+        binary = 255 - cv2.morphologyEx(255 - binary, cv2.MORPH_CLOSE, k)
+    return binary
+
+
 def binarise(flat):
     smooth = cv2.GaussianBlur(flat, (3, 3), 0)
     _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -231,9 +317,11 @@ def _best_angle(ink, angles):
     return best
 
 
-def estimate_skew(ink):
-    """The angle (degrees, counter-clockwise) that makes the text lines level."""
-    coarse, _ = _best_angle(ink, np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0))
+def estimate_skew(ink, coarse=None):
+    """The angle (degrees, counter-clockwise) that makes the text lines level
+    (`coarse`: the best whole degree when already known)."""
+    if coarse is None:
+        coarse, _ = _best_angle(ink, np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0))
     fine, _ = _best_angle(ink, np.arange(coarse - 1.0, coarse + 1.01, 0.1))
     return round(fine, 2)
 
@@ -243,10 +331,16 @@ def quarter_turns(ink):
 
     Angles every degree: with 2° steps a page turned a quarter and skewed by
     an odd number of degrees scored about equal both ways and was not turned."""
+    return _quarter_turns(ink)[0]
+
+
+def _quarter_turns(ink):
+    """quarter_turns() and the best whole degree across (the skew's coarse
+    step, measured on the way)."""
     angles = np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0)
-    _, across = _best_angle(ink, angles)
+    coarse, across = _best_angle(ink, angles)
     _, down = _best_angle(np.ascontiguousarray(ink.T), angles)
-    return 1 if down > across * 1.15 else 0
+    return (1 if down > across * 1.15 else 0), coarse
 
 
 def text_lines(row_profile, min_height=3):

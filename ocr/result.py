@@ -32,7 +32,7 @@ class Page:
 @dataclass
 class OcrResult:
     pages: list
-    searchable_pdf: bytes = field(repr=False)
+    searchable_pdf: bytes = field(repr=False)   # None when recognize(searchable=False)
 
     @property
     def text(self):

@@ -1,81 +1,103 @@
-"""One tesseract run per page, through pytesseract, giving both the hOCR and
-a one-page text-only PDF (tesseract's invisible text layer without the
-image; pdf.py puts the colour page under it).
+"""One tesseract run per page, giving the hOCR and, when a searchable PDF is
+wanted, a one-page text-only PDF (tesseract's invisible text layer without
+the image; pdf.py puts the colour page under it) from the same run.
 
-Parallelism comes from running one tesseract per core, so each tesseract
-must use one thread: pytesseract starts tesseract with this process's
-environment (it cannot take an environment per call), so importing this
-module sets OMP_THREAD_LIMIT=1 in os.environ unless it is already set (an
-explicit setting is respected). It is set once, at import, not around each
-call: changing os.environ while other threads start processes would race,
-and a lock held for a whole run would serialise the pages. Other OpenMP code
-started later in this process sees the limit too.
+Threads: tesseract's OpenMP threads help one page a little and hurt when
+several tesseracts run side by side (they spin waiting for each other). So
+each run gets its own environment: `threads=1` (pages recognised in
+parallel) sets OMP_THREAD_LIMIT=1 for that tesseract only; `threads=None`
+(one page at a time, as `kho ocr PAGE`) leaves tesseract as it would run
+from the shell, like raw `tesseract PAGE -`. An OMP_THREAD_LIMIT set by the
+user is always respected. This module never changes os.environ.
 
-pytesseract's run_and_get_multiple_output() takes no `config` (no --dpi,
---psm or -c textonly_pdf=1) and saves the image without its dpi, so the
-lower-level run_tesseract() is used: the "hocr" and "pdf" config files ask
-for both outputs from the one run.
+The command is pytesseract's (`pytesseract.pytesseract.tesseract_cmd`, or
+$KHO_TESSERACT), but the process is started here: pytesseract hands every
+tesseract this process's whole environment and cannot take one per call,
+and its run_and_get_multiple_output() takes no config (--dpi, --psm,
+-c textonly_pdf=1). pytesseract itself is imported only when the command
+has not been named by $KHO_TESSERACT, and only for that name.
 """
 import os
 import shutil
+import subprocess
 import tempfile
-
-import pytesseract
-from PIL import Image
-from pytesseract import TesseractError, TesseractNotFoundError
 
 from .errors import OcrFailed
 from .languages import check_languages
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-TESSERACT = os.environ.get("KHO_TESSERACT", "tesseract")
-if "KHO_TESSERACT" in os.environ:
-    pytesseract.pytesseract.tesseract_cmd = TESSERACT
 _MAX_MESSAGE = 300
+# page segmentation: 3 = automatic layout (columns, blocks), tesseract's default
+PSM = 3
+
+
+def tesseract_command():
+    command = os.environ.get("KHO_TESSERACT")
+    if command:
+        return command
+    try:
+        import pytesseract
+    except ImportError:         # pragma: no cover - pytesseract is a dependency
+        return "tesseract"
+    return pytesseract.pytesseract.tesseract_cmd
 
 
 def tesseract_available():
-    return shutil.which(TESSERACT) is not None
+    return shutil.which(tesseract_command()) is not None
 
 
-def recognise_image(binary, dpi, languages, timeout=300):
+def _environment(threads):
+    env = dict(os.environ)
+    if threads and "OMP_THREAD_LIMIT" not in env:
+        env["OMP_THREAD_LIMIT"] = str(int(threads))
+    return env
+
+
+def recognise_image(binary, dpi, languages, timeout=300, *, pdf=True, threads=1, psm=PSM):
     """Run tesseract on a binary page (uint8 array, 0 ink / 255 paper).
 
-    Returns (hocr_text, text_only_pdf_bytes): the PDF page is the image's
-    size at `dpi` and holds only the invisible text."""
+    Returns (hocr_text, text_only_pdf_bytes or None without `pdf`): the PDF
+    page is the image's size at `dpi` and holds only the invisible text."""
+    from PIL import Image
     check_languages(languages)
+    command = tesseract_command()
     with tempfile.TemporaryDirectory(prefix="kho-ocr-") as tmp:
         source = os.path.join(tmp, "page.png")
         base = os.path.join(tmp, "out")
-        Image.fromarray(binary).convert("1", dither=Image.Dither.NONE).save(source, dpi=(dpi, dpi))
+        Image.fromarray(binary).convert("1", dither=Image.Dither.NONE).save(
+            source, dpi=(dpi, dpi), compress_level=1)
+        args = [command, source, base, "-l", languages, "--dpi", str(int(dpi)),
+                "--psm", str(int(psm))]
+        if pdf:
+            args += ["-c", "textonly_pdf=1", "hocr", "pdf"]
+        else:
+            args += ["hocr"]
         try:
-            pytesseract.pytesseract.run_tesseract(
-                source, base, extension="hocr pdf", lang=languages,
-                config=f"--dpi {int(dpi)} --psm 3 -c textonly_pdf=1", timeout=timeout)
-        except TesseractNotFoundError:
-            raise OcrFailed(f"tesseract is not installed (looked for "
-                            f"{pytesseract.pytesseract.tesseract_cmd!r})") from None
-        except TesseractError as exc:
-            message = _message(exc.message) or f"exit code {exc.status}"
-            raise OcrFailed(f"tesseract failed: {message}") from None
-        except RuntimeError as exc:     # pytesseract's way of saying "timed out"
-            if "timeout" not in str(exc):
-                raise
+            done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=timeout, env=_environment(threads))
+        except FileNotFoundError:
+            raise OcrFailed(f"tesseract is not installed (looked for {command!r})") from None
+        except subprocess.TimeoutExpired:
             raise OcrFailed(f"tesseract took longer than {timeout} s on one page") from None
+        if done.returncode:
+            message = _message(done.stderr.decode("utf-8", "replace")) or f"exit code {done.returncode}"
+            raise OcrFailed(f"tesseract failed: {message}")
         try:
             with open(base + ".hocr", "rb") as f:
                 hocr = f.read().decode("utf-8")
-            with open(base + ".pdf", "rb") as f:
-                pdf = f.read()
+            text_pdf = None
+            if pdf:
+                with open(base + ".pdf", "rb") as f:
+                    text_pdf = f.read()
         except OSError:
-            hocr, pdf = "", b""
-        if not hocr or not pdf:
+            hocr, text_pdf = "", b""
+        if not hocr or (pdf and not text_pdf):
             raise OcrFailed("tesseract failed: it wrote no hOCR or no PDF")
-        return hocr, pdf
+        return hocr, text_pdf
 
 
 def _message(stderr):
-    """pytesseract joins tesseract's stderr lines with spaces: keep it short."""
-    text = " ".join(str(stderr or "").split())
+    """tesseract's stderr on one short line (without its progress chatter)."""
+    lines = [line for line in str(stderr or "").splitlines()
+             if line.strip() and not line.startswith(("Tesseract Open Source", "Estimating resolution"))]
+    text = " ".join(" ".join(lines).split())
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"

@@ -109,8 +109,25 @@ def test_text_only_pdf_and_hocr_from_one_pytesseract_run():
         assert "/Font" in only.Resources
         w_pt = float(only.mediabox[2]) - float(only.mediabox[0])
         assert round(w_pt * 300 / 72) == binary.shape[1]
-    # pytesseract starts tesseract with this process's environment
-    assert os.environ.get("OMP_THREAD_LIMIT")
+    hocr_only, no_pdf = recognise_image(binary, 300, "vie", pdf=False)
+    assert no_pdf is None and "ocrx_word" in hocr_only
+
+
+def test_each_tesseract_gets_its_own_thread_limit(tmp_path, monkeypatch):
+    """threads=1 (pages in parallel) limits that tesseract to one OpenMP
+    thread; threads=None leaves it as the shell would run it; os.environ is
+    never changed, and a limit the user set is kept."""
+    fake = tmp_path / "tesseract"
+    fake.write_text('#!/bin/sh\necho "<p class=\'ocrx_word\'>${OMP_THREAD_LIMIT:-unset}</p>" > "$2.hocr"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("KHO_TESSERACT", str(fake))
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    binary = np.full((40, 60), 255, np.uint8)
+    assert ">1<" in recognise_image(binary, 300, "vie", pdf=False, threads=1)[0]
+    assert ">unset<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
+    assert "OMP_THREAD_LIMIT" not in os.environ
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "3")
+    assert ">3<" in recognise_image(binary, 300, "vie", pdf=False, threads=1)[0]
 
 
 def test_tesseract_timeout_and_absence_are_ocr_failures(monkeypatch):
