@@ -494,7 +494,10 @@ def scan(root, today=None, report=None):
         schedule = root.catalogues.retention.get(doctype.retention_class)
         schedules[code] = schedule
     fallback = root.catalogues.retention.get(FALLBACK)
-    for warehouse in root.subjects.values():
+    jar = root._p_jar
+    for count, warehouse in enumerate(root.subjects.values(), 1):
+        if jar is not None and count % 500 == 0:
+            jar.cacheGC()             # a scan of millions keeps the cache at its size, not all it read
         deceased = bool(getattr(warehouse, "retention_events", None))
         for document in warehouse.documents.values():
             report.papers += 1
