@@ -20,6 +20,7 @@ file_request(root, actor, kind, target, detail=None) -> Request
 answer(root, request, actor, decision, *, reason="", settings=None) -> Request
     decision: "grant" | "refuse"; audited; a granted deletion destroys
     (repository.disposition) and certifies; a refusal names the rule.
+file_answered(root, actor, kind, target, detail=None, *, reason="") -> Request   filed and granted at once
 requests_of(root, subject_id) / open_requests(root) / all_requests(root) / get(root, id)
 deletion_blockers(root, target, today=None) -> [dict]   the rules (and holds) that stop a deletion
 Request: id, kind, subject, target, detail, asked, asked_by, deadline, status,
@@ -41,6 +42,9 @@ DECISIONS = ("grant", "refuse")
 
 KINDS = {
     "delete": "repository.rights:DELETION",
+    # plain kinds, answered by a person with a reason; a feature may point them at its own Kind
+    "export": "repository.rights:EXPORT",
+    "correction": "repository.rights:CORRECTION",
 }
 
 
@@ -258,3 +262,20 @@ def _answer_deletion(root, request, actor, decision, reason, settings):
 
 
 DELETION = Kind("delete", "Yêu cầu xoá dữ liệu", targets=("paper", "warehouse"), answer=_answer_deletion)
+
+
+def _answer_plain(root, request, actor, decision, reason, settings):
+    if decision == "refuse" and not reason:
+        raise ValidationError({"reason": "Từ chối cần nêu lý do / a refusal needs a reason"})
+    return {"reason": reason or "Đã thực hiện / done"}
+
+
+EXPORT = Kind("export", "Yêu cầu cung cấp dữ liệu", targets=("warehouse",), answer=_answer_plain)
+CORRECTION = Kind("correction", "Yêu cầu chỉnh sửa dữ liệu", targets=("paper",), answer=_answer_plain)
+
+
+def file_answered(root, actor, kind, target, detail=None, *, reason=""):
+    """A request met at once (the person downloads their data): filed and
+    granted in one go, so it is on the queue's history with its answer."""
+    request = file_request(root, actor, kind, target, detail)
+    return answer(root, request, actor, "grant", reason=reason)

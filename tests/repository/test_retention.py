@@ -282,6 +282,9 @@ def test_a_deletion_request_granted_and_one_refused(opened, world):
     whole = rights.file_request(root, citizen, "delete", f"warehouse:{OWNER}")
     rights.answer(root, whole, luutru, "refuse")
     assert {r["rule"] for r in whole.answer["rules"]} == {"10y", "permanent"}
+    # another kind (the export) met at once: on the queue's history, granted
+    export = rights.file_answered(root, citizen, "export", f"warehouse:{OWNER}")
+    assert export.status == "granted" and export not in rights.open_requests(root)
 
 
 def test_the_catalogue_names_the_procedures_schedule(opened):
