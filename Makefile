@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 INI    ?= development.ini
 
-.PHONY: run test system venv var catalogs bench clean-var help
+.PHONY: run test test-fast lint system venv var catalogs bench clean-var help
 
 help:
 	@echo "make run    install what is missing, set up var/ with demo data, serve http://127.0.0.1:6543"
-	@echo "make test   the same set-up, then the whole test suite"
+	@echo "make test   the same set-up, then lint and the whole test suite (CI's command)"
+	@echo "make test-fast  daily work: no tesseract, no browser, no ZEO/PostgreSQL (under 2 minutes)"
+	@echo "make lint   ruff (pyproject.toml [tool.ruff])"
 	@echo "make bench  print the benchmark figures (bench/*.py)"
 
 system:
@@ -33,9 +35,16 @@ var: system venv
 run: var
 	$(BIN)/pserve $(INI)
 
-test: system venv
+test: system venv lint
 	$(BIN)/kho -c $(INI) setup
 	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+# daily work: what needs no tesseract, browser, ZEO or PostgreSQL (slow covers ZEO/RelStorage)
+test-fast: venv
+	$(BIN)/pytest -n 2 -q -m "not slow and not browser and not tesseract"
+
+lint: venv
+	$(BIN)/ruff check .
 
 bench: system venv
 	$(BIN)/python bench/ocr.py

@@ -308,7 +308,6 @@ def schema():
 
 def schema_problems(data_or_tree):
     """The schema's complaints about a metadata document ([] when valid)."""
-    from lxml import etree
     tree = data_or_tree
     if isinstance(data_or_tree, bytes):
         from .archive_verify import parse_xml

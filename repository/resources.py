@@ -208,4 +208,4 @@ class Document(Persistent):
 
 # dossiers live in their own module; the names stay importable from here for
 # the pickles of databases written before it (generation 4 and older)
-from .dossiers import Dossier, Dossiers  # noqa: E402
+from .dossiers import Dossier, Dossiers  # noqa: E402, F401

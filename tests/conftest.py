@@ -209,3 +209,31 @@ def write_ini(folder, settings):
     with open(path, "w", encoding="utf-8") as f:
         f.write("[app:main]\nuse = egg:kho\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
     return path
+
+
+# -- markers for `make test-fast` (issue 13) -------------------------------------------
+# Everything under tests/browser/ is `browser`; a test that needs tesseract is
+# `tesseract`, by the marker (tests/ocr/support.py: needs_tesseract) or by
+# asking for the `tesseract` fixture. `make test-fast` leaves out slow,
+# browser and tesseract tests; `make test` runs them all.
+
+def pytest_collection_modifyitems(config, items):
+    import shutil
+
+    from ocr.tesseract import tesseract_available
+    have_tesseract = tesseract_available() and shutil.which("pdftoppm") is not None
+    browser_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser") + os.sep
+    for item in items:
+        if str(item.fspath).startswith(browser_dir) and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if "tesseract" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("tesseract"):
+            item.add_marker(pytest.mark.tesseract)
+        if item.get_closest_marker("tesseract") and not have_tesseract:
+            item.add_marker(pytest.mark.skip(reason="tesseract and poppler-utils are needed"))
+
+
+@pytest.fixture
+def tesseract():
+    """For a test that runs real tesseract (marks it `tesseract`; skipped without it)."""
+    from ocr.tesseract import tesseract_command
+    return tesseract_command()

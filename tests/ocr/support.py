@@ -1,10 +1,6 @@
 """Test helpers shared by the OCR tests (pytest only; scans.py is plain)."""
-import shutil
-
 import pytest
 
-from ocr.tesseract import tesseract_available
-
-needs_tesseract = pytest.mark.skipif(
-    not tesseract_available() or shutil.which("pdftoppm") is None,
-    reason="tesseract and poppler-utils are needed")
+# tests/conftest.py skips these when tesseract or poppler-utils is missing,
+# and `make test-fast` leaves them out (-m "not tesseract")
+needs_tesseract = pytest.mark.tesseract

@@ -1,6 +1,5 @@
 """Start `kho sign-agent` as the desk computer would, in a process of its
 own, over a SoftHSM2 token holding a key of the development PKI."""
-import os
 import re
 import subprocess
 import sys

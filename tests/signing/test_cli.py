@@ -80,7 +80,7 @@ def test_bad_input_one_line_no_output(tmp_path, scan, pki, case):
     env = dict(os.environ, SOFTHSM2_CONF=str(tmp_path / "softhsm2.conf"))
     done = kho("sign", src, out, "--profile", "copy", *key, env=env)
     assert done.returncode == 2
-    lines = [l for l in done.stderr.splitlines() if l.startswith("kho: error:")]
+    lines = [line for line in done.stderr.splitlines() if line.startswith("kho: error:")]
     assert len(lines) == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()

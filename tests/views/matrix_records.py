@@ -24,7 +24,7 @@ CASES = {
                                          "reason": "chờ"}),
     "views.pages.records.holds_page": ("GET", "/records/holds", RECORDS, {}),
     "views.pages.records.place_hold": ("POST", "/records/holds", RECORDS,
-                                       {"target": f"dossier:{{first}}", "reason": "Thanh tra"}),
+                                       {"target": "dossier:{first}", "reason": "Thanh tra"}),
     "views.pages.records.release_hold": ("POST", "/records/holds/nohold/release", RECORDS, {"reason": "xong"}),
     "views.pages.records.record_event": ("POST", "/records/events", RECORDS,
                                          {"target": "paper:x/y", "event": "revoked"}),

@@ -357,7 +357,7 @@ def test_desk_grant_needs_the_persons_agreement(client, world, reuse_app):
     app = client("canbo2")                  # the desk with the person's open dossier
     page = app.get(f"/subjects/{world.owner}/consents/")
     form = page.forms["grant-form"]
-    form["target"] = f"doctype:HC"
+    form["target"] = "doctype:HC"
     form.get("purposes", index=0).checked = True
     form["notice_version"] = True
     before = last_transactions(reuse_app)
