@@ -314,6 +314,8 @@ def test_kho_audit_verify_command_names_the_broken_link(settings, tmp_path):
     assert f"BROKEN at entry {seq}" in broken.stderr
     tail = kho("tail", "-n", "3")
     assert tail.returncode == 0 and len(tail.stdout.splitlines()) == 3
+    uses = kho("uses", "079203000001")
+    assert uses.returncode == 0 and uses.stdout.startswith("0 uses"), uses.stderr
 
 
 def test_undo_in_the_main_database_leaves_the_audit_trail(settings):

@@ -147,3 +147,26 @@ def test_api_for_the_owner_and_refusals(reuse_app, reuse_testapp, world):
     testapp.reset()
     login(testapp, "congdan2")
     testapp.get(f"/subjects/{OWNER}/access-log", status=404)
+
+
+def test_the_app_seals_in_a_thread_where_asked(reuse_settings, world):
+    import time
+
+    from repository.audit import audit_pending
+    from views import main
+    from views.startup import shutdown
+    app = main({}, **dict(reuse_settings, **{"kho.audit.sealer": "embedded", "kho.audit.seal_interval": "0.2"}))
+    try:
+        assert app.registry.kho_audit_sealer is not None
+        add_uses(app, world)
+        db = app.registry._zodb_databases[""]
+        deadline = time.monotonic() + 30
+        while audit_pending(db) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert audit_pending(db) == 0
+        conn, root = _root(app)
+        log = audit_log(conn)
+        assert log.verify() == (True, None) and log.sealed.index.seqs(OWNER)[1] >= 3
+        conn.close()
+    finally:
+        shutdown(app.registry)
