@@ -10,6 +10,14 @@ terms file, block headers and everything else are W3's, and the matcher
 below still answers Whoosh's own per-posting API (merges, deletions by term,
 Whoosh's query classes), so the index stays a Whoosh index.
 
+Blocks written now are packed (PACKED_BLOCK): docnums as gaps, whole
+weights, position counts and position gaps (search.postings_format's uint32
+deltas) each in 1, 2 or 4 bytes as the block's largest value needs, so the
+postings take under half the room, and decode_packed gives back the very
+arrays of the plain layout with a few numpy calls. Each block's info says
+its layout, so an index written with plain ARRAY_BLOCK blocks is read as it
+is (no rebuild at start); merges and rebuilds rewrite it packed.
+
 KhoCodec is pickled into each segment's record in the TOC: its module path
 and name must not change (or rebuild the index).
 """
@@ -21,11 +29,116 @@ from whoosh.codec import whoosh3
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import length_to_byte
 
-__all__ = ["KhoCodec", "encode_block", "decode_block", "BLOCK_LIMIT"]
+__all__ = ["KhoCodec", "encode_block", "decode_block", "encode_any", "decode_any",
+           "BLOCK_LIMIT", "ARRAY_BLOCK", "PACKED_BLOCK"]
 
 BLOCK_LIMIT = 512                  # postings per block (W3's default is 128)
 ARRAY_BLOCK = -1                   # the "compression" of a block in this layout
+PACKED_BLOCK = -2                  # the same, packed (see encode_packed)
 _COUNT = struct.Struct("<I")
+_PACKED_HEAD = struct.Struct("<IIBBBB")    # count, first id, widths: id gaps, weights,
+                                           # position counts, position gaps
+_UINT = {1: "<u1", 2: "<u2", 4: "<u4"}
+_STRUCT = {1: "B", 2: "H", 4: "I"}
+_SMALL = 32                        # blocks up to this size are packed with struct
+
+
+def _width(largest):
+    return 1 if largest < 0x100 else 2 if largest < 0x10000 else 4
+
+
+def encode_packed(ids, weights, values):
+    """A block's data packed: ids as gaps, whole weights and position counts
+    and gaps (search.postings_format's uint32 deltas) in 1, 2 or 4 bytes as
+    the block's largest needs; about a third of encode_block's size. None if
+    the block cannot be packed (values that are not uint32 deltas)."""
+    count = len(ids)
+    if count <= _SMALL:
+        gaps = [b - a for a, b in zip(ids, ids[1:])]
+        gap_w = _width(max(gaps)) if gaps else 1
+        if all(w == int(w) and 0 <= w < 0x10000 for w in weights):
+            weight_w, weight_fmt = _width(int(max(weights))), None
+            packed_weights = [int(w) for w in weights]
+        else:
+            weight_w, weight_fmt, packed_weights = 4, "f", list(weights)
+        if values:
+            lengths = [len(v) for v in values]
+            if any(n % 4 for n in lengths):
+                return None
+            joined = b"".join(values)
+            positions = struct.unpack("<%dI" % (len(joined) // 4), joined)
+            counts = [n // 4 for n in lengths]
+            count_w = _width(max(counts))
+            pos_w = _width(max(positions)) if positions else 1
+        else:
+            count_w = pos_w = 0
+        out = [_PACKED_HEAD.pack(count, ids[0], gap_w, weight_w, count_w, pos_w),
+               struct.pack("<%d%s" % (len(gaps), _STRUCT[gap_w]), *gaps),
+               struct.pack("<%d%s" % (count, weight_fmt or _STRUCT[weight_w]), *packed_weights)]
+        if values:
+            out.append(struct.pack("<%d%s" % (count, _STRUCT[count_w]), *counts))
+            out.append(struct.pack("<%d%s" % (len(positions), _STRUCT[pos_w]), *positions))
+        return b"".join(out)
+    ids_a = numpy.asarray(ids, dtype=numpy.int64)
+    gaps = numpy.diff(ids_a)
+    gap_w = _width(int(gaps.max())) if len(gaps) else 1
+    w = numpy.asarray(weights, dtype=numpy.float64)
+    if (w == numpy.floor(w)).all() and w.min() >= 0 and w.max() < 0x10000:
+        weight_w = _width(int(w.max()))
+        weight_bytes = w.astype(_UINT[weight_w]).tobytes()
+    else:
+        weight_w, weight_bytes = 4, w.astype("<f4").tobytes()
+    out = [None, gaps.astype(_UINT[gap_w]).tobytes(), weight_bytes]
+    count_w = pos_w = 0
+    if values:
+        lengths = numpy.fromiter(map(len, values), dtype=numpy.int64, count=count)
+        if (lengths % 4).any():
+            return None
+        positions = numpy.frombuffer(b"".join(values), dtype="<u4")
+        counts = lengths // 4
+        count_w = _width(int(counts.max()))
+        pos_w = _width(int(positions.max())) if len(positions) else 1
+        out.append(counts.astype(_UINT[count_w]).tobytes())
+        out.append(positions.astype(_UINT[pos_w]).tobytes())
+    out[0] = _PACKED_HEAD.pack(count, int(ids_a[0]), gap_w, weight_w, count_w, pos_w)
+    return b"".join(out)
+
+
+def decode_packed(data):
+    """(ids, weights, value lengths or None, values bytes) of a packed block,
+    as decode_block gives them."""
+    count, first, gap_w, weight_w, count_w, pos_w = _PACKED_HEAD.unpack_from(data)
+    at = _PACKED_HEAD.size
+    ids = numpy.empty(count, dtype=numpy.uint32)
+    ids[0] = first
+    if count > 1:
+        gaps = numpy.frombuffer(data, dtype=_UINT[gap_w], count=count - 1, offset=at)
+        ids[1:] = first + numpy.cumsum(gaps, dtype=numpy.uint64)
+        at += gap_w * (count - 1)
+    # whole weights were packed as unsigned ints unless 4 bytes: a float32
+    kind = "<f4" if weight_w == 4 else _UINT[weight_w]
+    weights = numpy.frombuffer(data, dtype=kind, count=count, offset=at).astype(numpy.float32)
+    at += weight_w * count
+    if not count_w:
+        return ids, weights, None, b""
+    counts = numpy.frombuffer(data, dtype=_UINT[count_w], count=count, offset=at)
+    at += count_w * count
+    total = int(counts.sum(dtype=numpy.int64))
+    positions = numpy.frombuffer(data, dtype=_UINT[pos_w], count=total, offset=at)
+    return (ids, weights, counts.astype(numpy.uint32) * 4,
+            positions.astype("<u4").tobytes())
+
+
+def encode_any(ids, weights, values):
+    """(block flag, data): packed when it can be, else the plain arrays."""
+    data = encode_packed(ids, weights, values)
+    if data is not None:
+        return PACKED_BLOCK, data
+    return ARRAY_BLOCK, encode_block(ids, weights, values)
+
+
+def decode_any(flag, data):
+    return decode_packed(data) if flag == PACKED_BLOCK else decode_block(data)
 
 
 def encode_block(ids, weights, values):
@@ -64,6 +177,9 @@ def decode_block(data):
     return ids, weights, lengths, data[at:]
 
 
+_KHO_BLOCKS = (ARRAY_BLOCK, PACKED_BLOCK)
+
+
 class KhoPostingsWriter(whoosh3.W3PostingsWriter):
     """W3's writer with array blocks (vector postings keep W3's pickles)."""
 
@@ -73,9 +189,9 @@ class KhoPostingsWriter(whoosh3.W3PostingsWriter):
         if not self._blockcount:
             self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        databytes = encode_block(self._ids, self._weights, self._values)
+        flag, databytes = encode_any(self._ids, self._weights, self._values)
         ids = self._ids
-        infobytes = dumps((len(ids), ids[-1], self._maxweight, ARRAY_BLOCK,
+        infobytes = dumps((len(ids), ids[-1], self._maxweight, flag,
                            length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
         blocklength = len(infobytes) + len(databytes)
         self._postfile.write_int(-blocklength if last else blocklength)
@@ -90,30 +206,31 @@ class KhoLeafMatcher(whoosh3.W3LeafMatcher):
 
     def block_arrays(self):
         """(ids, weights, value lengths or None, values bytes) of this block."""
-        if self._compression != ARRAY_BLOCK:
+        if self._compression not in _KHO_BLOCKS:
             raise ValueError("a W3 posting block in a KhoCodec segment: rebuild the index")
         if self._data is None:
             self._read_data()
         return self._data
 
     def _read_data(self):
-        if self._compression != ARRAY_BLOCK:      # (a W3 block)
+        if self._compression not in _KHO_BLOCKS:      # (a W3 block)
             return super()._read_data()
         length = self._nextoffset - self._dataoffset
-        self._data = decode_block(self._postfile.get(self._dataoffset, length))
+        self._data = decode_any(self._compression,
+                                self._postfile.get(self._dataoffset, length))
 
     def _read_ids(self):
-        if self._compression != ARRAY_BLOCK:
+        if self._compression not in _KHO_BLOCKS:
             return super()._read_ids()
         self._ids = self.block_arrays()[0].tolist()
 
     def _read_weights(self):
-        if self._compression != ARRAY_BLOCK:
+        if self._compression not in _KHO_BLOCKS:
             return super()._read_weights()
         self._weights = self.block_arrays()[1].tolist()
 
     def _read_values(self):
-        if self._compression != ARRAY_BLOCK:
+        if self._compression not in _KHO_BLOCKS:
             return super()._read_values()
         _ids, _weights, lengths, values = self.block_arrays()
         if lengths is None:

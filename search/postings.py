@@ -15,7 +15,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from .codec import ARRAY_BLOCK, encode_block
+from .codec import encode_any
 
 __all__ = ["TermPostings", "write_field"]
 
@@ -68,20 +68,19 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
             # below, from a few cached pieces
             docnum, weight = ids[0], weights[0]
             length = doclengths[docnum] if doclengths is not None else 0
-            key = (docnum, weight, length, len(values[0]) if values else -1)
+            flag, data = encode_any(ids, weights, values)
+            key = (docnum, weight, length, flag, len(data))
             head = singles.get(key)
             if head is None:
                 lbyte = length_to_byte(length) if length else 0
                 block_weight = weight if weight > 0 else 0
-                data = encode_block(ids, weights, values)
-                data_head = data[:len(data) - len(values[0])] if values else data
-                info = dumps((1, docnum, block_weight, ARRAY_BLOCK,
+                info = dumps((1, docnum, block_weight, flag,
                               length_to_byte(length or None), length_to_byte(length)), 2)
-                head = (magic + pack_int(-(len(info) + len(data))) + info + data_head,
+                head = (magic + pack_int(-(len(info) + len(data))) + info,
                         pack_info(0, weight, 1, lbyte, length_to_byte(length),
                                   block_weight, docnum, docnum))
                 singles[key] = head
-            chunk = head[0] + values[0] if values else head[0]
+            chunk = head[0] + data
             write(chunk)
             add_term(prefix + tbytes, head[1] + pack_long(offset) + pack_int(len(chunk)))
             offset += len(chunk)
@@ -108,8 +107,8 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
             total_weight += sum(block_weights)
             if block_max_weight > max_weight:
                 max_weight = block_max_weight
-            data = encode_block(block_ids, block_weights, values[start:end])
-            info = dumps((end - start, block_ids[-1], block_max_weight, ARRAY_BLOCK,
+            flag, data = encode_any(block_ids, block_weights, values[start:end])
+            info = dumps((end - start, block_ids[-1], block_max_weight, flag,
                           length_to_byte(block_min), length_to_byte(block_max)), 2)
             size = len(info) + len(data)
             parts.append(pack_int(-size if end == count else size))

@@ -35,3 +35,53 @@ def test_whooshs_own_matchers_read_the_blocks(tmp_path):
     found = ix.search('"khai sinh số 1234"', facets=())
     assert [h.doc_id for h in found.hits] == ["d1234"]
     assert len(ix.stamps()) == 1500
+
+
+def test_packed_blocks_read_back_as_the_plain_arrays():
+    """PACKED_BLOCK (gaps, whole weights and positions in 1, 2 or 4 bytes)
+    decodes to exactly what the plain layout gives, small blocks (struct)
+    and large ones (numpy), with and without positions."""
+    import random
+
+    from search.codec import decode_packed, encode_packed
+    from search.postings_format import encode_deltas
+    rng = random.Random(3)
+    for count in (1, 2, 31, 33, 512):
+        for big in (False, True):
+            ids = sorted(rng.sample(range(10 ** 6 if big else 600), count))
+            weights = [float(rng.randint(1, 300 if big else 9)) for _ in ids]
+            values = [encode_deltas(sorted(rng.sample(range(90_000 if big else 300),
+                                                      min(int(w), 40)))) for w in weights]
+            for vals in (values, []):
+                plain = decode_block(encode_block(ids, weights, vals))
+                packed = decode_packed(encode_packed(ids, weights, vals))
+                assert plain[0].tolist() == packed[0].tolist()
+                assert plain[1].tolist() == packed[1].tolist()
+                if vals:
+                    assert plain[2].tolist() == packed[2].tolist()
+                    assert bytes(plain[3]) == packed[3]
+                else:
+                    assert packed[2] is None
+    # fractional weights stay float32
+    ids, weights = [4, 8], [0.5, 2.25]
+    assert decode_packed(encode_packed(ids, weights, []))[1].tolist() == weights
+    # a third of the plain size or less for a common word's block
+    ids = list(range(0, 5120, 10))
+    values = [encode_deltas([5, 40, 200])] * len(ids)
+    assert len(encode_packed(ids, [3.0] * len(ids), values)) * 3 < \
+        len(encode_block(ids, [3.0] * len(ids), values))
+
+
+def test_an_index_with_plain_blocks_is_still_read(tmp_path, monkeypatch):
+    """Indexes written before packing (ARRAY_BLOCK) need no rebuild: each
+    block says how it is laid out, and merges rewrite them packed."""
+    from search import codec, postings
+    plain = lambda i, w, v: (codec.ARRAY_BLOCK, codec.encode_block(i, w, v))   # noqa: E731
+    monkeypatch.setattr(codec, "encode_any", plain)
+    monkeypatch.setattr(postings, "encode_any", plain)
+    ix = open_index(tmp_path / "ix")
+    ix.rebuild([{"doc_id": "old-%d" % k, "text": "giấy khai sinh số %d" % k} for k in range(50)])
+    monkeypatch.undo()
+    ix.apply(upserts=[{"doc_id": "new", "text": "giấy khai sinh mới"}])
+    assert ix.search("giay khai sinh").total == 51
+    assert [h.doc_id for h in ix.search('"khai sinh số 7"').hits] == ["old-7"]
