@@ -123,7 +123,8 @@ def test_api_for_the_owner_and_refusals(reuse_app, reuse_testapp, world):
         r = testapp.post_json("/api/v1/tokens", {"username": username, "password": "matkhau-demo"})
         return {"Authorization": f"Bearer {r.json['token']}"}
 
-    mine = testapp.get(f"/api/v1/subjects/{OWNER}/access-log", {"limit": 2}, headers=token("congdan"))
+    from .openapi_check import validate
+    mine = validate(testapp.get(f"/api/v1/subjects/{OWNER}/access-log", {"limit": 2}, headers=token("congdan")))
     body = mine.json
     assert body["total"] >= 3 and len(body["items"]) == 2 and body["next_offset"] == 2
     assert body["items"][0]["action"] == "search_read" and "T" in body["items"][0]["time"]
@@ -134,8 +135,8 @@ def test_api_for_the_owner_and_refusals(reuse_app, reuse_testapp, world):
     assert testapp.get(f"/api/v1/subjects/{OWNER}/access-log", {"limit": "0"}, headers=token("congdan"),
                        status=400).json
     # another citizen: not found; other staff: forbidden; the auditor and records manager: served
-    testapp.get(f"/api/v1/subjects/{OWNER}/access-log", headers=token("congdan2"), status=404)
-    testapp.get(f"/api/v1/subjects/{OWNER}/access-log", headers=token("canbo"), status=403)
+    validate(testapp.get(f"/api/v1/subjects/{OWNER}/access-log", headers=token("congdan2"), status=404))
+    validate(testapp.get(f"/api/v1/subjects/{OWNER}/access-log", headers=token("canbo"), status=403))
     conn, root = _root(reuse_app)
     before = len(audit_log(conn))
     conn.close()

@@ -611,6 +611,27 @@ SPEC["paths"].update({
                 "responses": {"200": PDF, **_errors("401", "403", "404")}}},
 })
 
+# issue 10: the owner's access log (views/api/access_log.py)
+SPEC["paths"]["/subjects/{subject_id}/access-log"] = {
+    "parameters": [SUBJECT_ID],
+    "get": {"summary": "Who used the owner's papers, newest first: the owner, records managers, auditors",
+            "parameters": [
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                {"name": "paper", "in": "query", "schema": {"type": "string", "maxLength": 64},
+                 "description": "only the uses of this paper (a document id)"}],
+            "responses": {"200": _json(_obj(["subject_id", "total", "offset", "limit", "next_offset", "items"], {
+                "subject_id": STR, "total": INT, "offset": INT, "limit": INT,
+                "next_offset": {"type": ["integer", "null"]},
+                "items": {"type": "array", "items": _obj(["time", "action", "actor"], {
+                    "time": DATETIME, "action": {"enum": ["read_content", "read_metadata", "reuse", "search_read",
+                                                          "issue_copy"]},
+                    "actor": STR, "actor_name": STR, "roles": STRS, "unit": NSTR, "unit_name": NSTR,
+                    "dossier": NSTR, "purpose": NSTR, "channel": NSTR, "component": NSTR, "paper": NSTR,
+                    "papers": {"type": "array", "items": _obj(["id"], {"id": STR, "name": NSTR})},
+                    "pending": BOOL})}})),
+                **_errors("400", "401", "403", "404")}}}
+
 
 @view_config(route_name="api", context=Root, name="openapi.json", request_method="GET", renderer="json")
 def openapi(request):
