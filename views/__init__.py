@@ -28,6 +28,7 @@ def main(global_config=None, **settings):
         config.include("pyramid_retry")
         config.include("pyramid_zodbconn")
         config.include("pyramid_jinja2")
+        config.include(".services")
         config.add_jinja2_renderer(".jinja2")
         config.add_jinja2_search_path("views:templates")
         config.set_session_factory(ServerSessionFactory(_secret(settings), settings))

@@ -4,9 +4,13 @@ import atexit
 import logging
 
 import transaction
+from pyramid.settings import asbool
 
 from repository.db import app_root
 from repository.evolve import GENERATION, evolve, generation_of
+
+from .services import (BACKGROUND, IAuditSealer, IIndexer, IOCRWorker, IRetentionJob, ISearchIndex,
+                       ISearchWarming, lookup, register)
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,7 @@ def prepare_database(registry):
     try:
         current = generation_of(conn.root())
         if current < GENERATION:
-            if current and registry.settings.get("kho.auto_evolve") != "true":
+            if current and not asbool(registry.settings.get("kho.auto_evolve")):
                 raise OutdatedDatabase(
                     f"The database is at generation {current}, the code at {GENERATION}: run `kho evolve`")
             evolve(conn)
@@ -39,11 +43,11 @@ def prepare_database(registry):
 def start_ocr_worker(registry):
     """One machine, one process (FileStorage): OCR runs in a thread of the app.
     With ZEO or RelStorage, run `kho worker` processes instead."""
-    if registry.settings.get("kho.ocr.embedded_worker") != "true":
+    if not asbool(registry.settings.get("kho.ocr.embedded_worker")):
         return None
     from repository.ocr_jobs import EmbeddedWorker
     worker = EmbeddedWorker(registry._zodb_databases[""], registry.settings).start()
-    registry.kho_ocr_worker = worker
+    register(registry, IOCRWorker, worker)
     atexit.register(worker.shutdown)
     return worker
 
@@ -59,7 +63,7 @@ def start_audit_sealer(registry):
     from repository.audit import SealerThread
     interval = float(registry.settings.get("kho.audit.seal_interval", "2"))
     sealer = SealerThread(registry._zodb_databases[""], interval).start()
-    registry.kho_audit_sealer = sealer
+    register(registry, IAuditSealer, sealer)
     atexit.register(sealer.shutdown)
     return sealer
 
@@ -70,7 +74,7 @@ def start_search(registry):
     process applies the queue."""
     index_dir = registry.settings.get("kho.index_dir")
     if not index_dir:
-        registry.kho_search_index = None
+        register(registry, ISearchIndex, None)
         return None
     import search
     db = registry._zodb_databases[""]
@@ -78,17 +82,27 @@ def start_search(registry):
     if registry.settings.get("kho.search.indexer", "embedded") == "embedded":
         from repository.indexing import IndexerThread
         thread = IndexerThread(db, index_dir).start()
-        registry.kho_indexer = thread
-        registry.kho_search_index = thread.indexer.index
+        register(registry, IIndexer, thread)
+        register(registry, ISearchIndex, thread.indexer.index)
         atexit.register(thread.shutdown)
     else:
-        registry.kho_search_index = search.open_index(index_dir)
-    if registry.settings.get("kho.search.warm", "true") == "true":
+        register(registry, ISearchIndex, search.open_index(index_dir))
+    if asbool(registry.settings.get("kho.search.warm", "true")):
         start_search_warming(registry)
     return thread
 
 
 WARM_EVERY = 60.0   # seconds between looks for segments that merges made
+
+
+class SearchWarming:
+    """ISearchWarming: shutdown() stops the warming thread."""
+
+    def __init__(self, stop):
+        self.stop = stop
+
+    def shutdown(self):
+        self.stop.set()
 
 
 def start_search_warming(registry):
@@ -97,7 +111,7 @@ def start_search_warming(registry):
     as the later ones."""
     import threading
     stop = threading.Event()
-    index = registry.kho_search_index
+    index = lookup(registry, ISearchIndex)
 
     def run():
         while not stop.is_set():
@@ -109,7 +123,7 @@ def start_search_warming(registry):
                 log.exception("warming the search index failed (searches still work)")
             stop.wait(WARM_EVERY)
 
-    registry.kho_search_warming = stop
+    register(registry, ISearchWarming, SearchWarming(stop))
     threading.Thread(target=run, name="kho-search-warm", daemon=True).start()
 
 
@@ -125,8 +139,8 @@ def start_retention(registry):
     settings = registry.settings
     db = registry._zodb_databases[""]
     keep_no_old_copy(db.storage)
-    index = getattr(registry, "kho_search_index", None)
-    indexer = getattr(registry, "kho_indexer", None)
+    index = lookup(registry, ISearchIndex)
+    indexer = lookup(registry, IIndexer)
 
     def purge():
         def work(conn):
@@ -145,20 +159,17 @@ def start_retention(registry):
     if at == "off":
         return None
     thread = NightlyThread(db, settings, at=at, index=index if indexer is not None else None).start()
-    registry.kho_retention_job = thread
+    register(registry, IRetentionJob, thread)
     atexit.register(thread.shutdown)
     return thread
 
 
 def shutdown(registry):
     """Stop the background threads and close the databases (tests, reloads)."""
-    warming = getattr(registry, "kho_search_warming", None)
-    if warming is not None:
-        warming.set()
-    for name in ("kho_ocr_worker", "kho_indexer", "kho_audit_sealer", "kho_retention_job"):
-        worker = getattr(registry, name, None)
+    for iface in BACKGROUND:
+        worker = lookup(registry, iface)
         if worker is not None:
             worker.shutdown()
-            setattr(registry, name, None)
+            register(registry, iface, None)
     for db in list(registry._zodb_databases.values()):
         db.close()

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from search import live, open_index
+from views.services import ISearchIndex, lookup
 
 from ..conftest import copy_template
 from .test_ocr_flow import upload_scan
@@ -47,7 +48,7 @@ def settings(seeded_template, tmp_path, big_index):
 
 def test_an_upload_opens_one_new_segment_and_is_findable_at_once(as_user, wsgi_app,
                                                                  dossier_code, monkeypatch):
-    index = wsgi_app.registry.kho_search_index
+    index = lookup(wsgi_app.registry, ISearchIndex)
     assert index.count() >= PREBUILT and index.stats().segments >= 5
     app = as_user("canbo")     # (WebTest runs the requests in this thread: its readers are open)
     opened, merged_here = [], []

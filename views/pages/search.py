@@ -21,6 +21,7 @@ from repository.resources import Root
 from repository.searching import FACETS, check_search_purpose, run_search, selections_from
 from repository.visibility import is_staff
 
+from ..services import ISearchIndex
 from . import _, domain_message, translate
 from .document import no_purpose_in_address
 
@@ -28,7 +29,7 @@ SESSION_KEY = "search_purpose"
 
 
 def search_index(request):
-    index = getattr(request.registry, "kho_search_index", None)
+    index = request.find_service(ISearchIndex)
     if index is None:
         raise ValidationError({"q": "Chưa cấu hình chỉ mục tìm kiếm / no search index configured"})
     return index
