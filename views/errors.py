@@ -10,7 +10,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from repository.errors import Conflict, Refused, ValidationError
 from repository.visibility import hidden_from
 
-from .pages import domain_message
+from .messages import domain_message
 
 
 def is_api(request):

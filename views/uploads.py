@@ -2,6 +2,9 @@
 from repository.errors import ValidationError
 
 MULTIPART_SLACK = 64 * 1024   # room for the form fields beside the file
+METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summary",
+                   "valid_from", "valid_until", "validity_scope", "state", "provenance",
+                   "dossier_code")
 
 
 def max_upload_bytes(request):

@@ -12,7 +12,7 @@ from repository.resources import Root
 
 from ..security import client_address, login_limits, token_days
 from .helpers import csrf_unless_token, json_body, optional_json_body
-from ..pages import domain_message
+from ..messages import domain_message
 
 
 @view_config(route_name="api", context=Root, name="me", request_method="GET",

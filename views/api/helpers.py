@@ -6,6 +6,8 @@ from pyramid.csrf import check_csrf_token
 
 from repository.errors import ValidationError
 
+from ..addresses import api_url  # noqa: F401  (the API views import it from here)
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -29,12 +31,6 @@ def json_body(request):
     if not isinstance(body, dict):
         raise ValidationError({"body": "Cần một đối tượng JSON / a JSON object is expected"})
     return body
-
-
-def api_url(request, resource, *elements):
-    """The API address of a resource (the same tree, under /api/v1)."""
-    from . import API_PREFIX
-    return request.application_url + API_PREFIX + request.resource_path(resource, *elements)
 
 
 def iso(value):

@@ -12,8 +12,8 @@ from repository import indicators as ind
 from repository import roles as R
 from repository.resources import Root
 
-from ..pages import domain_message
-from ..pages.indicators import csv_response, dashboard_data
+from ..messages import domain_message
+from ..figures import csv_response, dashboard_data
 
 
 def _indicator_json(indicator, locale):

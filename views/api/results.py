@@ -19,10 +19,9 @@ from repository.dossiers import Dossier
 from repository.resources import Document, Warehouse
 from repository.results import issue_copy, issue_result
 
-from ..pages import domain_message
-from ..pages.mine import dossiers_of, owner_only, papers_of
-from ..pages.results import copy_response
-from ..pages.verify_code import verify_lookup
+from ..messages import domain_message
+from ..owners import copy_response, dossiers_of, owner_only, papers_of
+from ..verifying import verify_lookup
 from ..uploads import read_upload
 from .helpers import api_url, csrf_unless_token, document_json, dossier_summary_json, iso, json_body
 

@@ -17,8 +17,7 @@ from repository.errors import ValidationError
 from repository.reading import record_metadata_read
 from repository.resources import Document, Root, Warehouse
 
-from ..pages.mine import owner_only
-from ..pages.rights import export_response, may_see_corrections
+from ..owners import export_response, may_see_corrections, owner_only
 from .helpers import csrf_unless_token, json_body
 
 

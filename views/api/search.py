@@ -10,7 +10,7 @@ from repository import roles as R
 from repository.resources import Root
 from repository.searching import run_search, selections_from
 
-from ..pages.document import no_purpose_in_address
+from ..readings import no_purpose_in_address
 from ..pages.search import page_number, search_index, session_search_purpose
 from .helpers import api_url
 

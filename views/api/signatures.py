@@ -3,7 +3,7 @@ from pyramid.view import view_config
 
 from repository.resources import Root
 
-from ..pages.signatures import verify_upload
+from ..verifying import verify_upload
 
 
 @view_config(route_name="api", context=Root, name="verify", request_method="POST",

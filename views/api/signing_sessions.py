@@ -28,7 +28,7 @@ from repository.resources import Document, Root
 from repository.signatures import (CertificateRefused, certificates_of, finish_desk_signature,
                                    prepare_desk_signature, register_certificate, remove_certificate)
 
-from ..pages import domain_message
+from ..messages import domain_message
 from .helpers import csrf_unless_token, json_body
 from .subjects import content_purpose
 
@@ -102,30 +102,6 @@ def delete_certificate(request):
     remove_certificate(request.kho_root, request.params.get("user", ""),
                        request.params.get("fingerprint", ""), request.user)
     return {"removed": True}
-
-
-def desk_signing(request, document):
-    """What the review page's "Confirm and sign" needs (views/templates/
-    sign_agent.jinja2, static/sign-agent.js): how this account signs, the
-    agent's address, this paper's signing-session address; and the page may
-    then call the agent (connect-src of its Content-Security-Policy)."""
-    from urllib.parse import urlsplit
-
-    from repository.signatures import signing_options
-
-    from ..headers import CSP
-    from .helpers import api_url
-    options = signing_options(request.registry.settings, request.kho_root, request.user)
-    agent = urlsplit(options["agent_url"])
-    if agent.scheme in ("http", "https") and agent.hostname in ("127.0.0.1", "localhost", "::1"):
-        origin = f"{agent.scheme}://{agent.netloc}"
-        request.response.headers["Content-Security-Policy"] = f"{CSP}; connect-src 'self' {origin}"
-    else:
-        options["agent_url"] = ""          # the agent only ever listens on the loopback interface
-    options["session_url"] = api_url(request, document, "signing-session")
-    options["finish_url"] = api_url(request, document, "desk-signature")
-    options["origin"] = request.application_url
-    return options
 
 
 def _describe():

@@ -22,8 +22,8 @@ from repository.operations import (add_document, create_warehouse, delete_docume
                                    restore_document, update_metadata)
 from repository.resources import Document, Documents, Subjects, Warehouse
 
-from ..pages.document import content_response, no_purpose_in_address, requested_variant, session_purpose
-from ..pages.warehouse import METADATA_FIELDS
+from ..readings import content_response, no_purpose_in_address, requested_variant, session_purpose
+from ..uploads import METADATA_FIELDS
 from ..uploads import max_upload_bytes, read_upload
 from .helpers import csrf_unless_token, document_json, json_body, warehouse_json
 

@@ -15,6 +15,7 @@ from repository.errors import Conflict, ValidationError
 from repository.reception import components_view, decide_reuse, offer_reuse, pending_requests_for
 from repository.results import result_of
 
+from ..owners import actor_label
 from . import _, domain_message, errors_for, translate
 
 SESSION_TOKENS = "reuse_tokens"    # reuse request id → its confirmation token, for the officer who sent it
@@ -31,16 +32,6 @@ def dossier_list(context, request):
                                 for d in dossiers},
             "names": {d.applicant_id: getattr(subjects.get(d.applicant_id), "name", "") for d in dossiers},
             "desks": root.catalogues.desks}
-
-
-def actor_label(root, username):
-    """Who did it, as a person reads it: the account's full name, or the owner
-    of the papers when they confirmed at the desk (no account session)."""
-    if username.startswith("subject:"):
-        warehouse = root.subjects.get(username.split(":", 1)[1])
-        return (warehouse.name if warehouse is not None else username.split(":", 1)[1], True)
-    user = root.accounts.users.get(username)
-    return (user.fullname if user is not None else username, False)
 
 
 def qr_svg(text):

@@ -6,16 +6,14 @@ every unit and the province; desk and processing staff see their own unit
 figures come from the counters (repository.indicators), never from a scan
 of the dossiers. The charts are drawn in the browser by static/indicators.js
 from the JSON block of the page (inline SVG, no library, no CDN)."""
-import csv
-import io
 
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from repository import indicators as ind
 from repository import roles as R
 from repository.resources import Root
 
+from ..figures import csv_response, dashboard_data
 from . import _, domain_message
 
 
@@ -52,14 +50,6 @@ def period_label(request, period):
         return request.localizer.translate(_("Q${quarter}/${year}",
                                              mapping={"quarter": period[6], "year": period[:4]}))
     return period
-
-
-def dashboard_data(request):
-    """(filters, report, scope) for the request's query; Refused for citizens."""
-    root = request.kho_root
-    scope = ind.scope_of(root, request.user)
-    filters = ind.parse_filters(request.GET, scope)
-    return filters, ind.report(root, filters, scope), scope
 
 
 def chart_payload(request, data):
@@ -111,31 +101,6 @@ def indicators_page(request):
         "chart": chart_payload(request, data),
         "csv_query": request.query_string,
     }
-
-
-CSV_COUNTERS = tuple(ind.COUNTERS)
-
-
-def csv_bytes(filters, data):
-    """The rows as CSV (UTF-8 with a byte-order mark, so that a spreadsheet reads
-    the Vietnamese names): a header, then one line per unit and period; ratios
-    with a dot and one decimal, empty where the denominator is 0."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["level", "unit", "unit_name", "period", *CSV_COUNTERS,
-                     *[f"{i.key}{'_percent' if i.kind == 'percent' else ''}" for i in ind.INDICATORS]])
-    for row in data["rows"]:
-        writer.writerow([filters["level"], row["unit"], row["unit_name"], row["period"],
-                         *[row["counts"][c] for c in CSV_COUNTERS],
-                         *["" if row["figures"][i.key]["value"] is None else f"{row['figures'][i.key]['value']:.1f}"
-                           for i in ind.INDICATORS]])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def csv_response(filters, data):
-    name = f"chi-so-{filters['level']}-{filters['period']}-{filters['from'] or ''}-{filters['to'] or ''}.csv"
-    return Response(body=csv_bytes(filters, data), content_type="text/csv", charset="utf-8",
-                    content_disposition=f'attachment; filename="{name}"')
 
 
 @view_config(context=Root, name="indicators.csv", permission=R.VIEW_CATALOGUES, request_method="GET")

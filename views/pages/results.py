@@ -3,17 +3,16 @@ dossier's page (after approval: made from the template, or a PDF uploaded),
 a citizen's "Get an electronic copy (sao y)" on My papers, and the copy's
 download (the owner only)."""
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
-from pyramid.response import Response
 from pyramid.view import view_config
 
-from repository import audit
 from repository import roles as R
 from repository.dossiers import Dossier
 from repository.errors import Conflict, ValidationError
 from repository.resources import Document
-from repository.results import copy_bytes, issue_copy, issue_result, revoke_copy
+from repository.results import issue_copy, issue_result, revoke_copy
 from repository.verification import copies_of
 
+from ..owners import copy_response
 from ..uploads import read_upload
 from . import _, domain_message, translate
 
@@ -60,25 +59,6 @@ def copy_view(context, request):
     if request.user.subject_id == owner:
         return HTTPFound(f"/subjects/{owner}/papers#paper-{context.__name__}")
     return HTTPFound(request.resource_url(context))
-
-
-def copy_response(request, document, number):
-    """The copy's signed PDF, for the owner; one audit entry per download."""
-    if request.user is None or request.user.subject_id != document.owner_id:
-        raise HTTPForbidden()
-    copies = copies_of(request.kho_root, document.owner_id, document.__name__)
-    if not number.isdigit() or not 1 <= int(number) <= len(copies):
-        raise HTTPNotFound()
-    record = copies[int(number) - 1]
-    if record.blob is None:             # the paper was destroyed (verification.forget_document)
-        raise HTTPNotFound()
-    audit.record(document, request.user, "read_content", subject=document.owner_id,
-                 document=document.__name__, purpose="owner", detail={"via": "copy", "copy": int(number)})
-    response = Response(body=copy_bytes(record), content_type="application/pdf")
-    response.content_disposition = f'attachment; filename="{document.__name__}-sao-y-{number}.pdf"'
-    response.cache_control = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @view_config(context=Document, name="copies", permission=R.VIEW_WAREHOUSE, request_method="GET")

@@ -20,8 +20,7 @@ from repository.resources import Document
 from repository.review import EDITABLE, proposed_metadata
 from repository.signatures import confirm_and_sign_with
 
-from ..api.signing_sessions import desk_signing
-from .document import opened
+from ..readings import opened
 
 
 def review_values(request, document, values=None, errors=None):
@@ -81,3 +80,27 @@ def retry_ocr(context, request):
         job_queue(request.kho_root).retry(job, request.user)
         request.session.flash("Đã xếp hàng nhận dạng lại. / OCR is queued again.")
     return HTTPFound(request.resource_url(context))
+
+
+def desk_signing(request, document):
+    """What the review page's "Confirm and sign" needs (views/templates/
+    sign_agent.jinja2, static/sign-agent.js): how this account signs, the
+    agent's address, this paper's signing-session address; and the page may
+    then call the agent (connect-src of its Content-Security-Policy)."""
+    from urllib.parse import urlsplit
+
+    from repository.signatures import signing_options
+
+    from ..headers import CSP
+    from ..addresses import api_url
+    options = signing_options(request.registry.settings, request.kho_root, request.user)
+    agent = urlsplit(options["agent_url"])
+    if agent.scheme in ("http", "https") and agent.hostname in ("127.0.0.1", "localhost", "::1"):
+        origin = f"{agent.scheme}://{agent.netloc}"
+        request.response.headers["Content-Security-Policy"] = f"{CSP}; connect-src 'self' {origin}"
+    else:
+        options["agent_url"] = ""          # the agent only ever listens on the loopback interface
+    options["session_url"] = api_url(request, document, "signing-session")
+    options["finish_url"] = api_url(request, document, "desk-signature")
+    options["origin"] = request.application_url
+    return options

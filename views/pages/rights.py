@@ -11,39 +11,19 @@ records manager's list of open correction requests with their deadlines.
     POST /subjects/<id>/documents/<doc>/correction-answer    staff who may answer
     GET  /corrections                                        records managers: the open requests"""
 import datetime
-import tempfile
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound
-from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
 from repository import corrections
 from repository import roles as R
 from repository.errors import Conflict, ValidationError
-from repository.export import write_export
 from repository.reading import record_metadata_read
 from repository.resources import STATES as DOCUMENT_STATES
 from repository.resources import Document, Root, Warehouse
 
+from ..owners import export_response, may_see_corrections, owner_only
 from . import _, errors_for, translate
-from .mine import owner_only
-
-SPOOL = 16 * 1024 * 1024       # an export larger than this goes to a temporary file on disk
-
-
-def export_response(request, warehouse):
-    """Write the owner's ZIP (spooled to disk when large) and answer it as a download."""
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL)
-    write_export(request.kho_root, warehouse, request.user, out)
-    out.seek(0, 2)
-    size = out.tell()
-    out.seek(0)
-    day = datetime.date.today().isoformat()
-    response = Response(content_type="application/zip", app_iter=FileIter(out))
-    response.content_length = size
-    response.content_disposition = f'attachment; filename="kho-{warehouse.subject_id}-{day}.zip"'
-    response.cache_control = "no-store"
-    return response
 
 
 @view_config(context=Warehouse, name="rights", permission=R.VIEW_WAREHOUSE, renderer="rights.jinja2",
@@ -61,13 +41,6 @@ def rights_page(context, request):
 def export_view(context, request):
     owner_only(request, context)
     return export_response(request, context)
-
-
-def may_see_corrections(request, document):
-    user = request.user
-    if user is not None and user.subject_id == document.owner_id:
-        return True
-    return corrections.may_answer(request.kho_root, document, user)
 
 
 def corrections_values(request, document, errors=None, form=None, answer_errors=None):

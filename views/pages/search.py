@@ -21,9 +21,9 @@ from repository.resources import Root
 from repository.searching import FACETS, check_search_purpose, run_search, selections_from
 from repository.visibility import is_staff
 
+from ..readings import no_purpose_in_address
 from ..services import ISearchIndex
 from . import _, domain_message, translate
-from .document import no_purpose_in_address
 
 SESSION_KEY = "search_purpose"
 

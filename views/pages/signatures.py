@@ -4,24 +4,9 @@ from pyramid.view import view_config
 
 from repository.errors import ValidationError
 from repository.resources import Root
-from repository.signatures import check_signatures, trust_roots
 
-from ..uploads import read_upload
+from ..verifying import verify_upload
 from . import domain_message
-
-
-def verify_upload(request):
-    """(filename, report) for the uploaded PDF; ValidationError for anything else."""
-    data, filename = read_upload(request)
-    if not data.startswith(b"%PDF-"):
-        raise ValidationError({"file": "Chỉ kiểm tra được tệp PDF / only PDF files can be checked"})
-    report = check_signatures(data, trust_roots(request.registry.settings))
-    if report is None:
-        from signing.verify import message
-        report = {"ok": False, "signatures": [], "verdict": "unsigned",
-                  "problems": ["the document has no signature"],
-                  "problem_messages": [message("problem.unsigned")]}
-    return filename, report
 
 
 @view_config(context=Root, name="verify", renderer="verify.jinja2", request_method="GET")

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from repository import verification
 
-from ..security import client_address
+from ..verifying import verify_lookup
 from . import vn_datetime
 
 
@@ -23,17 +23,6 @@ def shown_value(key, value, locale):
     except ValueError:
         pass
     return value
-
-
-def verify_lookup(request):
-    """(status code, found or None, retry_after) for the route's code."""
-    root = request.kho_root
-    wait = verification.note_lookup(root, client_address(request))
-    if wait:
-        request.response.headers["Retry-After"] = str(wait)
-        return 429, None, wait
-    found = verification.lookup(root, request.matchdict.get("code", ""))
-    return (200 if found else 404), found, 0
 
 
 @view_config(route_name="verify_code", renderer="verify_code.jinja2", request_method="GET")

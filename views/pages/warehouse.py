@@ -13,13 +13,9 @@ from repository.reception import why_not_reusable
 from repository.resources import PROVENANCES, STATES, Warehouse
 from repository.signatures import trust_roots
 
-from ..uploads import max_upload_bytes, read_upload
+from ..uploads import METADATA_FIELDS, max_upload_bytes, read_upload
 from . import _, domain_message, errors_for, paper_progress, translate
 from .document import log_warehouse_view
-
-METADATA_FIELDS = ("type_code", "name", "number", "issue_date", "issuer", "summary",
-                   "valid_from", "valid_until", "validity_scope", "state", "provenance",
-                   "dossier_code")
 
 
 @view_config(context=Warehouse, permission=R.VIEW_WAREHOUSE, renderer="warehouse.jinja2")
