@@ -9,7 +9,7 @@ from repository.access_log import uses_of
 from repository.errors import ValidationError
 from repository.resources import Warehouse
 
-from ..pages.access_log import audit_staff_look, check_reader
+from ..access_readers import audit_staff_look, check_reader
 
 FIELDS = ("time", "action", "actor", "actor_name", "roles", "unit", "unit_name", "dossier", "purpose",
           "channel", "component", "paper", "papers", "pending")

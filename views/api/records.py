@@ -27,7 +27,7 @@ from repository import retention, rights
 from repository import roles as R
 from repository.errors import ValidationError
 
-from ..pages.records import _seen
+from ..records_reads import note_seen as _seen
 from .helpers import csrf_unless_token, json_body
 
 JSON = dict(renderer="json", require_csrf=False, decorator=csrf_unless_token)

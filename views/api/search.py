@@ -11,7 +11,7 @@ from repository.resources import Root
 from repository.searching import run_search, selections_from
 
 from ..readings import no_purpose_in_address
-from ..pages.search import page_number, search_index, session_search_purpose
+from ..searching import page_number, search_index, session_search_purpose
 from .helpers import api_url
 
 

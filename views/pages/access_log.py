@@ -7,20 +7,18 @@ subjects' requests) and the auditor. Other staff are refused (403): the log
 tells which dossiers and units handled a person's papers. A staff member's
 look is itself audited under the owner (`read_access_log`, not a use of a
 paper, so not listed)."""
-from pyramid.httpexceptions import HTTPForbidden
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from repository import roles as R
 from repository.access_log import uses_of
-from repository.audit import record
 from repository.errors import ValidationError
 from repository.resources import Warehouse
 
+from ..access_readers import audit_staff_look, check_reader
 from . import _, translate
 
 PAGE_SIZE = 20
-STAFF_READERS = (R.RECORDS, R.AUDITOR)
 
 ROLE_WORDS = {
     R.CITIZEN: _("A citizen or organisation"),
@@ -39,18 +37,6 @@ CHANNEL_WORDS = {
 }
 
 
-def may_read_access_log(user, warehouse):
-    if user is None:
-        return False
-    return user.subject_id == warehouse.subject_id or bool(set(STAFF_READERS) & user.roles)
-
-
-def check_reader(request, warehouse):
-    """Refused: anonymous (log-in), another citizen (not found), other staff (403)."""
-    if not may_read_access_log(request.user, warehouse):
-        raise HTTPForbidden()
-
-
 def paging(request):
     """(page, paper) from the query; bad values are a 400 (ValidationError)."""
     try:
@@ -63,13 +49,6 @@ def paging(request):
     if paper is not None and (len(paper) > 64 or not paper.isascii()):
         raise ValidationError({"paper": "Mã giấy tờ không hợp lệ / not a paper id"})
     return page, paper
-
-
-def audit_staff_look(request, warehouse, via, paper=None):
-    user = request.user
-    if user.subject_id != warehouse.subject_id:
-        record(warehouse, user, "read_access_log", subject=warehouse.subject_id, document=paper,
-               detail={"via": via})
 
 
 def explain(request, entry):

@@ -25,9 +25,9 @@ from pyramid.view import view_config
 from repository import retention, rights
 from repository import roles as R
 from repository.errors import Conflict, ValidationError
-from repository.reading import record_metadata_read
 from repository.resources import Warehouse
 
+from ..records_reads import note_seen as _seen
 from . import _, domain_message, errors_for, translate
 from .mine import owner_only
 
@@ -137,11 +137,6 @@ def _fail(request, exc):
             request.session.flash(message, "error")
     else:
         request.session.flash(domain_message(str(exc), request.locale_name), "error")
-
-
-def _seen(root, user, owners, what):
-    for owner in sorted({o for o in owners if o}):
-        record_metadata_read(root, user, owner, purpose="retention_review", detail={"seen": what})
 
 
 # --- the console ----------------------------------------------------------------------

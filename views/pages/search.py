@@ -22,29 +22,8 @@ from repository.searching import FACETS, check_search_purpose, run_search, selec
 from repository.visibility import is_staff
 
 from ..readings import no_purpose_in_address
-from ..services import ISearchIndex
+from ..searching import SESSION_KEY, page_number, search_index, session_search_purpose
 from . import _, domain_message, translate
-
-SESSION_KEY = "search_purpose"
-
-
-def search_index(request):
-    index = request.find_service(ISearchIndex)
-    if index is None:
-        raise ValidationError({"q": "Chưa cấu hình chỉ mục tìm kiếm / no search index configured"})
-    return index
-
-
-def page_number(request):
-    try:
-        return max(1, int(request.params.get("page", 1)))
-    except ValueError:
-        raise ValidationError({"page": "Trang phải là số / page is a number"}) from None
-
-
-def session_search_purpose(request):
-    """The purpose staff chose for their searches in this session (None: none)."""
-    return request.session.get(SESSION_KEY) or None
 
 
 def search_purposes(request):
