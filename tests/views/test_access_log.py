@@ -155,10 +155,11 @@ def test_the_app_seals_in_a_thread_where_asked(reuse_settings, world):
 
     from repository.audit import audit_pending
     from views import main
+    from views.services import IAuditSealer, lookup
     from views.startup import shutdown
     app = main({}, **dict(reuse_settings, **{"kho.audit.sealer": "embedded", "kho.audit.seal_interval": "0.2"}))
     try:
-        assert app.registry.kho_audit_sealer is not None
+        assert lookup(app.registry, IAuditSealer) is not None
         add_uses(app, world)
         db = app.registry._zodb_databases[""]
         deadline = time.monotonic() + 30
