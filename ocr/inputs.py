@@ -2,6 +2,8 @@
 list its pages: image pages to recognise, and PDF pages whose real text layer
 is kept as it is.
 
+pikepdf and lxml are imported only for a PDF (an image page needs neither).
+
 Guards: a pixel cap against decompression bombs (Pillow's warning is an
 error here), truncated or mislabelled files raise CorruptInput, anything
 else raises UnsupportedInput.
@@ -14,8 +16,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import pikepdf
-from lxml import etree
 from PIL import Image, ImageOps
 
 from .errors import CorruptInput, OcrFailed, UnsupportedInput
@@ -120,9 +120,11 @@ def _load_frame(data, name, frame):
             raise UnsupportedInput(f"{name}: page {frame + 1} too large "
                                    f"({image.width}x{image.height} pixels)")
         dpi = image.info.get("dpi", (None, None))[0]
-        if image.format == "JPEG":
-            image = ImageOps.exif_transpose(image)
-        rgb = np.asarray(image.convert("RGB"))
+        rgb = _decode_png(data) if frame == 0 and image.format == "PNG" else None
+        if rgb is None:
+            if image.format == "JPEG":
+                image = ImageOps.exif_transpose(image)
+            rgb = np.asarray(image.convert("RGB"))
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptInput(f"{name}: cannot decode page {frame + 1} ({exc})") from None
     try:
@@ -130,6 +132,26 @@ def _load_frame(data, name, frame):
     except (TypeError, ValueError):
         dpi = None
     return rgb, dpi
+
+
+def _decode_png(data):
+    """A PNG decoded by OpenCV (faster than Pillow's decode and convert; 16
+    bits scaled to 8), RGB; None when OpenCV cannot (a truncated file: then
+    Pillow says what is wrong). JPEG stays with Pillow, which refuses a
+    truncated one where OpenCV would return half a page."""
+    import cv2
+    from cv2.utils import logging as cv_logging
+    level = cv_logging.getLogLevel()
+    cv_logging.setLogLevel(cv_logging.LOG_LEVEL_SILENT)   # its warning about a broken file
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        return None
+    finally:
+        cv_logging.setLogLevel(level)
+    if bgr is None:
+        return None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def _image_pages(data, name):
@@ -159,6 +181,7 @@ def _run(command, what, timeout=120):
 
 
 def _pdf_pages(data, name, workdir):
+    import pikepdf
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
             sizes = [tuple(float(v) for v in _page_size(page)) for page in pdf.pages]
@@ -220,6 +243,7 @@ _DRAWING_ONLY = {"q", "Q", "cm", "Do", "gs"}
 
 
 def _single_page_image(path, index):
+    import pikepdf
     try:
         with pikepdf.open(path) as pdf:
             page = pdf.pages[index]
@@ -268,6 +292,7 @@ def _render(path, name, index, dpi, workdir):
 
 def _pdf_words(path, name):
     """Per page, [(word, (x0, y0, x1, y1) in points)] from pdftotext -bbox."""
+    from lxml import etree
     xhtml = _run(["pdftotext", "-bbox", "-enc", "UTF-8", path, "-"], f"{name}: reading word boxes")
     root = etree.fromstring(xhtml, safe_parser())
     pages = []
@@ -333,6 +358,7 @@ def _image_in_colour(image):
 
 
 def _pdf_quality(data, max_pages):
+    import pikepdf
     out = []
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:

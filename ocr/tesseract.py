@@ -14,12 +14,13 @@ The command is pytesseract's (`pytesseract.pytesseract.tesseract_cmd`, or
 $KHO_TESSERACT), but the process is started here: pytesseract hands every
 tesseract this process's whole environment and cannot take one per call,
 and its run_and_get_multiple_output() takes no config (--dpi, --psm,
--c textonly_pdf=1). pytesseract itself is imported only when the command
-has not been named by $KHO_TESSERACT, and only for that name.
+-c textonly_pdf=1). pytesseract is not imported here: when something else
+imported it and named the command, that command is used.
 """
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from .errors import OcrFailed
@@ -31,14 +32,16 @@ PSM = 3
 
 
 def tesseract_command():
+    """$KHO_TESSERACT, else the command pytesseract was told to use when
+    something imported it and set it, else "tesseract" (pytesseract's own
+    default, without importing it: `kho ocr` starts faster)."""
     command = os.environ.get("KHO_TESSERACT")
     if command:
         return command
-    try:
-        import pytesseract
-    except ImportError:         # pragma: no cover - pytesseract is a dependency
-        return "tesseract"
-    return pytesseract.pytesseract.tesseract_cmd
+    pytesseract = sys.modules.get("pytesseract")
+    if pytesseract is not None:
+        return pytesseract.pytesseract.tesseract_cmd
+    return "tesseract"
 
 
 def tesseract_available():
