@@ -236,10 +236,18 @@ def _receipt(root, consent, name, settings):
     from ZODB.blob import Blob
     from .printing import consent_receipt_pdf
     from .signatures import sign_as_agency
+    from . import verification
+    from .printing import CONSENT_TITLE, WITHDRAWAL_TITLE
     warehouse = consent.__parent__.__parent__
     witness = root.accounts.users.get(consent.witness) if consent.witness else None
     last = consent.history[-1]
+    # the QR code: the verification address and the printed fields, as receipts, results and copies
+    fields = verification.consent_fields(consent.id, consent.owner_id,
+                                         WITHDRAWAL_TITLE if name == "withdrawal" else CONSENT_TITLE,
+                                         scope_label(root, consent), last["time"])
+    code = verification.register_consent_receipt(root, consent, name, fields, last["time"], last["actor"])
     pdf = consent_receipt_pdf({
+        "qr_text": verification.qr_text(public_url(settings), code, fields),
         "kind": "withdrawal" if name == "withdrawal" else "grant",
         "consent_id": consent.id, "system": SYSTEM_NAME,
         "owner_id": consent.owner_id, "owner_name": warehouse.name,

@@ -29,8 +29,10 @@ consent_receipt_pdf keys (strings unless said; * = required, else optional):
     system (default SYSTEM_NAME), recipients (list), channel_label,
     witness (officer's name; '' online), notice_version, notice_text
     (paragraphs split on blank lines), consequences (withdrawal only),
-    verify_url.
-    QR (JSON): ma_phieu, so_dinh_danh, giay_to, pham_vi, he_thong, thoi_gian.
+    verify_url, qr_text (the QR code's text: repository.verification.qr_text,
+    the verification address, then ma_phieu, so_dinh_danh, giay_to, he_thong,
+    thoi_gian, pham_vi_du_lieu after '#').
+    QR without qr_text (JSON): ma_phieu, so_dinh_danh, giay_to, pham_vi, he_thong, thoi_gian.
 
 reception_receipt_pdf keys:
     agency_name*, dossier_code*, procedure_code*, procedure_name*,
@@ -474,7 +476,7 @@ def consent_receipt_pdf(data: dict) -> bytes:
         ("Chủ thể dữ liệu", _nfc(data["owner_name"])),
         ("Cán bộ chứng kiến", witness) if witness else None, width)))
 
-    qr = _qr_payload({
+    qr = data.get("qr_text") or _qr_payload({
         "ma_phieu": data["consent_id"],
         "so_dinh_danh": owner_id,
         "giay_to": paper,

@@ -45,12 +45,14 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
 
 KINDS = {"receipt": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
          "result": "Kết quả giải quyết thủ tục hành chính",
-         "copy": "Bản sao điện tử (sao y)"}
+         "copy": "Bản sao điện tử (sao y)",
+         "consent": "Phiếu ghi nhận sự đồng ý xử lý dữ liệu cá nhân"}
 STATUSES = {"in_force": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hiệu lực"}
 # the printed fields, in the order of RULES-VN "Printed papers and QR codes"
 FIELDS = {
     "ma_ho_so": "Mã hồ sơ",
     "ma_tthc": "Mã thủ tục hành chính",
+    "ma_phieu": "Mã phiếu",
     "so_dinh_danh": "Số định danh của chủ giấy tờ",
     "giay_to": "Tên giấy tờ",
     "he_thong": "Hệ thống",
@@ -59,6 +61,7 @@ FIELDS = {
     "hieu_luc": "Thời hạn hiệu lực",
     "pham_vi": "Phạm vi sử dụng",
     "ban_sao_cua": "Sao y từ giấy tờ",
+    "pham_vi_du_lieu": "Phạm vi dữ liệu",
 }
 
 LOOKUP_LIMIT = 60                   # lookups per client address within LOOKUP_SPAN
@@ -69,6 +72,7 @@ class Verification(Persistent):
     """One printed paper's record: what it printed, whose, and what it points at."""
     revoked = None                  # when a copy was revoked on its own
     blob = None                     # a copy's signed bytes (a receipt or result is elsewhere)
+    receipt = None                  # a consent receipt's name: grant, narrow-1, …, withdrawal
 
     def __init__(self, code, kind, fields, owner_id, dossier_code, document, source, issued, issued_by):
         self.code, self.kind = code, kind
@@ -153,6 +157,44 @@ def _root_of(obj):
     return obj
 
 
+def consent_fields(consent_id, owner_id, paper, scope, issued):
+    """The fields a consent receipt prints in its QR code (it has no dossier
+    or procedure: the receipt's own number stands for them)."""
+    from .consents import SYSTEM_NAME
+    return {"ma_phieu": consent_id, "so_dinh_danh": owner_id, "giay_to": paper, "he_thong": SYSTEM_NAME,
+            "thoi_gian": iso_vn(issued), "pham_vi_du_lieu": scope}
+
+
+def register_consent_receipt(root, consent, name, fields, issued, issued_by):
+    """A code for one receipt of a consent (grant, narrow-n, withdrawal); the
+    consent keeps it under the receipt's name. Returns the code."""
+    from persistent.mapping import PersistentMapping
+    code = new_code()
+    record = register(root, code, "consent", fields, owner_id=consent.owner_id, dossier_code=None,
+                      source=(consent.owner_id, consent.id), issued=issued, issued_by=issued_by)
+    record.receipt = name
+    if getattr(consent, "receipt_codes", None) is None:
+        consent.receipt_codes = PersistentMapping()
+    consent.receipt_codes[name] = code
+    return code
+
+
+def consent_status(root, record):
+    """A withdrawal receipt stays in force (it proves the withdrawal); a grant
+    or narrowing receipt is in force while the consent is active and it is
+    the consent's latest one (a narrowing replaces it: revoked)."""
+    warehouse = root.subjects.get(record.source[0]) if record.source else None
+    consent = warehouse.consents.get(record.source[1]) if warehouse is not None else None
+    if consent is None:
+        return "revoked"
+    if record.receipt == "withdrawal":
+        return "in_force"
+    if not consent.active:
+        return "revoked"
+    codes = [c for n, c in (getattr(consent, "receipt_codes", None) or {}).items() if n != "withdrawal"]
+    return "in_force" if codes and codes[-1] == record.code else "revoked"
+
+
 def copies_of(root, owner_id, doc_id):
     reg = registry(root)
     if reg is None:
@@ -186,6 +228,8 @@ def status_of(root, record, today=None):
         return "revoked" if dossier is None or dossier.status == "withdrawn" else "in_force"
     if record.kind == "result":
         return paper_status(root, _document(root, record.document), today)
+    if record.kind == "consent":
+        return consent_status(root, record)
     if record.revoked:
         return "revoked"
     return paper_status(root, _document(root, record.source), today)
