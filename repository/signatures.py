@@ -18,7 +18,8 @@ class SignerNotConfigured(LookupError):
 
 def trust_roots(settings):
     """Trust anchors (PEM paths) from `kho.trust_roots` (whitespace-separated)."""
-    return (settings.get("kho.trust_roots") or "").split()
+    from pyramid.settings import aslist
+    return aslist(settings.get("kho.trust_roots") or "")
 
 
 def signer_spec(settings, username):
