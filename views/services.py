@@ -8,7 +8,12 @@ request (start, shutdown, tests) with `lookup(registry, ISearchIndex)`.
 
 A service that is not configured is registered as None (the search index
 without kho.index_dir), or not at all (a background thread the settings do
-not ask for): `lookup` then answers None."""
+not ask for): `lookup` then answers None.
+
+Signing keys are not a service here: the repository's signing functions,
+which the `kho` command uses too, open an account's signer from the
+settings for each signature and close it after
+(repository.signatures.load_signer)."""
 from pyramid.config import Configurator
 from zope.interface import Attribute, Interface
 
@@ -67,27 +72,8 @@ class IRetentionJob(Interface):
         """Stop the thread."""
 
 
-class ISigners(Interface):
-    """Where signing keys come from: `load(username)` opens the signer of an
-    account (kho.signer.<username>); close it with signing.close_signer."""
-
-    def load(username):
-        """The signer of username; SignerNotConfigured when there is none."""
-
-
 #: the background services, in the order shutdown stops them
 BACKGROUND = (ISearchWarming, IOCRWorker, IIndexer, IAuditSealer, IRetentionJob)
-
-
-class SettingsSigners:
-    """ISigners from the ini settings (repository.signatures.load_signer)."""
-
-    def __init__(self, settings):
-        self.settings = settings
-
-    def load(self, username):
-        from repository.signatures import load_signer
-        return load_signer(self.settings, username)
 
 
 def register(registry, iface, service):
@@ -109,4 +95,3 @@ def lookup(registry, iface):
 
 def includeme(config):
     config.include("pyramid_services")
-    config.register_service(SettingsSigners(config.registry.settings), ISigners)
