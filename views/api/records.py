@@ -203,3 +203,154 @@ def answer_api(request):
     rights.answer(request.kho_root, item, request.user, _text(body, "decision"), reason=_text(body, "reason"),
                   settings=request.registry.settings)
     return item.as_dict()
+
+
+# --- the OpenAPI description of these routes, kept beside them -----------------------
+
+def _describe():
+    from .openapi import SPEC, _errors, _json, _ref
+    text, nullable, integer, boolean = ({"type": "string"}, {"type": ["string", "null"]}, {"type": "integer"},
+                                        {"type": "boolean"})
+    day, nday = {"type": "string", "format": "date"}, {"type": ["string", "null"], "format": "date"}
+    when, nwhen = {"type": "string", "format": "date-time"}, {"type": ["string", "null"], "format": "date-time"}
+    short = {"type": "string", "maxLength": 1000}
+    key = {"type": "string", "maxLength": 200,
+           "description": 'a target key: "paper:<owner>/<doc id>", "dossier:<code>" or "warehouse:<owner>"'}
+    keys = {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "string", "maxLength": 200}}
+
+    def body(properties, required=(), optional=False):
+        return {"required": not optional, "content": {"application/json": {"schema": {
+            "type": "object", "required": list(required), "properties": properties}}}}
+
+    def listing(schema):
+        return _json({"type": "object", "required": ["items", "total"],
+                      "properties": {"items": {"type": "array", "items": schema}, "total": integer}})
+
+    hold = {"type": "object", "required": ["id", "target", "reason", "placed_by", "placed", "active"],
+            "properties": {"id": text, "target": text, "reason": text, "placed_by": text, "placed": when,
+                           "active": boolean, "released": nwhen, "released_by": nullable,
+                           "release_reason": nullable}}
+    item = {"type": "object", "required": ["key", "kind", "label", "state"],
+            "properties": {"key": text, "kind": {"enum": ["paper", "dossier"]}, "label": text,
+                           "owner_id": nullable, "schedule": nullable, "schedule_name": nullable,
+                           "disposition_date": nday, "retained_until": nday, "queued": nwhen,
+                           "state": {"enum": list(retention.ITEM_STATES)}, "deferred_until": nday,
+                           "decided_by": nullable, "decided": nwhen, "reason": nullable,
+                           "certificate": nullable}}
+    disposition = {"type": "object", "required": ["permanent", "status", "due", "held", "holds"],
+                   "properties": {"schedule": {"type": ["object", "null"], "properties": {
+                       "code": text, "name": text, "years": {"type": ["integer", "null"]}}},
+                       "permanent": boolean, "status": {"enum": list(retention.STATUS_LABELS)},
+                       "work_ended": nday, "basis": nullable, "retained_until": nday, "disposition_date": nday,
+                       "due": boolean, "held": boolean, "holds": {"type": "array", "items": _ref("Hold")},
+                       "destroyed": {"type": ["object", "null"]}}}
+    report = {"papers": integer, "dossiers": integer, "due": integer, "queued": integer, "requeued": integer,
+              "held": integer, "revalidated": integer, "seconds": {"type": "number"}}
+    certificate = {"type": "object", "required": ["id", "made", "by", "items"],
+                   "properties": {"id": text, "made": when, "by": text, "reason": nullable, "basis": nullable,
+                                  "items": {"type": "array", "items": {"type": "object"}},
+                                  "links": {"type": "object", "properties": {"pdf": text}}}}
+    request = {"type": "object", "required": ["id", "kind", "subject", "target", "asked", "deadline", "status"],
+               "properties": {"id": text, "kind": {"enum": list(rights.KINDS)}, "subject": text, "target": text,
+                              "detail": {"type": ["object", "null"]}, "asked": when, "asked_by": nullable,
+                              "deadline": when, "status": {"enum": list(rights.STATUSES)},
+                              "overdue": boolean, "answered": nwhen, "answered_by": nullable,
+                              "answer": {"type": ["object", "string", "null"]},
+                              "blockers": {"type": "array", "items": {"type": "object"}}}}
+    SPEC["components"]["schemas"].update({"Hold": hold, "ReviewItem": item, "Disposition": disposition,
+                                          "RightsRequest": request})
+    path_param = lambda name, description: {   # noqa: E731
+        "name": name, "in": "path", "required": True, "description": description,
+        "schema": {"type": "string", "maxLength": 64}}
+    records_only = _errors("401", "403")
+    SPEC["paths"].update({
+        "/records/queue": {"get": {
+            "summary": "The review queue, soonest disposition date first (records managers)",
+            "parameters": [{"name": "state", "in": "query", "schema": {"enum": list(retention.ITEM_STATES)}}],
+            "responses": {"200": listing(_ref("ReviewItem")), "400": _errors("400")["400"], **records_only}}},
+        "/records/queue/approve": {"post": {
+            "summary": "Approve the destruction of queued items: the content is erased, a stub stays, and a "
+                       "disposition certificate signed with the agency's copy profile is returned",
+            "requestBody": body({"items": keys, "reason": short}, ["items"]),
+            "responses": {"200": _json(certificate), **_errors("400", "401", "403", "409")}}},
+        "/records/queue/defer": {"post": {
+            "summary": "Defer queued items until a date, with a reason",
+            "requestBody": body({"items": keys, "until": day, "reason": short}, ["items", "until", "reason"]),
+            "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                "items": {"type": "array", "items": _ref("ReviewItem")}}}),
+                **_errors("400", "401", "403", "409")}}},
+        "/records/run": {"post": {
+            "summary": "kho retention run: what is due goes to the review queue (dry_run: only report)",
+            "requestBody": body({"dry_run": boolean}, optional=True),
+            "responses": {"200": _json({"type": "object", "required": ["papers", "due", "queued", "dry_run"],
+                                        "properties": dict(report, dry_run=boolean,
+                                                           due_keys={"type": "array", "items": text},
+                                                           held_keys={"type": "array", "items": text})}),
+                          **_errors("400", "401", "403")}}},
+        "/records/holds": {
+            "get": {"summary": "Legal holds (all=1: released ones too)",
+                    "parameters": [{"name": "all", "in": "query", "schema": {"enum": ["0", "1"]}}],
+                    "responses": {"200": listing(_ref("Hold")), **records_only}},
+            "post": {"summary": "Place a legal hold on a paper, a dossier or a whole warehouse, with a reason",
+                     "requestBody": body({"target": key, "reason": {"type": "string", "minLength": 1,
+                                                                    "maxLength": 1000}}, ["target", "reason"]),
+                     "responses": {"201": _json(_ref("Hold")), **_errors("400", "401", "403", "409")}}},
+        "/records/holds/{hold}/release": {
+            "parameters": [path_param("hold", "a hold's id")],
+            "post": {"summary": "Release a legal hold, with a reason",
+                     "requestBody": body({"reason": {"type": "string", "minLength": 1, "maxLength": 1000}},
+                                         ["reason"]),
+                     "responses": {"200": _json(_ref("Hold")), **_errors("400", "401", "403", "409")}}},
+        "/records/events": {"post": {
+            "summary": "An event that starts or changes the retention count: superseded, revoked (a paper), "
+                       "owner_deceased (a warehouse), dossier_closed",
+            "requestBody": body({"target": key, "event": {"enum": list(retention.EVENTS)},
+                                 "on": {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]},
+                                 "note": short}, ["target", "event"]),
+            "responses": {"201": _json({"type": "object", "required": ["target", "event", "on", "by"],
+                                        "properties": {"target": text, "event": text, "on": day, "by": text,
+                                                       "note": nullable,
+                                                       "retention": {"oneOf": [{"type": "null"},
+                                                                               _ref("Disposition")]}}}),
+                          **_errors("400", "401", "403", "409")}}},
+        "/records/certificates/{certificate}": {
+            "parameters": [path_param("certificate", "a certificate's number, e.g. BBH-20261201-A1B2C3")],
+            "get": {"summary": "A disposition certificate (PDF signed with the agency's copy profile)",
+                    "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
+                                  **_errors("401", "403", "404")}}},
+        "/records/retention": {"get": {
+            "summary": "A paper's or dossier's schedule, disposition date and holds",
+            "parameters": [{"name": "target", "in": "query", "required": True, "schema": key}],
+            "responses": {"200": _json({"allOf": [_ref("Disposition"), {
+                "type": "object", "required": ["target"], "properties": {"target": text}}]}),
+                **_errors("401", "403", "404")}}},
+        "/requests": {
+            "get": {"summary": "A citizen's own requests; a records manager's all (open=1: the queue, "
+                               "soonest deadline first)",
+                    "parameters": [{"name": "open", "in": "query", "schema": {"enum": ["0", "1"]}}],
+                    "responses": {"200": listing(_ref("RightsRequest")), **records_only}},
+            "post": {"summary": "The citizen asks (answered within 72 hours): delete a paper or the whole "
+                               "warehouse, an export, a correction",
+                     "requestBody": body({"kind": {"enum": list(rights.KINDS)},
+                                          "target": {"type": "string", "minLength": 1, "maxLength": 200,
+                                                     "description": '"paper:<owner>/<doc id>" or '
+                                                                    '"warehouse:<owner>"'},
+                                          "detail": {"type": "object"}}, ["kind", "target"]),
+                     "responses": {"201": _json(_ref("RightsRequest")), **_errors("400", "401", "403", "409")}}},
+        "/requests/{rights_request}": {
+            "parameters": [path_param("rights_request", "a request's number, e.g. YC-261201-0A1B2C3D")],
+            "get": {"summary": "One request (its owner or a records manager; a pending deletion lists what "
+                               "stops it for the records manager)",
+                    "responses": {"200": _json(_ref("RightsRequest")), **_errors("401", "403", "404")}}},
+        "/requests/{rights_request}/answer": {
+            "parameters": [path_param("rights_request", "a request's number")],
+            "post": {"summary": "Grant (a deletion destroys what was asked) or refuse with a reason; a refused "
+                                "deletion names the retention rule and its end date",
+                     "requestBody": body({"decision": {"enum": list(rights.DECISIONS)}, "reason": short},
+                                         ["decision"]),
+                     "responses": {"200": _json(_ref("RightsRequest")),
+                                   **_errors("400", "401", "403", "404", "409")}}},
+    })
+
+
+_describe()
