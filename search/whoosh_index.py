@@ -40,7 +40,7 @@ from whoosh.index import TOC, LockError, clean_files
 from whoosh.util.filelock import try_for
 from zope.interface import implementer
 
-from . import analysis, bulk, documents, evaluation, live, segments
+from . import analysis, bulk, documents, evaluation, live, mapped, segments
 from .errors import IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter
 from .highlight import highlight_all, snippet
 from .interfaces import ISearchEngine
@@ -51,6 +51,8 @@ from .querylang import parse_query
 from .results import ApplyReport, Hit, IndexStats, SearchResults
 
 __all__ = ["WhooshIndex", "DEFAULT_FACETS"]
+
+mapped.install()       # segment files read from the memory map, not copied
 
 DEFAULT_FACETS = ("type_code", "year", "state", "desk")
 # query-time weights: an exact (accented) match outranks a folded one, titles

@@ -162,3 +162,14 @@ def test_a_merge_in_a_child_process(ix, docs, monkeypatch):
 
 
 _real_build_merged = live.build_merged
+
+
+def test_segment_files_are_read_from_the_map_not_copied(ix):
+    """Whoosh's BufferFile copied each compound file into a BytesIO: every
+    process held its own copy of the postings (search.mapped)."""
+    from search import mapped
+    reader = ix._view().readers[0]
+    postfile = reader._terms._postfile
+    assert isinstance(postfile, mapped.MappedBufferFile)
+    assert isinstance(postfile.file, mapped._ViewReader)
+    assert ix.search("giấy").total > 0
