@@ -345,7 +345,10 @@ def proposal_shares(papers=None):
 
 if __name__ == "__main__":
     if "--pages-only" in sys.argv:
-        per_page()
+        # --pages-only [SEEDS [RUNS]]: e.g. --pages-only 1,2 2
+        rest = sys.argv[sys.argv.index("--pages-only") + 1:]
+        seeds = tuple(int(x) for x in rest[0].split(",")) if rest else (1,)
+        per_page(seeds=seeds, runs=int(rest[1]) if len(rest) > 1 else 3)
         sys.exit(0)
     if "--proposals-only" in sys.argv:
         proposal_shares()

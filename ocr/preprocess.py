@@ -110,7 +110,9 @@ def find_page_quad(rgb, work_size=900):
     """The page's four corners (full-resolution, tl tr br bl) or None."""
     h, w = rgb.shape[:2]
     f = work_size / max(h, w)
-    small = cv2.resize(rgb, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    step = max(1, int(round(1 / f / 1.5)))   # every 2nd (3rd...) pixel first: an outline needs no more
+    coarse = rgb[::step, ::step] if step > 1 else rgb
+    small = cv2.resize(coarse, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
     gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
     _, bright = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
@@ -239,7 +241,15 @@ def dot_pitch(binary):
     """The dot spacing (pixels) when the ink is made of dots with gaps
     between them (a dot-matrix printer's), else None: a small closing fills
     those gaps, and adds almost nothing to solid strokes."""
-    ink = (binary < 128).astype(np.uint8)
+    h = binary.shape[0]
+    rows = (binary < 128).sum(axis=1)
+    if rows.sum() < 500:
+        return None
+    # a band of the page as tall as a quarter of it, where the ink is densest
+    band = max(64, h // 4)
+    sums = np.concatenate(([0], np.cumsum(rows)))
+    start = int(np.argmax(sums[band:] - sums[:-band])) if h > band else 0
+    ink = (binary[start:start + band] < 128).astype(np.uint8)
     total = int(ink.sum())
     if total < 500:
         return None
@@ -322,18 +332,30 @@ def _profile_score(ys, length):
     return float(np.square(np.diff(hist)).sum())
 
 
-def _best_angle(ink, angles):
+MAX_POINTS = 120_000
+
+
+def _ink_points(ink):
+    """The ink's coordinates (at most MAX_POINTS of them, evenly taken), as floats."""
     ys, xs = np.nonzero(ink)
+    if ys.size > MAX_POINTS:
+        step = ys.size / MAX_POINTS
+        pick = (np.arange(MAX_POINTS) * step).astype(np.int64)
+        ys, xs = ys[pick], xs[pick]
+    return ys.astype(np.float32), xs.astype(np.float32)
+
+
+def _best_angle(ink, angles, points=None):
+    """(angle, score) of the angle whose row profile is sharpest; `points`:
+    the ink's (ys, xs) when already taken (then `ink` gives only the shape)."""
+    ys, xs = points if points is not None else _ink_points(ink)
     if ys.size < 50:
         return 0.0, 0.0
-    if ys.size > 120_000:
-        pick = np.random.default_rng(0).choice(ys.size, 120_000, replace=False)
-        ys, xs = ys[pick], xs[pick]
     h, w = ink.shape
     best = (0.0, -1.0)
     for a in angles:
         t = np.deg2rad(a)
-        proj = ys * np.cos(t) - xs * np.sin(t) + w * abs(np.sin(t))
+        proj = ys * np.float32(np.cos(t)) - xs * np.float32(np.sin(t)) + np.float32(w * abs(np.sin(t)))
         score = _profile_score(proj.astype(np.int64), int(h + w) + 2)
         if score > best[1]:
             best = (float(a), score)
@@ -361,8 +383,9 @@ def _quarter_turns(ink):
     """quarter_turns() and the best whole degree across (the skew's coarse
     step, measured on the way)."""
     angles = np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0)
-    coarse, across = _best_angle(ink, angles)
-    _, down = _best_angle(np.ascontiguousarray(ink.T), angles)
+    ys, xs = _ink_points(ink)
+    coarse, across = _best_angle(ink, angles, (ys, xs))
+    _, down = _best_angle(ink.T, angles, (xs, ys))     # the transposed page: the same points
     return (1 if down > across * 1.15 else 0), coarse
 
 
