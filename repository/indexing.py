@@ -206,8 +206,10 @@ class Indexer:
 
 class IndexerThread:
     """Runs the Indexer after each commit that marked documents (the request
-    waits for it, so a change is findable at once) and every few seconds, for
-    changes made by other processes."""
+    waits for it, so a change is findable at once; an apply writes one small
+    segment, a few milliseconds at any index size, and merges run in the
+    background: search.live) and every few seconds, for changes made by
+    other processes."""
 
     def __init__(self, db, index_dir, interval=2.0):
         # the index is derived data: one from another version is rebuilt at start

@@ -10,7 +10,8 @@ Public interface
 open_index(path, *, create=True, replace_outdated=False) -> SearchIndex
                                                   (ISearchEngine, Whoosh)
     SearchIndex.apply(upserts=[dict], deletes=[doc_id]) -> ApplyReport
-        one commit; dict keys are in search.documents.FIELDS
+        one commit (one small segment, search.live), findable on return;
+        dict keys are in search.documents.FIELDS
         (doc_id, text, paper_name, type_code, number, issuer, issue_date,
         valid_until, validity, owner_id, dossier_codes, provenance, state,
         desk, stamp); `year` comes from issue_date
@@ -33,7 +34,8 @@ Errors: SearchError > QuerySyntaxError, InvalidDocument, InvalidFilter,
         IndexUnavailable > IndexOutdated    (search.errors)
 
 The query language (words, "phrases", prefix*, OR, -word, parentheses) is
-described in search.querylang.
+described in search.querylang. Words typed one after the other that stand
+together, in order, rank first (search.evaluation.PROXIMITY_STEP).
 """
 from .errors import (IndexOutdated, IndexUnavailable, InvalidDocument, InvalidFilter,
                      QuerySyntaxError, SearchError)

@@ -24,8 +24,14 @@ index's TOC by Whoosh, so their module paths and class names must not change
 codec is refused with IndexOutdated("... rebuild it"), or replaced by an
 empty one when opened with replace_outdated=True (the indexer then rebuilds).
 
-`apply` writes through Whoosh's SegmentWriter; `rebuild` writes whole
+`apply` writes one small segment and the next TOC with the kept readers
+(search.live: milliseconds whatever the index size; merges of small segments
+run in the background, built by a child process); `rebuild` writes whole
 segments itself (search.bulk), in parallel processes, in the same format.
+Each thread keeps its segment readers between calls and reopens only new
+segments; segment files are read from the memory map (search.mapped), so
+processes share the index's pages. Posting blocks are packed
+(search.codec); indexes with the earlier plain blocks are read as they are.
 `search` evaluates the parsed query over whole posting arrays
 (search.evaluation, search.segments), not with Whoosh's matchers.
 """
