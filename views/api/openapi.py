@@ -245,14 +245,14 @@ SPEC = {
             "patch": {"summary": "Correct some metadata fields (desk staff)",
                       "requestBody": {"required": True, "content": {"application/json": {"schema": {
                           "type": "object", "properties": PATCH_FIELDS, "additionalProperties": False}}}},
-                      "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}},
+                      "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404", "409")}},
             "delete": {"summary": "Take a paper out of use (records managers); it can be restored",
                        "parameters": [{"name": "reason", "in": "query", "schema": STR}],
-                       "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}}},
+                       "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404", "409")}}},
         "/subjects/{subject_id}/documents/{document_id}/restore": {
             "parameters": [SUBJECT_ID, DOCUMENT_ID],
             "post": {"summary": "Bring a deleted paper back (records managers)",
-                     "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404")}}},
+                     "responses": {"200": _json(_ref("Document")), **_errors("400", "401", "403", "404", "409")}}},
         "/search": {"get": {
             "summary": "Full-text search over the papers the account may see",
             "parameters": [{"name": "q", "in": "query", "required": True,
