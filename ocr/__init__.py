@@ -8,12 +8,16 @@ tesseract, OpenCV or poppler are driven. It knows nothing of Pyramid or ZODB.
 Public interface:
 
     recognize(source, *, languages="vie", progress=None, workers=None,
-              review_threshold=70.0) -> OcrResult
+              review_threshold=70.0, title=None, author=None,
+              searchable=True, tesseract_threads=1) -> OcrResult
         source: a path, bytes or binary file of a PNG, JPEG, TIFF (multi-page)
         or PDF. Image pages are straightened, cleaned and recognised by
         tesseract (one process per worker, pages in parallel); PDF pages
         with a real text layer keep their text. progress(done, total) is
-        called as pages finish.
+        called as pages finish. searchable=False: no PDF is made
+        (.searchable_pdf is None), for text only. tesseract_threads: the
+        OpenMP threads of a page recognised alone (None: tesseract's own
+        default); pages side by side get one each.
     OcrResult: .text (NFC, pages separated by "\\f"), .pages (list of Page),
         .searchable_pdf (bytes; page N has the scan's own size and shows
         the colour scan, JPEG q80, turned, deskewed inside that size and
