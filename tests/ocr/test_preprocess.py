@@ -79,3 +79,43 @@ def test_dark_scanner_border_is_whitened():
     for edge in (image[:10], image[-10:], image[:, :10], image[:, -10:]):
         assert (edge == 0).mean() < 0.01
     assert (image == 0).mean() > 0.01       # the text is still there
+
+
+# -- issue 13: creases, dots, specks; text only ---------------------------------------
+
+def prepared(kind, seed=0, **kw):
+    image = scans.degraded(kind, lines=scans.HELDOUT_LINES, seed=seed)
+    return preprocess.prepare_page(np.asarray(image.convert("RGB")), 300, **kw)
+
+
+def test_a_crease_is_lifted_and_no_ink_row_crosses_the_page():
+    page = prepared("folded", seed=2, colour=False)
+    clean = preprocess.prepare_page(np.asarray(scans.render_page(lines=scans.HELDOUT_LINES).convert("RGB")), 300)
+    # a crease left dark would cover a whole row: no row has more ink than the text's own
+    assert (page.image < 128).mean(axis=1).max() < (clean.image < 128).mean(axis=1).max() + 0.05
+    # the text's own ink is kept (within a few percent of the clean page's)
+    assert abs((page.image < 128).sum() / (clean.image < 128).sum() - 1) < 0.08
+
+
+def test_dot_matrix_is_seen_and_clean_print_is_not():
+    dotted = scans.degraded("dot_matrix", lines=scans.HELDOUT_LINES, seed=1)
+    grey = np.asarray(dotted.convert("L"))
+    assert preprocess.dot_pitch(preprocess.binarise(grey))
+    clean = np.asarray(scans.render_page(lines=scans.HELDOUT_LINES).convert("L"))
+    assert preprocess.dot_pitch(preprocess.binarise(clean)) is None
+
+
+def test_toner_specks_go_and_tone_marks_stay():
+    clean = preprocess.prepare_page(np.asarray(scans.render_page(lines=scans.HELDOUT_LINES).convert("RGB")), 300)
+    assert (preprocess.remove_edge_strips(clean.image) == clean.image).all()   # dots of ạ, ị, full stops kept
+    specked = clean.image.copy()
+    rng = np.random.default_rng(5)
+    ys, xs = rng.integers(0, 40, 30), rng.integers(0, specked.shape[1] - 4, 30)   # in the empty top margin
+    for y, x in zip(ys, xs):
+        specked[y:y + 3, x:x + 3] = 0
+    assert (preprocess.remove_edge_strips(specked)[:45] == 255).all()
+
+
+def test_text_only_makes_no_colour_page():
+    assert prepared("stamp", colour=False).colour is None
+    assert prepared("stamp").colour.shape[:2] == prepared("stamp").image.shape
