@@ -304,8 +304,13 @@ def deletion_values(request, warehouse, errors=None):
     root = request.kho_root
     papers = [{"document": d, "retention": retention_view(root, d)} for d in warehouse.documents.in_use()]
     mine = [r for r in rights.requests_of(root, warehouse.subject_id) if r.kind == "delete"]
+    labels = {}                 # a paper's request names the paper, not its key
+    for r in mine:
+        document = warehouse.documents.get(r.target.partition("/")[2]) if r.target.startswith("paper:") else None
+        if document is not None:
+            labels[r.target] = retention.label_of(document)
     return {"warehouse": warehouse, "papers": papers, "requests": mine, "STATUSES": rights.STATUSES,
-            "errors": errors or {}}
+            "labels": labels, "errors": errors or {}}
 
 
 @view_config(context=Warehouse, name="deletion", permission=R.VIEW_WAREHOUSE, renderer="deletion.jinja2",
