@@ -23,6 +23,16 @@ def register(subparsers):
 
 
 def run(args):
+    # A single-image scan: tesseract is started first and loads its model
+    # while numpy and OpenCV are imported and the page is cleaned.
+    started = None
+    searchable = args.format == "pdf"
+    if _one_image(args.path) and not args.workers:
+        from .tesseract import Tesseract
+        try:
+            started = Tesseract(args.lang, pdf=searchable, threads=None)
+        except (OcrError, ValueError):
+            started = None            # recognize() says what is wrong
     from .pipeline import recognize
     progress = None
     if args.progress:
@@ -33,11 +43,14 @@ def run(args):
         # one page alone: tesseract runs as from the shell (its own threads);
         # the PDF is made only when asked for
         result = recognize(args.path, languages=args.lang, progress=progress,
-                           workers=args.workers, searchable=args.format == "pdf",
-                           tesseract_threads=None)
+                           workers=args.workers, searchable=searchable,
+                           tesseract_threads=None, started=started)
     except (OcrError, ValueError) as exc:
         print(f"kho ocr: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if started is not None:
+            started.close()       # (nothing left to do when the page used it)
     if args.format == "pdf":
         payload = result.searchable_pdf
     elif args.format == "hocr":
@@ -50,6 +63,17 @@ def run(args):
         print(f"kho ocr: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
         return 1
     return 0
+
+
+def _one_image(path):
+    """True for a PNG or JPEG file (one page; a phone's MPO may hold more,
+    and then the early tesseract is simply stopped)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")
 
 
 def _write(payload, output):

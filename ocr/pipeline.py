@@ -25,14 +25,15 @@ def default_workers():
 
 def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=None,
               review_threshold=70.0, title=None, author=None, searchable=True,
-              tesseract_threads=1):
+              tesseract_threads=1, started=None):
     """Recognise a scan (path, bytes or binary file; PNG/JPEG/TIFF/PDF).
     `title` and `author` go into the searchable PDF's metadata (the title
     defaults to the file's name); with `searchable=False` no PDF is made
     (the result's searchable_pdf is None). `tesseract_threads`: OpenMP
     threads of a tesseract recognising a page alone (None: tesseract's own
     default, as from the shell); pages recognised side by side always get
-    one each."""
+    one each. `started`: a tesseract.Tesseract already started for a scan
+    of one page (it loads its model meanwhile); closed when not used."""
     check_languages(languages)
     data, name = read_source(source)
     with tempfile.TemporaryDirectory(prefix="kho-ocr-") as workdir:
@@ -51,9 +52,14 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
                     progress(done, total)
         n = min(workers or default_workers(), max(1, len(to_ocr)))
         threads = 1 if n > 1 else tesseract_threads
+        if started is not None and len(to_ocr) != 1:
+            started.close()
+            started = None
         if len(to_ocr) == 1:
             page = to_ocr[0]
-            results[page.index] = _ocr_page(page, languages, review_threshold, searchable, threads)
+            results[page.index] = _ocr_page(page, languages, review_threshold, searchable, threads,
+                                            started)
+            started = None
             to_ocr = []
             done += 1
             if progress:
@@ -87,19 +93,27 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
     return OcrResult([page for page, _ in results], pdf)
 
 
-def _ocr_page(page, languages, review_threshold, searchable=True, threads=1):
+def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, started=None):
     import cv2
 
-    from .preprocess import prepare_page
-    from .tesseract import recognise_image
-    pixels, dpi = page.load()
+    from .preprocess import PSM, prepare_page
+    from .tesseract import Tesseract
     try:
-        prepared = prepare_page(pixels, dpi, colour=searchable)
-    except (cv2.error, ValueError, MemoryError) as exc:
-        raise OcrFailed(f"page {page.index + 1}: cannot clean the image ({exc})") from None
+        pixels, dpi = page.load()
+        try:
+            prepared = prepare_page(pixels, dpi, colour=searchable)
+        except (cv2.error, ValueError, MemoryError) as exc:
+            raise OcrFailed(f"page {page.index + 1}: cannot clean the image ({exc})") from None
+    except BaseException:
+        if started is not None:
+            started.close()
+        raise
+    if started is not None and (started.pdf != searchable or prepared.psm != PSM):
+        started.close()
+        started = None
     try:
-        hocr, text_pdf = recognise_image(prepared.image, prepared.dpi, languages,
-                                         pdf=searchable, threads=threads, psm=prepared.psm)
+        tesseract = started or Tesseract(languages, pdf=searchable, threads=threads, psm=prepared.psm)
+        hocr, text_pdf = tesseract.recognise(prepared.image, prepared.dpi)
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 TARGET_DPI = 300
+PSM = 3                  # tesseract's automatic layout (columns, blocks): every page so far
 # Median height (pixels) of the ink's connected components for 10-14 pt text
 # at 300 dpi is about 30; below LOW we upscale, above HIGH we downscale.
 TARGET_GLYPH_HEIGHT = 32.0
@@ -43,7 +44,7 @@ class PreparedPage:
     skew_degrees: float        # counter-clockwise rotation applied
     scale: float
     dewarped: bool
-    psm: int = 3               # tesseract page segmentation mode for this page
+    psm: int = PSM             # tesseract page segmentation mode for this page
 
 
 def prepare_page(pixels, dpi=None, colour=True):

@@ -17,6 +17,7 @@ and its run_and_get_multiple_output() takes no config (--dpi, --psm,
 -c textonly_pdf=1). pytesseract is not imported here: when something else
 imported it and named the command, that command is used.
 """
+import io
 import os
 import shutil
 import subprocess
@@ -60,42 +61,67 @@ def recognise_image(binary, dpi, languages, timeout=300, *, pdf=True, threads=1,
 
     Returns (hocr_text, text_only_pdf_bytes or None without `pdf`): the PDF
     page is the image's size at `dpi` and holds only the invisible text."""
-    from PIL import Image
-    check_languages(languages)
-    command = tesseract_command()
-    with tempfile.TemporaryDirectory(prefix="kho-ocr-") as tmp:
-        source = os.path.join(tmp, "page.png")
-        base = os.path.join(tmp, "out")
-        Image.fromarray(binary).convert("1", dither=Image.Dither.NONE).save(
-            source, dpi=(dpi, dpi), compress_level=1)
-        args = [command, source, base, "-l", languages, "--dpi", str(int(dpi)),
-                "--psm", str(int(psm))]
-        if pdf:
-            args += ["-c", "textonly_pdf=1", "hocr", "pdf"]
-        else:
-            args += ["hocr"]
+    return Tesseract(languages, pdf=pdf, threads=threads, psm=psm, timeout=timeout).recognise(binary, dpi)
+
+
+class Tesseract:
+    """One tesseract, started before its page is ready: it loads its model
+    while the page is opened and cleaned, then reads the page from its
+    standard input (`kho ocr PAGE` starts it before importing numpy)."""
+
+    def __init__(self, languages, *, pdf=True, threads=1, psm=PSM, timeout=300):
+        check_languages(languages)
+        self.command, self.pdf, self.timeout = tesseract_command(), pdf, timeout
+        self.tmp = tempfile.mkdtemp(prefix="kho-ocr-")
+        self.base = os.path.join(self.tmp, "out")
+        # the resolution is the PNG's own (written with the page's dpi)
+        args = [self.command, "stdin", self.base, "-l", languages, "--psm", str(int(psm))]
+        args += ["-c", "textonly_pdf=1", "hocr", "pdf"] if pdf else ["hocr"]
         try:
-            done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=timeout, env=_environment(threads))
+            self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, env=_environment(threads))
         except FileNotFoundError:
-            raise OcrFailed(f"tesseract is not installed (looked for {command!r})") from None
-        except subprocess.TimeoutExpired:
-            raise OcrFailed(f"tesseract took longer than {timeout} s on one page") from None
-        if done.returncode:
-            message = _message(done.stderr.decode("utf-8", "replace")) or f"exit code {done.returncode}"
-            raise OcrFailed(f"tesseract failed: {message}")
+            self.close()
+            raise OcrFailed(f"tesseract is not installed (looked for {self.command!r})") from None
+
+    def recognise(self, binary, dpi):
+        """(hocr, text-only PDF or None) of the binary page at `dpi`."""
+        from PIL import Image
         try:
-            with open(base + ".hocr", "rb") as f:
-                hocr = f.read().decode("utf-8")
-            text_pdf = None
-            if pdf:
-                with open(base + ".pdf", "rb") as f:
-                    text_pdf = f.read()
-        except OSError:
-            hocr, text_pdf = "", b""
-        if not hocr or (pdf and not text_pdf):
-            raise OcrFailed("tesseract failed: it wrote no hOCR or no PDF")
-        return hocr, text_pdf
+            buf = io.BytesIO()
+            Image.fromarray(binary).convert("1", dither=Image.Dither.NONE).save(
+                buf, "PNG", dpi=(dpi, dpi), compress_level=1)
+            try:
+                _, stderr = self.process.communicate(buf.getvalue(), timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                raise OcrFailed(f"tesseract took longer than {self.timeout} s on one page") from None
+            if self.process.returncode:
+                message = (_message(stderr.decode("utf-8", "replace"))
+                           or f"exit code {self.process.returncode}")
+                raise OcrFailed(f"tesseract failed: {message}")
+            try:
+                with open(self.base + ".hocr", "rb") as f:
+                    hocr = f.read().decode("utf-8")
+                text_pdf = None
+                if self.pdf:
+                    with open(self.base + ".pdf", "rb") as f:
+                        text_pdf = f.read()
+            except OSError:
+                hocr, text_pdf = "", b""
+            if not hocr or (self.pdf and not text_pdf):
+                raise OcrFailed("tesseract failed: it wrote no hOCR or no PDF")
+            return hocr, text_pdf
+        finally:
+            self.close()
+
+    def close(self):
+        """Stop tesseract if it still runs (a page that was not needed) and
+        remove its files."""
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.communicate()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _message(stderr):
