@@ -286,8 +286,11 @@ def _rights():
 
 
 def register_kind(rights):
-    """Name the correction kind in rights.KINDS (done on import of this module)."""
-    rights.KINDS.setdefault("correction", "repository.corrections:CORRECTION")
+    """Point the correction kind of rights.KINDS (a plain one by default) at
+    this module's, which corrects the paper (done on import of this module)."""
+    if rights.KINDS.get("correction") != "repository.corrections:CORRECTION":
+        rights.KINDS["correction"] = "repository.corrections:CORRECTION"
+        rights._kinds.pop("correction", None)
 
 
 def _queue(root, actor, request, document):
