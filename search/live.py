@@ -33,7 +33,7 @@ import zlib
 
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import RamStorage
-from whoosh.index import TOC, LockError, clean_files
+from whoosh.index import TOC, LockError
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
