@@ -231,6 +231,17 @@ def evolve_archive_and_corrections(zodb_root):
 
 
 STEPS.append(evolve_archive_and_corrections)
+
+
+def evolve_indicators_by_component(zodb_root):
+    """The reuse rate counts components, not papers (repository/indicators.py
+    components_of): the `components` and `reused` counters and each
+    dossier's stored contribution are recomputed from the dossiers."""
+    from .indicators import rebuild
+    rebuild(zodb_root[ROOT_KEY])
+
+
+STEPS.append(evolve_indicators_by_component)
 GENERATION = len(STEPS)
 
 

@@ -6,8 +6,9 @@ desk, the competent agency, the province the desk belongs to) and per period
 
 - counted in the period the dossier was **received**: received, online
   (dossier.channel), digitized (every required component has a paper on
-  file), components (papers attached) and reused (papers attached from the
-  warehouse, Attachment.reused);
+  file), components and reused (see `components_of`: the reuse rate is
+  components satisfied from the warehouse ÷ all the dossier's components,
+  Decision 766, not papers);
 - counted in the period it was **resolved**: resolved, on_time (resolved on
   or before the due date, Vietnam time), working_days (from the day of
   receipt to the day of resolution), approved, e_result (an approved
@@ -45,7 +46,7 @@ COUNTERS = {
     "online": "hồ sơ tiếp nhận trực tuyến / dossiers received online",
     "digitized": "hồ sơ có đủ thành phần số hoá / dossiers with every component digitized",
     "components": "thành phần hồ sơ / components",
-    "reused": "thành phần lấy từ kho dữ liệu / components reused from the warehouse",
+    "reused": "thành phần lấy từ kho dữ liệu / components satisfied from the warehouse",
     "resolved": "hồ sơ đã giải quyết / dossiers resolved",
     "on_time": "hồ sơ giải quyết đúng hạn / dossiers resolved on time",
     "working_days": "tổng số ngày làm việc xử lý / working days of processing in all",
@@ -57,9 +58,10 @@ COUNTERS = {
 class Indicator:
     """One figure: numerator ÷ denominator (× 100 % for a share)."""
 
-    def __init__(self, key, name, numerator, denominator, kind="percent"):
+    def __init__(self, key, name, numerator, denominator, kind="percent", definition=None):
         self.key, self.name = key, name
         self.numerator, self.denominator, self.kind = numerator, denominator, kind
+        self.definition = definition      # 'Vietnamese / English': what the counts count
 
     def value(self, counts):
         num, den = counts.get(self.numerator, 0), counts.get(self.denominator, 0)
@@ -79,7 +81,14 @@ class Indicator:
 INDICATORS = (
     Indicator("online", "Tỷ lệ hồ sơ tiếp nhận trực tuyến / Share received online", "online", "received"),
     Indicator("digitized", "Tỷ lệ hồ sơ được số hoá / Share digitized", "digitized", "received"),
-    Indicator("reuse", "Tỷ lệ tái sử dụng / Reuse rate", "reused", "components"),
+    Indicator("reuse", "Tỷ lệ tái sử dụng / Reuse rate", "reused", "components", definition=(
+        "Thành phần hồ sơ: mọi thành phần bắt buộc của thủ tục (kể cả thành phần chưa nộp) và mọi "
+        "thành phần không bắt buộc đã có giấy tờ; thành phần lấy từ kho dữ liệu: có giấy tờ tái sử "
+        "dụng từ kho (chủ giấy tờ đã đồng ý) được đính kèm. Mỗi thành phần đếm một lần, dù có mấy "
+        "giấy tờ. / Components: every required component of the procedure (supplied or not) and "
+        "every optional one with a paper attached; satisfied from the warehouse: a paper reused "
+        "from the warehouse (the owner agreed) is attached to it. Each component counts once, "
+        "however many papers it holds.")),
     Indicator("e_result", "Tỷ lệ trả kết quả điện tử / Share of results issued electronically",
               "e_result", "approved"),
     Indicator("on_time", "Tỷ lệ giải quyết đúng hạn / Share resolved on time", "on_time", "resolved"),
@@ -149,6 +158,25 @@ def is_digitized(root, dossier):
     return all(components.get(c.key) for c in procedure.components if c.required)
 
 
+def components_of(root, dossier):
+    """(all, reused): the keys of the dossier's components, and of those
+    satisfied from the warehouse.
+
+    All components: every required component of the dossier's procedure
+    (satisfied or not: a missing one still counts), and every optional one
+    the dossier has a paper for (an optional paper not brought is not part
+    of the dossier); a component attached under a key the catalogue no
+    longer lists still counts. Satisfied from the warehouse: a paper reused
+    from the warehouse (Attachment.reused, attached after the owner
+    confirmed) is attached to it, even beside a paper scanned here. Each
+    component counts once, however many papers it holds."""
+    procedure = root.catalogues.procedures.get(dossier.procedure_code)
+    required = {c.key for c in procedure.components if c.required} if procedure is not None else set()
+    held = {key for key, atts in dossier.components.items() if atts}
+    reused = {key for key, atts in dossier.components.items() if any(a.reused for a in atts)}
+    return required | held, reused
+
+
 def has_electronic_result(root, dossier):
     """A result paper (provenance agency_result, with the dossier's code) is
     filed in the warehouse: the one the dossier names (repository.results),
@@ -174,10 +202,10 @@ def profile(root, dossier, holidays=None):
     units = (("desk", dossier.desk), ("agency", dossier.agency),
              ("province", province_of(catalogues, dossier.desk)))
     received_day = in_vn(dossier.received).date()
-    attachments = [a for atts in dossier.components.values() for a in atts]
+    components, reused = components_of(root, dossier)
     rec = {"received": 1, "online": int(getattr(dossier, "channel", "desk") == "online"),
-           "digitized": int(is_digitized(root, dossier)), "components": len(attachments),
-           "reused": sum(1 for a in attachments if a.reused)}
+           "digitized": int(is_digitized(root, dossier)), "components": len(components),
+           "reused": len(reused)}
     res, res_periods = {}, ()
     if dossier.status == "resolved" and dossier.resolved is not None:
         resolved_day = in_vn(dossier.resolved).date()

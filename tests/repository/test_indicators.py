@@ -11,7 +11,7 @@ from repository import indicators as ind
 from repository.calendar import VN
 from repository.cli import main as kho
 from repository.db import app_root, close_databases, open_databases
-from repository.dossiers import receive_dossier, resolve, transition
+from repository.dossiers import attach_document, receive_dossier, resolve, transition
 from repository.errors import Refused, ValidationError
 from repository.reception import PersonAtDesk, decide_reuse, offer_reuse
 from repository.results import issue_result
@@ -56,10 +56,25 @@ def province_year(root):
     return data["rows"][0]
 
 
-def own_count(root):
-    """The test's own count: every paper attached to any dossier, and those reused."""
-    attachments = [a for d in root.dossiers.values() for atts in d.components.values() for a in atts]
-    return sum(1 for a in attachments if a.reused), len(attachments)
+def world_attached(world):
+    """What reuse_world attached: the first dossier's two scanned papers."""
+    return [(world.first, "giay_to_tuy_than", False), (world.first, "giay_khai_sinh", False)]
+
+
+def own_count(root, attached):
+    """The test's own count of components, from the catalogue and from what
+    the world and the test attached ([(dossier code, component key, reused)]):
+    a dossier's components are its procedure's required ones and the ones a
+    paper was attached to; those a reused paper went to are satisfied from
+    the warehouse. (reused, all) over every dossier."""
+    reused = total = 0
+    for code, dossier in root.dossiers.items():
+        procedure = root.catalogues.procedures[dossier.procedure_code]
+        keys = {c.key for c in procedure.components if c.required}
+        keys |= {key for c, key, _ in attached if c == code}
+        total += len(keys)
+        reused += len({key for c, key, was_reused in attached if c == code and was_reused})
+    return reused, total
 
 
 def test_periods_and_working_days():
@@ -74,17 +89,21 @@ def test_periods_and_working_days():
 
 
 def test_the_reuse_cycle_counts_equal_the_test_s_own(root, world, reuse_settings):
-    # the world so far: the first dossier's two papers were scanned, none reused
-    assert own_count(root) == (0, 2)
+    # the world so far: the first dossier's two components were scanned; the
+    # second's one required component (the ID card) is still missing
+    attached = world_attached(world)
+    assert own_count(root, attached) == (0, 3)
     row = province_year(root)
-    assert row["figures"]["reuse"] == {"value": 0.0, "numerator": 0, "denominator": 2}
-    # the second dossier (Bát Xát) reuses the ID card and the birth certificate
+    assert row["figures"]["reuse"] == {"value": 0.0, "numerator": 0, "denominator": 3}
+    # the second dossier (Bát Xát) reuses the ID card and the birth
+    # certificate (an optional component there, now part of the dossier)
     second = root.dossiers[world.second]
     request, _ = offer_reuse(root, second, user(root, "canbo2"), [
         {"component": "tuy_than", "document": world.id_card},
         {"component": "giay_khai_sinh", "document": world.birth}])
     decide_reuse(root, second, request, PersonAtDesk(OWNER), True, "desk")
-    reused, total = own_count(root)
+    attached += [(world.second, "tuy_than", True), (world.second, "giay_khai_sinh", True)]
+    reused, total = own_count(root, attached)
     assert (reused, total) == (2, 4)
     row = province_year(root)
     assert row["figures"]["reuse"] == {"value": 50.0, "numerator": reused, "denominator": total}
@@ -99,6 +118,58 @@ def test_the_reuse_cycle_counts_equal_the_test_s_own(root, world, reuse_settings
     issue_result(root, first, user(root, "xuly2"), reuse_settings)
     assert province_year(root)["figures"]["e_result"] == {"value": 100.0, "numerator": 1, "denominator": 1}
     assert ind.differences(root) == []
+
+
+def test_components_not_papers(root, world, reuse_settings):
+    """A marriage registration (four required components, two of them the
+    other party's) with the applicant's ID card reused and a second ID card
+    scanned into the same component: 1 component of 4 from the warehouse
+    (papers would have said 1 of 2); the missing ones count."""
+    from ..reuse_world import digitize
+    canbo = user(root, "canbo")
+    marriage = receive_dossier(root, canbo, "1.000894", OWNER, others=["010195004321"])
+    request, _ = offer_reuse(root, marriage, canbo, [{"component": "tuy_than_nguoi_nop",
+                                                       "document": world.id_card}])
+    decide_reuse(root, marriage, request, PersonAtDesk(OWNER), True, "desk")
+    scanned = digitize(root, reuse_settings, canbo, marriage, "HC", "HỘ CHIẾU")
+    attach_document(root, marriage, canbo, "tuy_than_nguoi_nop", scanned.__name__)
+    assert len(marriage.components["tuy_than_nguoi_nop"]) == 2
+    assert ind.components_of(root, marriage) == ({"tuy_than_nguoi_nop", "xac_nhan_hon_nhan_nguoi_nop",
+                                                  "tuy_than_ben_kia", "xac_nhan_hon_nhan_ben_kia"},
+                                                 {"tuy_than_nguoi_nop"})
+    attached = world_attached(world) + [(marriage.code, "tuy_than_nguoi_nop", True),
+                                        (marriage.code, "tuy_than_nguoi_nop", False)]
+    reused, total = own_count(root, attached)
+    assert (reused, total) == (1, 2 + 1 + 4)
+    row = province_year(root)
+    assert (row["figures"]["reuse"]["numerator"], row["figures"]["reuse"]["denominator"]) == (reused, total)
+    desks = ind.report(root, {"level": "desk", "period": "year", "from": this_year(), "to": this_year()})
+    commune = next(r for r in desks["rows"] if r["unit"] == COMMUNE)
+    assert commune["figures"]["reuse"] == {"value": 100 / 6, "numerator": 1, "denominator": 6}
+    assert ind.differences(root) == []
+
+
+def test_an_evolve_step_recounts_counters_stored_as_papers(root, world):
+    """Counters written when the reuse rate counted papers are recomputed by
+    the last evolve step."""
+    from repository.db import ROOT_KEY
+    from repository.evolve import STEPS, evolve_indicators_by_component
+    assert evolve_indicators_by_component in STEPS
+    month = ind.periods_of(datetime.datetime.now(VN).date())[0]
+    first = root.dossiers[world.first]
+    units, rec_periods, rec, res_periods, res = first.indicator_profile
+    as_papers = (units, rec_periods, tuple(sorted(dict(rec, components=5, reused=3).items())),
+                 res_periods, res)
+    for key, n in ind.expand(as_papers).items():          # as an older generation stored it
+        delta = n - ind.expand(first.indicator_profile).get(key, 0)
+        if delta:
+            root.indicators.change(key, delta)
+    first.indicator_profile = as_papers
+    assert (("desk", COMMUNE, month, "reused", COMMUNE), 3, 0) in ind.differences(root)
+    evolve_indicators_by_component(root._p_jar.root())
+    assert root._p_jar.root()[ROOT_KEY] is root
+    assert ind.differences(root) == []
+    assert province_year(root)["counts"]["components"] == 3
 
 
 def test_on_time_and_working_days(root, monkeypatch):
@@ -158,7 +229,7 @@ def test_check_command_reports_an_injected_difference_and_rebuild_mends_it(db, r
     capsys.readouterr()
     assert kho(["-c", ini, "indicators", "show", "--level", "province", "--period", "year"]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"{this_year()} {PROVINCE} online=0.0 (0/2)") and "reuse=0.0 (0/2)" in line, line
+    assert line.startswith(f"{this_year()} {PROVINCE} online=0.0 (0/2)") and "reuse=0.0 (0/3)" in line, line     # 2 + 1 required components
 
 
 def test_two_desks_receiving_at_once_do_not_conflict(db, world):

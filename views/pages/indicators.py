@@ -94,6 +94,7 @@ def indicators_page(request):
         "units": ind.units_at(root, filters["level"], scope),
         "formula": lambda i: i.formula(locale),
         "iname": lambda i: domain_message(i.name, locale),
+        "definition": lambda i: domain_message(i.definition, locale) if i.definition else "",
         "figure_text": lambda i, value: figure_text(i, value, locale),
         "equation": lambda i, figure: equation(i, figure, locale),
         "number_text": lambda value: number_text(value, 0, locale),
