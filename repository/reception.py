@@ -11,6 +11,7 @@ paper's owner with the dossier code as purpose."""
 import datetime
 import hashlib
 import secrets
+import types
 import unicodedata
 import uuid
 
@@ -280,7 +281,10 @@ class PersonAtDesk:
 def decide_reuse(root, dossier, request, actor, accept, via):
     """The person's answer. Accept: every paper is checked again (a consent
     may have been withdrawn meanwhile) and attached by reference, each use
-    audited under its owner with the dossier code as purpose. Refuse: recorded."""
+    audited under its owner with the dossier code as purpose, as a use by
+    the officer who offered it (the owner's access log names the staff who
+    used the paper; the owner's own answer would be left out of it as the
+    owner acting on their own papers). Refuse: recorded."""
     if via not in ("desk", "online"):
         raise ValidationError({"via": "desk hoặc online"})
     if actor is None or actor.subject_id != request.owner_id:
@@ -311,13 +315,24 @@ def decide_reuse(root, dossier, request, actor, accept, via):
         documents.append((key, document))
     request.state = CONFIRMED
     request.decided, request.decided_via = utcnow(), via
+    user = offerer(root, request, dossier)
     for key, document in documents:
         add_attachment(dossier, key, document, actor, reused=True)
-        audit.record(document, actor, "reuse", subject=document.owner_id, document=document.__name__,
-                     purpose=dossier.code, detail={"component": key, "request": request.id, "via": via})
+        audit.record(document, user, "reuse", subject=document.owner_id, document=document.__name__,
+                     purpose=dossier.code, detail={"component": key, "request": request.id, "via": via,
+                                                   "confirmed_by": actor.username})
     note(dossier, actor, "reuse", {"request": request.id, "via": via,
                                    "documents": [d.__name__ for _, d in documents]})
     return request
+
+
+def offerer(root, request, dossier):
+    """The staff account that offered the papers (a stand-in at the dossier's
+    desk if the account is gone), the user of a confirmed reuse."""
+    user = root.accounts.users.get(request.created_by)
+    if user is not None:
+        return user
+    return types.SimpleNamespace(username=request.created_by, roles=frozenset(), desk=dossier.desk)
 
 
 def pending_requests_for(root, dossier, subject_id):

@@ -1,7 +1,8 @@
 """The service-quality dashboard, its API and CSV, through WebTest over the
 reuse world: after the reuse cycle (the Bát Xát desk offers the two papers,
 the citizen agrees on the screen facing them) the dashboard's reuse rate is
-the test's own count of papers reused ÷ papers attached; who sees what."""
+the test's own count of components satisfied from the warehouse ÷ all
+components; the citizen's access log lists every use; who sees what."""
 import csv
 import datetime
 import io
@@ -35,9 +36,19 @@ def year():
     return str(datetime.datetime.now(VN).year)
 
 
-def own_count(root):
-    attachments = [a for d in root.dossiers.values() for atts in d.components.values() for a in atts]
-    return sum(1 for a in attachments if a.reused), len(attachments)
+def own_components(root, attached):
+    """The test's own count of components, from the catalogue and from what
+    the world and the test attached ([(dossier code, component key, reused)]):
+    a dossier's components are its procedure's required ones and the ones a
+    paper was attached to; those a reused paper went to are satisfied from
+    the warehouse. (reused, all) over every dossier."""
+    reused = total = 0
+    for code, dossier in root.dossiers.items():
+        procedure = root.catalogues.procedures[dossier.procedure_code]
+        keys = {c.key for c in procedure.components if c.required} | {k for c, k, _ in attached if c == code}
+        total += len(keys)
+        reused += len({k for c, k, was_reused in attached if c == code and was_reused})
+    return reused, total
 
 
 def reuse_through_the_pages(client, world):
@@ -54,7 +65,9 @@ def reuse_through_the_pages(client, world):
 
 def test_the_dashboard_s_reuse_rate_is_the_test_s_own_count(client, world, reuse_open_root):
     reuse_through_the_pages(client, world)
-    reused, total = own_count(reuse_open_root())
+    reused, total = own_components(reuse_open_root(), [
+        (world.first, "giay_to_tuy_than", False), (world.first, "giay_khai_sinh", False),
+        (world.second, "tuy_than", True), (world.second, "giay_khai_sinh", True)])
     assert (reused, total) == (2, 4)
     leader = client("luutru")
     page = leader.get("/indicators", {"level": "province", "period": "year", "from": year(), "to": year()})
@@ -62,6 +75,9 @@ def test_the_dashboard_s_reuse_rate_is_the_test_s_own_count(client, world, reuse
     assert card.select_one(".ind-equation").text == f"Tỷ lệ tái sử dụng = {reused} ÷ {total} = 50,0 %"
     assert card.select_one(".ind-value").text == "50,0 %"
     assert card.select_one(".ind-formula").text == "Công thức: thành phần lấy từ kho dữ liệu ÷ thành phần hồ sơ × 100 %"
+    assert card.select_one(".ind-definition").text.startswith(
+        "Thành phần hồ sơ: mọi thành phần bắt buộc của thủ tục (kể cả thành phần chưa nộp)")
+    assert page.html.select_one("#card-online .ind-definition") is None
     assert page.html.select_one("h1").text == "Chỉ số chất lượng phục vụ"
     assert page.html.select_one("#card-online .ind-equation").text.endswith("= 0 ÷ 2 = 0,0 %")
     # the month's figures per desk: the commune scanned both papers, Bát Xát reused both
@@ -80,9 +96,12 @@ def test_the_dashboard_s_reuse_rate_is_the_test_s_own_count(client, world, reuse
 
 def test_english_numbers_and_the_charts_data(client, world):
     page = client("kiemtoan", locale="en").get("/indicators", {"level": "agency"})
-    assert page.html.select_one("#card-reuse .ind-equation").text == "Reuse rate = 0 ÷ 2 = 0.0%"
+    # the commune's two scanned components, Bát Xát's missing ID card
+    assert page.html.select_one("#card-reuse .ind-equation").text == "Reuse rate = 0 ÷ 3 = 0.0%"
     assert page.html.select_one("#card-reuse .ind-formula").text == (
-        "Formula: components reused from the warehouse ÷ components × 100%")
+        "Formula: components satisfied from the warehouse ÷ components × 100%")
+    assert page.html.select_one("#card-reuse .ind-definition").text.startswith(
+        "Components: every required component of the procedure (supplied or not)")
     assert "Service-quality indicators" in page.text
     data = page.html.select_one("#indicator-data").text
     assert '"trend"' in data and '"compare"' in data and "<" not in data
@@ -124,7 +143,7 @@ def test_csv_export_has_a_header_and_the_rows(client, world):
     assert (commune["received"], commune["components"], commune["reuse_percent"]) == ("1", "2", "0.0")
     assert commune["on_time_percent"] == "100.0" and commune["e_result_percent"] == "0.0"
     batxat = next(r for r in rows if r["unit"] == BATXAT)
-    assert batxat["reuse_percent"] == ""          # nothing attached yet: no ratio
+    assert (batxat["components"], batxat["reuse_percent"]) == ("1", "0.0")   # its ID card still missing
     api = leader.get("/api/v1/indicators.csv", {"level": "desk", "period": "year"})
     assert api.body == response.body
     link = leader.get("/indicators", {"level": "agency"}).html.select_one("#csv-export")["href"]
@@ -144,12 +163,30 @@ def token(app, username):
     return {"Authorization": f"Bearer {response.json['token']}"}
 
 
-def test_the_loop_closed_the_result_reused_and_counted(client, world, reuse_open_root):
-    """The result of the first dossier is issued and filed, reused with the ID
-    card in a marriage registration (the citizen agrees at the desk); the
-    dashboard counts the electronic result and the reuse as the test does."""
+def content(app, owner, paper, purpose, headers):
+    """A staff member's read of a paper's file for a dossier (the API, with its purpose)."""
+    app.get(f"/api/v1/subjects/{owner}/documents/{paper}/content", {"purpose": purpose}, headers=headers)
+
+
+def test_the_loop_closed_the_result_reused_and_counted(client, world, reuse_app, reuse_open_root):
+    """The reuse cycle closed: canbo2 reuses the two papers for the second
+    dossier (the citizen agrees on the screen facing them) and reads one;
+    the first dossier's result is issued and filed; canbo reuses it with
+    the ID card in a marriage registration and reads it, xuly2 reads the ID
+    card for it. The dashboard's reuse rate is the test's own count of
+    components, and the citizen's access log (API and page, after the
+    sealer ran) lists every one of those uses with its dossier."""
+    from repository.audit import audit_pending, seal_db
+    did = []                       # (actor, action, paper, dossier): every use of the owner's papers
+    reuse_through_the_pages(client, world)
+    did += [("canbo2", "read_metadata", None, world.second)] * 2   # the dossier page, before and after
+    did += [("canbo2", "reuse", world.id_card, world.second), ("canbo2", "reuse", world.birth, world.second)]
+    attached = [(world.first, "giay_to_tuy_than", False), (world.first, "giay_khai_sinh", False),
+                (world.second, "tuy_than", True), (world.second, "giay_khai_sinh", True)]
     app = client()
-    xuly2, canbo, owner = token(app, "xuly2"), token(app, "canbo"), token(app, "congdan")
+    xuly2, canbo, canbo2, owner = (token(app, n) for n in ("xuly2", "canbo", "canbo2", "congdan"))
+    content(app, world.owner, world.birth, world.second, canbo2)
+    did.append(("canbo2", "read_content", world.birth, world.second))
     issued = app.post_json(f"/api/v1/dossiers/{world.first}/result", {}, headers=xuly2, status=201).json
     app.post_json(f"/api/v1/subjects/{world.owner}/consents", {
         "scope": "doctype", "target": "XNTTHN", "purposes": ["keep", "reuse"],
@@ -161,8 +198,16 @@ def test_the_loop_closed_the_result_reused_and_counted(client, world, reuse_open
         {"component": "tuy_than_nguoi_nop", "document": world.id_card}]}, headers=canbo, status=201).json
     path = offer["confirmation"].split("localhost", 1)[1]
     app.post_json(path, {"accept": True})
-    reused, total = own_count(reuse_open_root())
-    assert (reused, total) == (2, 4)
+    did += [("canbo", "reuse", issued["id"], third["code"]), ("canbo", "reuse", world.id_card, third["code"])]
+    attached += [(third["code"], "xac_nhan_hon_nhan_nguoi_nop", True), (third["code"], "tuy_than_nguoi_nop", True)]
+    content(app, world.owner, issued["id"], third["code"], canbo)
+    content(app, world.owner, world.id_card, third["code"], xuly2)
+    did += [("canbo", "read_content", issued["id"], third["code"]),
+            ("xuly2", "read_content", world.id_card, third["code"])]
+
+    # the dashboard's reuse rate: the test's own count of components
+    reused, total = own_components(reuse_open_root(), attached)
+    assert (reused, total) == (4, 2 + 2 + 4)      # the marriage's other party's two components missing
     api = validate(client("luutru").get("/api/v1/indicators", {"level": "province", "period": "year"})).json
     figures = api["rows"][0]["figures"]
     assert figures["reuse"] == {"value": 50.0, "numerator": reused, "denominator": total}
@@ -174,3 +219,27 @@ def test_the_loop_closed_the_result_reused_and_counted(client, world, reuse_open
         "Tỷ lệ trả kết quả điện tử = 1 ÷ 1 = 100,0 %"
     from repository.indicators import differences
     assert differences(reuse_open_root()) == []
+
+    # the citizen's access log, once the sealer has run: every use, with its dossier
+    db = reuse_app.registry._zodb_databases[""]
+    seal_db(db)
+    assert audit_pending(db) == 0
+    log = validate(app.get(f"/api/v1/subjects/{world.owner}/access-log", {"limit": 200}, headers=owner)).json
+    assert log["total"] == len(log["items"]) and not any(i["pending"] for i in log["items"])
+    listed = [(i["actor"], i["action"], i["paper"], i["dossier"]) for i in log["items"]]
+    missing = [use for use in did if use not in listed]
+    assert not missing, f"not in the access log: {missing}; listed: {listed}"
+    cycle = [use for use in listed if use[3] in (world.second, third["code"])]
+    assert sorted(cycle, key=repr) == sorted(did, key=repr), "the log lists uses the test did not make"
+    reuse = next(i for i in log["items"] if i["action"] == "reuse" and i["dossier"] == world.second)
+    assert (reuse["actor_name"], reuse["unit"]) == ("Phạm Văn Long", BATXAT)
+    # the page once: the same uses, each row with who and which dossier
+    page = client("congdan").get(f"/subjects/{world.owner}/access-log")
+    rows = page.html.select("#access-log tbody tr")
+    assert len(rows) == min(20, log["total"]) and len(did) <= 20
+    for row, item in zip(rows, log["items"]):
+        assert row["data-action"] == item["action"]
+        assert item["actor_name"] in row.text and item["dossier"] in row.text, row.text
+    shown = [(r["data-action"], r.select("td")[3].text) for r in rows]
+    for _actor, action, _paper, dossier in did:
+        assert any(a == action and dossier in words for a, words in shown), (action, dossier)
