@@ -52,6 +52,9 @@ bench: system venv
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/reception.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/audit.py --seconds 3 --repeat 1 --entries 100000 --owners 5000
+	$(BIN)/python bench/indicators.py --dossiers 1000
+	$(BIN)/python bench/retention.py --papers 20000
 
 # byte-compile the project once (where PYTHONDONTWRITEBYTECODE is set, every
 # `kho` would compile what it imports again: 20-40 ms on `kho ocr`)
