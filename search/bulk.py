@@ -23,7 +23,7 @@ from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .codec import KhoCodec
-from .postings import TermPostings, write_field
+from .postings import TermPostings, TermTable, write_field
 
 __all__ = ["write_index", "bulk_codec", "SEGMENT_DOCS"]
 
@@ -154,7 +154,7 @@ class SegmentBuilder:
         self.perdoc.close()
         segment = self.segment
         segment.set_doc_count(self.docnum)
-        writer = self.codec.field_writer(self.storage, segment)
+        writer = TermTable.adopt(self.codec.field_writer(self.storage, segment))
         for fieldname in sorted(self.terms):
             terms = self.terms.pop(fieldname)
             writer.start_field(fieldname, self.schema[fieldname])

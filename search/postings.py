@@ -8,18 +8,101 @@ block data, term info record) from whole per-term arrays, into the field
 writer's own postings file and term table. Whoosh-Reloaded is pinned;
 tests/search/test_bulk.py checks the bytes against the per-posting writer.
 """
+from hashlib import md5
 from operator import itemgetter
 from pickle import dumps
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb import filetables
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from .codec import encode_any
 
-__all__ = ["TermPostings", "write_field"]
+__all__ = ["TermPostings", "write_field", "TermTable"]
 
 _TERMINFO = W3TermInfo._struct     # "!BfIBBfII": flags, weight, df, lengths, ...
+_KEY_LENGTHS = filetables._lengths      # "!ii"
+_POINTER = filetables._pointer          # "!Iq"
+_EMPTY_SLOT = _POINTER.pack(0, 0)
+# (docnum, weight, value) -> encode_any's (flag, data) of a one-posting term:
+# a small segment (one apply) has its documents at docnum 0, 1..., so the
+# same positions come back from one apply to the next
+_SINGLES = {}
+_SINGLES_MAX = 100_000
+
+
+def _encode_single(docnum, weight, value):
+    key = (docnum, weight, value)
+    found = _SINGLES.get(key)
+    if found is None:
+        found = encode_any((docnum,), (weight,), [value] if value else [])
+        if len(_SINGLES) >= _SINGLES_MAX:
+            _SINGLES.clear()
+        _SINGLES[key] = found
+    return found
+
+
+class TermTable(filetables.OrderedHashWriter):
+    """Whoosh's terms table writer with the same bytes written a field at a
+    time: add_ordered() takes a field's sorted (key, value) pairs in one
+    write, and the hash tables are written in one piece (per-key calls and
+    per-slot writes were most of a small segment's cost)."""
+
+    @classmethod
+    def adopt(cls, fieldwriter):
+        """Make `fieldwriter`'s table (a stock OrderedHashWriter) a TermTable."""
+        table = fieldwriter._tindex
+        if type(table) is filetables.OrderedHashWriter:
+            table.__class__ = cls
+        return fieldwriter
+
+    def add_ordered(self, pairs):
+        """add() of each (key, value) of `pairs`, keys ascending."""
+        dbfile = self.dbfile
+        pos = dbfile.tell()
+        lastkey = self.lastkey
+        remember = self.index.append
+        buckets = self.buckets
+        md5_keys = self.hashtype == 0
+        hashfn = self.hashfn
+        pack = _KEY_LENGTHS.pack
+        parts = []
+        for key, value in pairs:
+            if key <= lastkey:
+                raise ValueError("Keys must increase: %r..%r" % (lastkey, key))
+            remember(pos)
+            parts.append(pack(len(key), len(value)))
+            parts.append(key)
+            parts.append(value)
+            # (filetables.md5_hash: the digest's last four bytes)
+            h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big") \
+                if md5_keys else hashfn(key)
+            buckets[h & 255].append((h, pos))
+            pos += 8 + len(key) + len(value)
+            lastkey = key
+        dbfile.write(b"".join(parts))
+        self.lastkey = lastkey
+
+    def _write_hashes(self):
+        dbfile = self.dbfile
+        pos = dbfile.tell()
+        pack = _POINTER.pack
+        out = []
+        for entries in self.buckets:
+            numslots = 2 * len(entries)
+            self.directory.append((pos, numslots))
+            if not numslots:
+                continue
+            table = [None] * numslots
+            for hashval, position in entries:
+                slot = (hashval >> 8) % numslots
+                while table[slot] is not None:
+                    slot = (slot + 1) % numslots
+                table[slot] = pack(hashval, position)
+            out.append(b"".join(_EMPTY_SLOT if entry is None else entry for entry in table))
+            pos += _POINTER.size * numslots
+        dbfile.write(b"".join(out))
 
 
 class TermPostings:
@@ -55,7 +138,10 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
     postfile = fieldwriter._postfile.file       # the buffered file under the StructFile
     write = postfile.write
     offset = postfile.tell()
-    add_term = fieldwriter._tindex.add
+    table = fieldwriter._tindex
+    added = []
+    add_term = table.add if not isinstance(table, TermTable) else \
+        (lambda key, value: added.append((key, value)))
     pack_info = _TERMINFO.pack
     singles = {}       # (docnum, weight, length byte) -> the chunk's bytes before the value
     magic = WHOOSH3_HEADER_MAGIC
@@ -68,7 +154,7 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
             # below, from a few cached pieces
             docnum, weight = ids[0], weights[0]
             length = doclengths[docnum] if doclengths is not None else 0
-            flag, data = encode_any(ids, weights, values)
+            flag, data = _encode_single(docnum, weight, values[0] if values else b"")
             key = (docnum, weight, length, flag, len(data))
             head = singles.get(key)
             if head is None:
@@ -121,3 +207,5 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
             length_to_byte(max_length), max_weight, ids[0], ids[-1])
         add_term(prefix + tbytes, record + pack_long(offset) + pack_int(len(chunk)))
         offset += len(chunk)
+    if added:
+        table.add_ordered(added)

@@ -198,8 +198,9 @@ def test_an_empty_rebuild_empties_the_index(tmp_path):
     ix.close()
 
 
-def _postings_bytes(tmp_path, write):
-    """The .trm and .pst bytes of one field written by `write(fieldwriter, terms)`."""
+def _postings_bytes(tmp_path, write, adopt=False):
+    """The .trm and .pst bytes of one field written by `write(fieldwriter, terms)`
+    (with search.postings' TermTable if `adopt`)."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.fields import TEXT
     storage = FileStorage(str(tmp_path)).create()
@@ -207,6 +208,9 @@ def _postings_bytes(tmp_path, write):
     codec = KhoCodec(blocklimit=4)
     segment = codec.new_segment(storage, "T")
     writer = codec.field_writer(storage, segment)
+    if adopt:
+        from search.postings import TermTable
+        TermTable.adopt(writer)
     writer.start_field("f", TEXT(phrase=True))
     write(writer)
     writer.finish_field()
@@ -215,7 +219,8 @@ def _postings_bytes(tmp_path, write):
             for ext in (".trm", ".pst")}
 
 
-def test_whole_term_writing_gives_the_per_posting_writers_bytes(tmp_path):
+@pytest.mark.parametrize("adopt", [False, True], ids=["stock table", "TermTable"])
+def test_whole_term_writing_gives_the_per_posting_writers_bytes(tmp_path, adopt):
     from search.postings import TermPostings
     from search.postings_format import DeltaPositions
     rng = random.Random(3)
@@ -238,8 +243,11 @@ def test_whole_term_writing_gives_the_per_posting_writers_bytes(tmp_path):
             writer.finish_term()
 
     expected = _postings_bytes(tmp_path / "a", per_posting)
-    got = _postings_bytes(tmp_path / "b", lambda w: write_field(w, terms, doclengths, 4))
+    got = _postings_bytes(tmp_path / "b", lambda w: write_field(w, terms, doclengths, 4), adopt)
     assert got == expected
+    # and again: one-posting terms' blocks now come from the cache
+    again = _postings_bytes(tmp_path / "c", lambda w: write_field(w, terms, doclengths, 4), adopt)
+    assert again == expected
 
 
 def test_segments_follow_the_documents_order():
