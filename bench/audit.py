@@ -302,16 +302,16 @@ def build_store(path, entries, owners, seed=7):
         aconn = conn.get_connection("audit")
         aconn.root()[LOG_KEY] = AuditLog()
         aconn.root()[LANES_KEY] = Lanes()
-    chain = aconn.root()[LOG_KEY]
-    index = chain.index
-    chain.index = None                   # the index is written once at the end (each owner's set once)
     uses, paper_uses = {}, {}
     actions = ["read_content", "read_content", "read_metadata", "reuse", "search_read", "add_document",
                "login", "dossier_received"]
     base = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     step = datetime.timedelta(seconds=30 * 24 * 3600 * 11 / max(entries, 1))
     batch = 50000
-    tm.begin()
+    tm.begin()                           # (begin aborts what was changed before it)
+    chain = aconn.root()[LOG_KEY]
+    index = chain.index
+    chain.index = None                   # the index is written once at the end (each owner's set once)
     for i in range(entries):
         owner = OWNER if i % max(1, entries // 300) == 0 else f"0{rng.randrange(owners):011d}"
         action = actions[i % len(actions)]
