@@ -8,9 +8,13 @@ the holds, the requests' answers and the certificates; citizens file and
 read their own requests; the owner (congdan) asks to delete on their own
 warehouse's page (another citizen: not found; staff: 403). Ids that the
 world does not hold (a hold, a request, a certificate) answer 400/404 or a
-form message to the allowed account: never 401/403/5xx."""
+form message to the allowed account: never 401/403/5xx. The metadata
+search is the records manager's alone; the audit trail viewer is the records
+manager's and the auditor's (citizens, desk staff, processors and the
+administrator: 403, these paths name no warehouse)."""
 
 RECORDS = {"luutru"}
+AUDIT_READERS = {"luutru", "kiemtoan"}      # the audit trail viewer: records managers and auditors
 CITIZENS = {"congdan", "congdan2"}
 OWNER = "001090012345"
 
@@ -34,7 +38,14 @@ CASES = {
     "views.pages.records.deletion_page": ("GET", f"/subjects/{OWNER}/deletion", {"congdan"}, {}),
     "views.pages.records.deletion_post": ("POST", f"/subjects/{OWNER}/deletion", {"congdan"},
                                           {"document": "{doc}"}),
+    "views.pages.records_console.search_page": ("GET", "/records/search", RECORDS,
+                                                {"go": "1", "owner": OWNER, "issued_from": "01/01/2000"}),
+    "views.pages.records_console.audit_page": ("GET", "/records/audit", AUDIT_READERS, {"owner": OWNER}),
+    "views.pages.records_console.audit_verify": ("POST", "/records/audit/verify", AUDIT_READERS, {}),
     # API
+    "views.api.records.search_api": ("GET", "/api/v1/records/search", RECORDS, {"type": "GKS"}),
+    "views.api.records.audit_api": ("GET", "/api/v1/records/audit", AUDIT_READERS, {"limit": "5"}),
+    "views.api.records.audit_verify_api": ("POST", "/api/v1/records/audit/verify", AUDIT_READERS, {}),
     "views.api.records.queue_api": ("GET", "/api/v1/records/queue", RECORDS, {}),
     "views.api.records.approve_api": ("POST", "/api/v1/records/queue/approve", RECORDS, {"items": ["paper:x/y"]}),
     "views.api.records.defer_api": ("POST", "/api/v1/records/queue/defer", RECORDS,

@@ -17,13 +17,21 @@
                                                  "paper:<id>/<doc>" | "warehouse:<id>"} → 201
     GET  /api/v1/requests/{id}                   the owner or a records manager
     POST /api/v1/requests/{id}/answer            {"decision": "grant"|"refuse", "reason"} (records)
+    GET  /api/v1/records/search                  metadata across every warehouse, no content
+                                                 (repository.records_search; the filters of the page)
+    GET  /api/v1/records/audit                   the trail's kept verification and its entries newest first
+                                                 (?actor, owner, action, since, until, before, limit);
+                                                 records managers and auditors
+    POST /api/v1/records/audit/verify            verify the whole trail now → the status
 
 Keys name targets: "paper:<owner>/<doc id>", "dossier:<code>", "warehouse:<owner>"."""
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from repository import retention, rights
+from pyramid_zodbconn import get_connection
+
+from repository import audit_view, records_search, retention, rights
 from repository import roles as R
 from repository.errors import ValidationError
 
@@ -205,6 +213,60 @@ def answer_api(request):
     return item.as_dict()
 
 
+# --- the metadata search and the audit trail (views/pages/records_console.py) -----------------
+
+def _day(value):
+    return value.isoformat() if value else None
+
+
+@view_config(route_name="api_records_search", permission=R.MANAGE_RECORDS, request_method="GET", **JSON)
+def search_api(request):
+    from ..searching import search_index
+    filters, page, pagelen = records_search.parse_request(request.params)
+    result = records_search.search_metadata(request.kho_root, search_index(request), request.user, filters,
+                                            page=page, pagelen=pagelen)
+    items = [dict(row, issue_date=_day(row["issue_date"]), valid_until=_day(row["valid_until"]))
+             for row in result["rows"]]
+    return {"total": result["total"], "exact": result["exact"], "page": result["page"],
+            "pagelen": result["pagelen"], "pagecount": result["pagecount"], "items": items}
+
+
+def _status_json(request, force=False):
+    from ..pages.records_console import max_age, status_view
+    if force:
+        verification = audit_view.trail_status(get_connection(request), force=True,
+                                               by=request.user.username)[0]
+        audit_view.log_verification(request.kho_root, request.user, verification)
+    status = status_view(request)
+    return {"ok": status["ok"], "message": status["text"], "checked": status["checked"].isoformat(),
+            "verified": status["verified"], "seconds": round(status["seconds"], 3), "by": status["by"],
+            "sealed": status["sealed"], "pending": status["pending"], "max_age": max_age(request)}
+
+
+def _entry_json(entry):
+    return {"seq": entry["seq"], "time": entry.get("time"), "actor": entry.get("actor"),
+            "role": entry.get("role"), "unit": entry.get("unit"), "action": entry.get("action"),
+            "subject": entry.get("subject"), "document": entry.get("document"), "purpose": entry.get("purpose"),
+            "detail": entry.get("detail"), "pending": bool(entry.get("pending"))}
+
+
+@view_config(route_name="api_records_audit", permission=R.READ_AUDIT, request_method="GET", **JSON)
+def audit_api(request):
+    filters, limit = audit_view.parse_request(request.params)
+    status = _status_json(request)
+    if status["ok"] is None:
+        return {"status": status, "items": [], "next_before": None, "scanned": 0}
+    found = audit_view.trail_entries(get_connection(request), filters, limit=limit)
+    audit_view.log_trail_read(request.kho_root, request.user, filters, found["items"])
+    return {"status": status, "items": [_entry_json(e) for e in found["items"]],
+            "next_before": found["next_before"], "scanned": found["scanned"]}
+
+
+@view_config(route_name="api_records_audit_verify", permission=R.READ_AUDIT, request_method="POST", **JSON)
+def audit_verify_api(request):
+    return _status_json(request, force=True)
+
+
 # --- the OpenAPI description of these routes, kept beside them -----------------------
 
 def _describe():
@@ -350,6 +412,79 @@ def _describe():
                                          ["decision"]),
                      "responses": {"200": _json(_ref("RightsRequest")),
                                    **_errors("400", "401", "403", "404", "409")}}},
+    })
+    _describe_console(SPEC, _errors, _json, text, nullable, integer, boolean, nday, when)
+
+
+def _describe_console(SPEC, _errors, _json, text, nullable, integer, boolean, nday, when):
+    """The metadata search and the audit trail viewer."""
+    def query(name, description, schema=None):
+        return {"name": name, "in": "query", "description": description,
+                "schema": schema or {"type": "string", "maxLength": 200}}
+
+    vn_day = {"type": "string", "maxLength": 10, "description": "dd/mm/yyyy or YYYY-MM-DD"}
+    row = {"type": "object", "required": ["doc_id", "owner_id", "type_code", "state"],
+           "properties": {"doc_id": text, "document_id": text, "owner_id": text, "owner_name": text,
+                          "paper_name": text, "type_code": text, "number": text, "issuer": text,
+                          "issue_date": nday, "valid_until": nday, "state": text,
+                          "dossier_codes": {"type": "array", "items": text},
+                          "retention": {"enum": [*retention.STATUS_LABELS, None]}}}
+    status = {"type": "object", "required": ["ok", "message", "checked", "sealed", "pending"],
+              "properties": {"ok": {"type": ["boolean", "null"]}, "message": text, "checked": when,
+                             "verified": integer, "seconds": {"type": "number"}, "by": nullable,
+                             "sealed": integer, "pending": integer, "max_age": {"type": "number"}}}
+    entry = {"type": "object", "required": ["seq", "time", "actor", "action", "pending"],
+             "properties": {"seq": integer, "time": text, "actor": text, "role": nullable, "unit": nullable,
+                            "action": text, "subject": nullable, "document": nullable, "purpose": nullable,
+                            "detail": {}, "pending": boolean}}
+    SPEC["paths"].update({
+        "/records/search": {"get": {
+            "summary": "Metadata search across every warehouse (records managers): no purpose, no content "
+                       "(no text, no excerpts, no files); audited under each owner shown. The content stays "
+                       "behind /search with a records purpose",
+            "parameters": [
+                query("owner", "the owner's personal id or enterprise code"),
+                query("name", "part of the owner's name (tones and case ignored)",
+                      {"type": "string", "maxLength": 100}),
+                query("type", "a paper type code"), query("number", "the paper's number (its beginning)"),
+                query("issuer", "part of the issuer's name"), query("dossier", "a dossier code"),
+                query("issued_from", "issued on or after", vn_day), query("issued_to", "issued on or before", vn_day),
+                query("valid_from", "valid until on or after", vn_day),
+                query("valid_to", "valid until on or before", vn_day),
+                query("state", "validity", {"enum": list(records_search.VALIDITY)}),
+                query("retention", "in the review queue (pending, deferred) or under a legal hold",
+                      {"enum": list(records_search.RETENTION)}),
+                query("page", "from 1", {"type": "integer", "minimum": 1, "maximum": 10000}),
+                query("pagelen", "rows a page", {"type": "integer", "minimum": 1,
+                                                 "maximum": records_search.MAX_PAGELEN})],
+            "responses": {"200": _json({"type": "object",
+                                        "required": ["total", "exact", "page", "pagelen", "pagecount", "items"],
+                                        "properties": {"total": integer, "exact": boolean, "page": integer,
+                                                       "pagelen": integer, "pagecount": integer,
+                                                       "items": {"type": "array", "items": row}}}),
+                          **_errors("400", "401", "403")}}},
+        "/records/audit": {"get": {
+            "summary": "The audit trail (records managers, auditors): the kept status of kho audit verify and "
+                       "the entries newest first, pending ones marked; reading it is audited",
+            "parameters": [query("actor", "an account's username", {"type": "string", "maxLength": 64}),
+                           query("owner", "the owner an entry concerns", {"type": "string", "maxLength": 32}),
+                           query("action", "e.g. read_content", {"type": "string", "maxLength": 40,
+                                                                 "pattern": "^[a-z_]*$"}),
+                           query("since", "from this day (Vietnam time)", vn_day),
+                           query("until", "to this day, included", vn_day),
+                           query("before", "entries before this sequence number (the previous page's "
+                                           "next_before)", {"type": "integer", "minimum": 1}),
+                           query("limit", "entries a page", {"type": "integer", "minimum": 1,
+                                                             "maximum": audit_view.MAX_PAGE})],
+            "responses": {"200": _json({"type": "object", "required": ["status", "items", "next_before"],
+                                        "properties": {"status": status,
+                                                       "items": {"type": "array", "items": entry},
+                                                       "next_before": {"type": ["integer", "null"]},
+                                                       "scanned": integer}}),
+                          **_errors("400", "401", "403")}}},
+        "/records/audit/verify": {"post": {
+            "summary": "Verify the whole audit trail now (kho audit verify); the status is kept for the pages",
+            "responses": {"200": _json(status), **_errors("401", "403")}}},
     })
 
 

@@ -41,6 +41,14 @@ def includeme(config):
                           ("records_certificate", "/certificates/{certificate}")):
         config.add_route(name, PREFIX + pattern)
     config.add_route("records_events", PREFIX + "/events")
+    # views/pages/records_console.py and views/api/records.py: the metadata search, the audit trail
+    from .records_console import AuditTrail
+    config.add_route("records_search", PREFIX + "/search")
+    config.add_route("records_audit", PREFIX + "/audit", factory=AuditTrail)
+    config.add_route("records_audit_verify", PREFIX + "/audit/verify", factory=AuditTrail)
+    config.add_route("api_records_search", "/api/v1/records/search")
+    config.add_route("api_records_audit", "/api/v1/records/audit", factory=AuditTrail)
+    config.add_route("api_records_audit_verify", "/api/v1/records/audit/verify", factory=AuditTrail)
     config.add_route("api_records_events", "/api/v1/records/events")
     config.add_route("api_records_queue", "/api/v1/records/queue")
     config.add_route("api_records_approve", "/api/v1/records/queue/approve")
@@ -115,20 +123,12 @@ def _transfers(root):
 
 
 def audit_status(request):
-    """(ok, text) of the audit trail's verification (kho audit verify), for the console."""
-    from repository.audit import audit_log
-    from pyramid_zodbconn import get_connection
-    try:
-        log = audit_log(get_connection(request))
-        ok, broken = log.verify()
-        pending = log.pending_count()
-    except Exception as exc:        # no audit database configured
-        return None, str(exc)
-    if ok:
-        return True, translate(request, _("Audit trail intact: ${sealed} entries sealed, ${pending} pending.",
-                                          mapping={"sealed": log.sealed.length, "pending": pending}))
-    return False, translate(request, _("Audit trail BROKEN at ${where}: ${reason}",
-                                       mapping={"where": broken[0], "reason": broken[1]}))
+    """(ok, text, status) of the audit trail's verification for the console:
+    the verification kept with its time (views.pages.records_console), not
+    recomputed on every view."""
+    from .records_console import status_view
+    status = status_view(request)
+    return status["ok"], status["text"], status
 
 
 def _fail(request, exc):
@@ -145,10 +145,10 @@ def _fail(request, exc):
 def console(request):
     root = request.kho_root
     counts = console_counts(root)
-    ok, text = audit_status(request)
+    ok, text, status = audit_status(request)
     _seen(root, request.user, [i.owner_id for i in counts["pending"]] + [r.subject for r in counts["requests"]],
           "records_console")
-    return dict(counts, audit_ok=ok, audit_text=text, ITEM_STATES=retention.ITEM_STATES,
+    return dict(counts, audit_ok=ok, audit_text=text, audit=status, ITEM_STATES=retention.ITEM_STATES,
                 REQUEST_STATUSES=rights.STATUSES, now=datetime.datetime.now(datetime.timezone.utc))
 
 

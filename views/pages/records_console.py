@@ -1,0 +1,132 @@
+"""The records console's metadata search and audit trail viewer, on pages.
+
+    GET  /records/search          metadata across every warehouse (records managers), no content:
+                                  repository.records_search; content stays behind /search with a
+                                  records purpose
+    GET  /records/audit           the status of `kho audit verify` (kept, with its time) and the
+                                  entries newest first (records managers, auditors)
+    POST /records/audit/verify    verify the whole trail now (CSRF), back to /records/audit
+
+The audit routes have a context of their own (AuditTrail below): its ACL
+gives READ_AUDIT to the auditor and the records manager, the two roles
+that read the trail."""
+from urllib.parse import urlencode
+
+from pyramid.authorization import DENY_ALL, Allow
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import view_config
+from pyramid_zodbconn import get_connection
+
+from repository import audit_view, records_search
+from repository import roles as R
+from repository.errors import ValidationError
+from repository.reading import RECORDS_PURPOSES
+from repository.retention import STATUS_LABELS
+
+from ..searching import search_index
+from . import _, errors_for, translate
+
+
+class AuditTrail:
+    """The context of the audit trail's routes."""
+    __name__ = "audit"
+    __parent__ = None
+    __acl__ = [(Allow, R.role_principal(R.AUDITOR), R.READ_AUDIT),
+               (Allow, R.role_principal(R.RECORDS), R.READ_AUDIT),
+               DENY_ALL]
+
+    def __init__(self, request):
+        self.request = request
+
+
+def max_age(request):
+    """Seconds a verification is trusted (kho.audit.status_max_age, default 600)."""
+    try:
+        return float(request.registry.settings.get("kho.audit.status_max_age", audit_view.MAX_AGE))
+    except ValueError:
+        return audit_view.MAX_AGE
+
+
+def status_view(request, force=False):
+    """What a page shows of the trail's verification: ok (True/False/None),
+    text, checked (time), counts."""
+    verification, sealed, pending = audit_view.trail_status(
+        get_connection(request), max_age=max_age(request), force=force,
+        by=request.user.username if request.user else None)
+    if verification.ok is None:
+        text = translate(request, _("No audit database is configured."))
+    elif verification.ok:
+        text = translate(request, _("Audit trail intact: ${sealed} entries sealed, ${pending} pending.",
+                                    mapping={"sealed": sealed, "pending": pending}))
+    else:
+        text = translate(request, _("Audit trail BROKEN at ${where}: ${reason}",
+                                    mapping={"where": verification.where, "reason": verification.reason}))
+    return {"ok": verification.ok, "text": text, "checked": verification.checked, "verified": verification.verified,
+            "seconds": verification.seconds, "sealed": sealed, "pending": pending, "by": verification.by}
+
+
+# --- the metadata search ------------------------------------------------------------------
+
+def _page_link(request, page):
+    params = [(k, v) for k, v in request.params.items() if k != "page" and v]
+    return request.route_url("records_search") + "?" + urlencode(params + [("page", page)])
+
+
+@view_config(route_name="records_search", permission=R.MANAGE_RECORDS, renderer="records_search.jinja2",
+             request_method="GET")
+def search_page(request):
+    params = {k: request.params.get(k, "") for k in records_search.FILTERS}
+    values = {"params": params, "result": None, "errors": {}, "VALIDITY": records_search.VALIDITY,
+              "RETENTION": records_search.RETENTION, "STATUS_LABELS": STATUS_LABELS,
+              "RECORDS_PURPOSES": RECORDS_PURPOSES, "doctypes": sorted(request.kho_root.catalogues.doctypes.items())}
+    if request.params.get("go") != "1":
+        return values                   # the form alone: a search is asked for, not implied
+    try:
+        filters, page, pagelen = records_search.parse_request(request.params)
+        result = records_search.search_metadata(request.kho_root, search_index(request), request.user, filters,
+                                                page=page, pagelen=pagelen)
+    except ValidationError as exc:
+        request.response.status = 400
+        values["errors"] = errors_for(request, exc.errors)
+        return values
+    values["result"] = result
+    values["previous"] = _page_link(request, result["page"] - 1) if result["page"] > 1 else None
+    values["next"] = _page_link(request, result["page"] + 1) if result["page"] < result["pagecount"] else None
+    return values
+
+
+# --- the audit trail viewer -----------------------------------------------------------------
+
+def _before_link(request, before):
+    params = [(k, v) for k, v in request.params.items() if k != "before" and v]
+    return request.route_url("records_audit") + "?" + urlencode(params + [("before", before)])
+
+
+@view_config(route_name="records_audit", permission=R.READ_AUDIT, renderer="records_audit.jinja2",
+             request_method="GET")
+def audit_page(request):
+    params = {k: request.params.get(k, "") for k in ("actor", "owner", "action", "since", "until")}
+    values = {"params": params, "errors": {}, "items": [], "next": None, "status": status_view(request),
+              "max_age_minutes": round(max_age(request) / 60)}
+    try:
+        filters, limit = audit_view.parse_request(request.params)
+    except ValidationError as exc:
+        request.response.status = 400
+        values["errors"] = errors_for(request, exc.errors)
+        return values
+    if values["status"]["ok"] is None:
+        return values
+    found = audit_view.trail_entries(get_connection(request), filters, limit=limit)
+    audit_view.log_trail_read(request.kho_root, request.user, filters, found["items"])
+    values.update(items=found["items"], scanned=found["scanned"],
+                  next=_before_link(request, found["next_before"]) if found["next_before"] else None)
+    return values
+
+
+@view_config(route_name="records_audit_verify", permission=R.READ_AUDIT, request_method="POST")
+def audit_verify(request):
+    verification = audit_view.trail_status(get_connection(request), force=True, by=request.user.username)[0]
+    audit_view.log_verification(request.kho_root, request.user, verification)
+    status = status_view(request)            # the verification just kept
+    request.session.flash(status["text"], "" if status["ok"] else "error")
+    return HTTPFound(request.route_url("records_audit"))
