@@ -95,31 +95,47 @@ def sign_as_agency(pdf_bytes, settings, kind):
         signing.close_signer(signer)
 
 
-def sign_digitized(document, pdf_bytes, settings, actor):
-    """Sign a reviewed scan with actor's key (profile `digitized`) and keep it.
-
-    Returns the signed bytes; the original upload is left untouched."""
+def server_signer(root, settings, actor):
+    """The key the server holds for actor, checked before anything is signed
+    or confirmed: SignerNotConfigured (no key), CertificateRefused (its
+    certificate is not the one registered for the account)."""
     import signing
-    from ZODB.blob import Blob
     signer = load_signer(settings, actor.username)
     try:
+        check_certificate(root, actor.username, signer.signing_cert, required=False)
+    except CertificateRefused:
+        who = signing.certificate_summary(signer.signing_cert)["subject"]
+        signing.close_signer(signer)
+        raise CertificateRefused(
+            f"Khoá ký trên máy chủ cho tài khoản {actor.username} mang chứng thư số của «{who}», không "
+            f"phải chứng thư số đã đăng ký của tài khoản {actor.username}: không ký, kết quả số hoá "
+            f"chưa được xác nhận / the server's key for {actor.username} is not the registered "
+            f"certificate's: refused, nothing confirmed") from None
+    except Exception:
+        signing.close_signer(signer)
+        raise
+    return signer
+
+
+def sign_digitized(document, pdf_bytes, settings, actor, signer=None):
+    """Sign a reviewed scan with actor's key (profile `digitized`) and keep it.
+    `signer`: one server_signer gave (the caller closes it); else the
+    account's key is loaded and checked here (SignerNotConfigured when
+    refused). Returns the signed bytes; the original upload is left untouched."""
+    import signing
+    own = signer is None
+    if own:
         try:
-            check_certificate(_root_of(document), actor.username, signer.signing_cert, required=False)
+            signer = server_signer(_root_of(document), settings, actor)
         except CertificateRefused as exc:
             raise SignerNotConfigured(str(exc)) from None
+    try:
         signed = signing.sign_pdf(pdf_bytes, signer, "digitized",
                                   tsa_url=settings.get("kho.tsa_url") or None)
     finally:
-        signing.close_signer(signer)
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(signed)
-    document.derivatives[SIGNED] = blob
-    document.signature_report = check_signatures(signed, trust_roots(settings))
-    document.signed_by = actor.username
-    audit.record(document, actor, "sign_digitized", subject=document.owner_id,
-                 document=document.__name__,
-                 detail={"ok": bool(document.signature_report and document.signature_report["ok"])})
+        if own:
+            signing.close_signer(signer)
+    _keep_signed(document, signed, settings, actor, "server key")
     return signed
 
 
@@ -235,18 +251,34 @@ def signing_options(settings, root, user):
             "registered": bool(certificates_of(root, user.username))}
 
 
-def _source_pdf(document):
-    from .ocr_jobs import SEARCHABLE
+def _signable(document):
     if document.provenance != "digitized":
         raise Conflict("Chỉ ký bản do bộ phận số hoá / only a digitized paper is signed here")
     if document.signature_report:
         raise Conflict("Giấy tờ đã được ký / the paper is already signed")
+
+
+def _source_pdf(document):
+    """The PDF of a paper whose review is already confirmed (its searchable
+    copy carries the confirmed text), as it is."""
+    from .ocr_jobs import SEARCHABLE
+    _signable(document)
     source = document.derivatives.get(SEARCHABLE) or (
         document.original if document.content_type == "application/pdf" else None)
     if source is None:
         raise Conflict("Chưa có bản PDF để ký / no PDF to sign yet")
     with source.open("r") as f:
         return f.read()
+
+
+def _reviewed_pdf(root, document, review):
+    """(bytes to sign, confirmed PDF or None) for a checked review not yet applied."""
+    from .review import to_sign
+    _signable(document)
+    data, confirmed = to_sign(root, document, review)
+    if data is None:
+        raise Conflict("Chưa có bản PDF để ký / no PDF to sign yet")
+    return data, confirmed
 
 
 def _blob(data):
@@ -257,24 +289,41 @@ def _blob(data):
     return blob
 
 
-def _paper_label(document):
-    return document.name or document.type_code or document.__name__
+def _paper_label(document, review=None):
+    name = review.metadata.get("name") if review is not None else document.name
+    return name or document.type_code or document.__name__
 
 
-def prepare_desk_signature(root, document, actor, certificate, settings, chain=()):
-    """Step 1 at the desk: check the token's certificate is the actor's,
-    prepare the digitized copy for it, keep the state on the document (one
-    pending signature per paper, for DESK_SIGNING_MINUTES). Returns what the
-    page hands to the agent."""
+def prepare_desk_signature(root, document, actor, certificate, settings, chain=(), review=None):
+    """Step 1 at the desk: check the token's certificate is the actor's
+    (refused before anything else), check the officer's review
+    (`review` = (page texts, metadata) as the review form sends them; needed
+    unless the paper's review is already confirmed), and prepare the copy
+    that carries the reviewed text and title for the token. The review is
+    applied only when the signed copy comes back (confirm_with_desk_signature):
+    until then the paper is as it was. One pending signature per paper, for
+    DESK_SIGNING_MINUTES. Returns what the page hands to the agent."""
     import base64
     import secrets
     import signing
+    from .review import read_review
     check_certificate(root, actor.username, certificate)
     try:
         chain = [signing.load_certificate(c) for c in chain]
     except signing.SigningError:
         raise ValidationError({"chain": "Không phải chứng thư số X.509 / not an X.509 certificate"}) from None
-    data = _source_pdf(document)
+    checked, stored, confirmed = None, None, None
+    if document.review_state == "confirmed":
+        data = _source_pdf(document)
+    elif review is None:
+        raise ValidationError({"review": "Gửi kèm nội dung soát xét để ký bản đã xác nhận / "
+                                         "send the review with the signing request"})
+    else:
+        page_texts, raw_metadata = review
+        checked = read_review(root, document, page_texts, raw_metadata)
+        stored = {"page_texts": list(checked.page_texts),
+                  "metadata": {k: str(v) for k, v in dict(raw_metadata).items()}}
+        data, confirmed = _reviewed_pdf(root, document, checked)
     try:
         prepared = signing.prepare_signature(data, certificate, chain, "digitized",
                                              tsa_url=settings.get("kho.tsa_url") or None)
@@ -286,15 +335,17 @@ def prepare_desk_signature(root, document, actor, certificate, settings, chain=(
     session = {"id": secrets.token_urlsafe(12), "username": actor.username, "state": state,
                "created": now.isoformat(),
                "expires": (now + datetime.timedelta(minutes=DESK_SIGNING_MINUTES)).isoformat(),
-               "prepared": _blob(prepared.pdf), "signed": None}
+               "prepared": _blob(prepared.pdf), "signed": None, "review": stored,
+               "confirmed": _blob(confirmed) if confirmed is not None else None}
     document.desk_signing = session
     document._p_changed = True
     digest = signing.split.message_digest(prepared.to_be_signed).hex()
     audit.record(document, actor, "prepare_desk_signature", subject=document.owner_id,
                  document=document.__name__,
-                 detail={"certificate": signing.certificate_fingerprint(certificate), "digest": digest})
+                 detail={"certificate": signing.certificate_fingerprint(certificate), "digest": digest,
+                         "review": stored is not None})
     return {"id": session["id"], "to_be_signed": base64.b64encode(prepared.to_be_signed).decode("ascii"),
-            "digest": digest, "paper": _paper_label(document), "owner": document.owner_id,
+            "digest": digest, "paper": _paper_label(document, checked), "owner": document.owner_id,
             "certificate": signing.certificate_summary(certificate), "expires": session["expires"]}
 
 
@@ -309,7 +360,7 @@ def _pending(document, actor, session_id):
 
 def finish_desk_signature(root, document, actor, session_id, signature_value, settings):
     """Step 3: embed the token's signature value; the signed copy waits on the
-    document until the review is confirmed (attach_desk_signature)."""
+    session until the review form comes with it (confirm_with_desk_signature)."""
     import base64
     import signing
     session = _pending(document, actor, session_id)
@@ -332,12 +383,32 @@ def finish_desk_signature(root, document, actor, session_id, signature_value, se
     return {"id": session_id, "signed": True}
 
 
-def attach_desk_signature(document, actor, settings):
-    """The signed copy made at the desk becomes the document's signed copy."""
+def confirm_with_desk_signature(root, document, actor, settings, session_id, page_texts=None,
+                                raw_metadata=None):
+    """Step 4: the review prepared with the signature is confirmed (its
+    confirmed PDF becomes the searchable copy) and the copy the token signed
+    becomes the paper's signed copy, together. The review form sent now must
+    be the one that was signed (else: sign again)."""
+    from .review import apply_review, read_review
     session = getattr(document, "desk_signing", None)
-    if session is None or session.get("signed") is None or session["username"] != actor.username:
+    if (session is None or session.get("signed") is None or session["username"] != actor.username
+            or session["id"] != session_id):
         raise ValidationError({"signing": "Chưa có chữ ký từ thiết bị ký tại bàn / "
                                           "no signature from the desk's token yet"})
+    stored = session.get("review")
+    if document.review_state != "confirmed":
+        if stored is None:
+            raise ValidationError({"signing": "Bản đã ký không mang nội dung soát xét, hãy ký lại / "
+                                              "the signed copy does not carry the review: sign again"})
+        review = read_review(root, document, stored["page_texts"], stored["metadata"])
+        if page_texts is not None and read_review(root, document, page_texts, raw_metadata) != review:
+            raise ValidationError({"signing": "Nội dung soát xét đã đổi sau khi ký, hãy ký lại / "
+                                              "the review changed after signing: sign again"})
+        confirmed = None
+        if session.get("confirmed") is not None:
+            with session["confirmed"].open("r") as f:
+                confirmed = f.read()
+        apply_review(root, document, actor, review, confirmed)
     with session["signed"].open("r") as f:
         signed = f.read()
     _keep_signed(document, signed, settings, actor, "desk token")
@@ -368,13 +439,23 @@ def csc_service(settings, username):
     return signing.CscService(args[0], args[1], token)
 
 
-def sign_remote(root, document, actor, settings, pin, otp):
-    """The digitized copy signed by the account's CSC service, authorized by
-    the officer's PIN/OTP (passed through, never stored). Returns the signed
-    bytes (not kept: attach with _keep_signed once the review is confirmed)."""
+class SigningFailed(ValidationError):
+    """The remote service (or the token) did not sign. `code` is stable (the
+    page says it in the reader's language); `detail` is the service's own
+    words, if any, shown apart."""
+
+    def __init__(self, code, detail=None):
+        super().__init__({"signing": "Không ký được / signing failed" + (f" ({code})" if code else "")})
+        self.code, self.detail = code, detail
+
+
+def sign_remote(root, actor, settings, pin, otp, data):
+    """`data` signed by the account's CSC service, authorized by the
+    officer's PIN/OTP (passed through, never stored). The credential's
+    certificate is checked before anything is signed. Returns the signed
+    bytes; nothing is kept here."""
     import signing
     service = csc_service(settings, actor.username)
-    data = _source_pdf(document)
 
     def accept(der):
         check_certificate(root, actor.username, der)
@@ -383,29 +464,38 @@ def sign_remote(root, document, actor, settings, pin, otp):
                                     tsa_url=settings.get("kho.tsa_url") or None)
     except CertificateRefused as exc:
         raise ValidationError({"signing": str(exc)}) from None
+    except signing.TimestampError as exc:
+        raise SigningFailed("timestamp", str(exc)) from None
+    except signing.RemoteSigningError as exc:
+        raise SigningFailed(exc.code, exc.detail) from None
     except signing.SigningError as exc:
-        raise ValidationError({"signing": f"Dịch vụ ký số từ xa không ký được: {exc} / "
-                                          f"remote signing failed: {exc}"}) from None
+        raise SigningFailed("failed", str(exc)) from None
 
 
 def confirm_and_sign_with(root, document, actor, page_texts, raw_metadata, settings, form):
-    """Confirm the review and sign the way the account signs: the desk's
-    token (form 'signed_at_desk': attach what the agent signed), a remote
-    service (form 'csc_pin'/'csc_otp'), else repository.review.confirm_and_sign
-    (a server key). Returns the reason it was not signed, or None."""
-    from .review import confirm_and_sign, confirm_review
+    """Confirm the review and sign the way the account signs, the copy
+    signed always carrying the confirmed text: the desk's token (form
+    'signed_at_desk': the session the agent signed, prepared with this
+    review), a remote service (form 'csc_pin'/'csc_otp'), else
+    repository.review.confirm_and_sign (a server key). A certificate that
+    is not the account's, a review that does not validate, a signature that
+    fails: nothing is confirmed (ValidationError). Returns the reason it was
+    not signed (no key at all), or None."""
+    from .review import apply_review, confirm_and_sign, read_review
     mode = signing_mode(settings, actor.username)
     if form.get("signed_at_desk"):
-        confirm_review(root, document, actor, page_texts, raw_metadata)
-        attach_desk_signature(document, actor, settings)
+        confirm_with_desk_signature(root, document, actor, settings, form.get("signed_at_desk"),
+                                    page_texts, raw_metadata)
         return None
     if mode == "remote" and document.provenance == "digitized" and not document.signature_report:
         pin, otp = form.get("csc_pin", ""), form.get("csc_otp", "")
         if not (pin or otp):
             raise ValidationError({"signing": "Nhập mã PIN và mã OTP của dịch vụ ký số từ xa / "
                                               "enter the PIN and OTP of the remote signing service"})
-        signed = sign_remote(root, document, actor, settings, pin, otp)
-        confirm_review(root, document, actor, page_texts, raw_metadata)
+        review = read_review(root, document, page_texts, raw_metadata)
+        data, confirmed = _reviewed_pdf(root, document, review)
+        signed = sign_remote(root, actor, settings, pin, otp, data)
+        apply_review(root, document, actor, review, confirmed)
         _keep_signed(document, signed, settings, actor, "remote CSC")
         return None
     return confirm_and_sign(root, document, actor, page_texts, raw_metadata, settings)

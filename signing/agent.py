@@ -23,6 +23,18 @@ HTTP API (JSON):
                               "chain": [...], "subject", "fingerprint"}
     POST /v1/sign  {"to_be_signed": base64, "paper": str, "owner": str}
                    -> {"signature": base64}
+    Refusals: {"error": CODE, "message": Vietnamese sentence}, CODE one of
+    forbidden (403: not the loopback Host or not the configured origin),
+    not_found, bad_request (400: not JSON with base64 to_be_signed),
+    not_signature_attributes (400: not the signed attributes of a PDF
+    signature), refused_by_officer (403: the officer said no at the
+    terminal), token_error (502: the token could not sign: removed, locked…).
+    The page says each code in its reader's language.
+
+Its terminal (run by the desk officer) speaks Vietnamese; each line starts
+with a fixed upper-case word a program can look for: ĐÃ KÝ (signed: the
+time, «paper», owner, "sha256:" and the document digest), KHÔNG KÝ (the
+officer refused), TỪ CHỐI (a request refused), LỖI TOKEN.
 """
 import asyncio
 import base64
@@ -34,6 +46,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from .certs import fingerprint, summary
 from .errors import SigningError
 from .split import message_digest
+
+
+class AgentRefusal(SigningError):
+    """A signature the agent did not make: `code` (see the module's
+    docstring), `status` (HTTP), and a Vietnamese sentence as str()."""
+
+    def __init__(self, code, status, message):
+        self.code, self.status = code, status
+        super().__init__(message)
 
 DEFAULT_PORT = 7391
 VERSION = 1
@@ -51,7 +72,7 @@ class SignAgent:
     def __init__(self, signer, origin, *, host="127.0.0.1", port=DEFAULT_PORT, log=print,
                  confirm=None):
         if host not in ("127.0.0.1", "::1", "localhost"):
-            raise SigningError("the signing agent listens on the loopback interface only")
+            raise SigningError("chương trình ký chỉ nghe trên địa chỉ loopback (127.0.0.1)")
         self.signer = signer
         self.origin = origin.rstrip("/")
         self.log = log
@@ -80,17 +101,29 @@ class SignAgent:
                 "fingerprint": fingerprint(self.certificate)}
 
     def sign(self, to_be_signed: bytes, paper: str, owner: str) -> bytes:
-        digest = message_digest(to_be_signed).hex()     # refuses anything else
+        """The token's signature over `to_be_signed`, or AgentRefusal."""
+        try:
+            digest = message_digest(to_be_signed).hex()     # refuses anything else
+        except SigningError:
+            self.log("TỪ CHỐI ký: dữ liệu gửi đến không phải thuộc tính ký của một chữ ký PDF")
+            raise AgentRefusal("not_signature_attributes", 400,
+                               "Dữ liệu gửi đến không phải phần cần ký của một chữ ký PDF: không ký.") from None
         paper = " ".join(str(paper or "?").split())[:200]
         owner = " ".join(str(owner or "?").split())[:40]
         if self.confirm is not None and not self.confirm(paper, owner, digest):
-            self.log(f"REFUSED by the officer: paper {paper!r}, owner {owner}, digest {digest}")
-            raise PermissionError("the officer refused this signature at the desk")
-        with self._lock:
-            value = asyncio.run(self.signer.async_sign_raw(bytes(to_be_signed), "sha256"))
+            self.log(f"KHÔNG KÝ (cán bộ từ chối) giấy tờ «{paper}» của chủ sở hữu {owner}, "
+                     f"mã băm tài liệu sha256:{digest}")
+            raise AgentRefusal("refused_by_officer", 403, "Cán bộ đã từ chối ký giấy tờ này tại bàn.")
+        try:
+            with self._lock:
+                value = asyncio.run(self.signer.async_sign_raw(bytes(to_be_signed), "sha256"))
+        except Exception as exc:     # the token: removed, locked, …
+            self.log(f"LỖI TOKEN: token không ký được ({' '.join(str(exc).split()) or type(exc).__name__})")
+            raise AgentRefusal("token_error", 502, "Token không ký được: hãy kiểm tra token còn cắm "
+                                                   "vào máy và chưa bị khoá, rồi ký lại.") from None
         when = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         self.signed.append((when, paper, owner, digest))
-        self.log(f"{when} SIGNED paper {paper!r} of owner {owner}, document digest sha256:{digest}")
+        self.log(f"{when} ĐÃ KÝ giấy tờ «{paper}» của chủ sở hữu {owner}, mã băm tài liệu sha256:{digest}")
         return value
 
     def _handler_class(self):
@@ -102,9 +135,9 @@ class SignAgent:
             def _allowed(self):
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
                 if host not in ("127.0.0.1", "localhost", "::1"):
-                    return "bad Host"
+                    return f"tên máy (Host) {host!r} không phải địa chỉ loopback"
                 if (self.headers.get("Origin") or "").rstrip("/") != agent.origin:
-                    return f"origin {self.headers.get('Origin')!r} is not {agent.origin}"
+                    return f"trang gọi ({self.headers.get('Origin')!r}) không phải {agent.origin}"
                 return None
 
             def _reply(self, code, body=None, cors=True):
@@ -121,8 +154,9 @@ class SignAgent:
                 self.wfile.write(data)
 
             def _refuse(self, reason):
-                agent.log(f"refused {self.command} {self.path}: {reason}")
-                self._reply(403, {"error": "forbidden", "message": reason}, cors=False)
+                agent.log(f"TỪ CHỐI {self.command} {self.path}: {reason}")
+                self._reply(403, {"error": "forbidden", "message": f"Không phục vụ yêu cầu này: {reason}."},
+                            cors=False)
 
             def do_OPTIONS(self):
                 reason = self._allowed()
@@ -143,7 +177,7 @@ class SignAgent:
                 if reason:
                     return self._refuse(reason)
                 if self.path.split("?")[0] != "/v1/certificate":
-                    return self._reply(404, {"error": "not_found"})
+                    return self._reply(404, {"error": "not_found", "message": "Không có địa chỉ này."})
                 self._reply(200, agent.hello())
 
             def do_POST(self):
@@ -151,27 +185,21 @@ class SignAgent:
                 if reason:
                     return self._refuse(reason)
                 if self.path.split("?")[0] != "/v1/sign":
-                    return self._reply(404, {"error": "not_found"})
+                    return self._reply(404, {"error": "not_found", "message": "Không có địa chỉ này."})
                 length = int(self.headers.get("Content-Length") or 0)
                 if not 0 < length <= MAX_BODY:
-                    return self._reply(400, {"error": "bad_request", "message": "body size"})
+                    return self._reply(400, {"error": "bad_request",
+                                             "message": "Yêu cầu rỗng hoặc quá lớn."})
                 try:
                     body = json.loads(self.rfile.read(length))
                     tbs = base64.b64decode(body["to_be_signed"], validate=True)
                 except (ValueError, KeyError, TypeError):
                     return self._reply(400, {"error": "bad_request",
-                                             "message": "JSON with base64 to_be_signed expected"})
+                                             "message": "Cần JSON có trường to_be_signed mã hoá base64."})
                 try:
                     value = agent.sign(tbs, body.get("paper"), body.get("owner"))
-                except PermissionError as exc:
-                    return self._reply(403, {"error": "refused", "message": str(exc)})
-                except SigningError as exc:
-                    agent.log(f"refused to sign: {exc}")
-                    return self._reply(400, {"error": "bad_request", "message": str(exc)})
-                except Exception as exc:     # the token: removed, locked, …
-                    agent.log(f"token error: {' '.join(str(exc).split()) or type(exc).__name__}")
-                    return self._reply(502, {"error": "token", "message":
-                                             f"the token could not sign: {type(exc).__name__}"})
+                except AgentRefusal as exc:
+                    return self._reply(exc.status, {"error": exc.code, "message": str(exc)})
                 self._reply(200, {"signature": base64.b64encode(value).decode("ascii")})
 
             def log_message(self, *args):

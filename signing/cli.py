@@ -64,17 +64,19 @@ def register(subparsers):
     verify.set_defaults(func=cmd_verify)
 
     agent = subparsers.add_parser(
-        "sign-agent", help="sign at the desk with the officer's USB token (PKCS#11) for one Kho site")
+        "sign-agent", help="ký tại bàn bằng USB token của cán bộ (PKCS#11) cho một trang Kho",
+        description="Chương trình ký tại bàn một cửa: ký bằng USB token của cán bộ cho đúng một trang Kho, "
+                    "chỉ nghe trên 127.0.0.1; mã PIN chỉ nhập ở đây, không gửi đi đâu.")
     agent.add_argument("--origin", required=True, metavar="URL",
-                       help="the Kho site allowed to ask for signatures, e.g. https://kho.laocai.gov.vn")
-    agent.add_argument("--pkcs11-module", required=True, help="the token's PKCS#11 module (.so)")
-    agent.add_argument("--token-label", required=True)
-    agent.add_argument("--key-label", required=True)
-    agent.add_argument("--pin-file", help="file whose first line is the PIN "
-                       "(else $KHO_AGENT_PIN, else asked at the terminal)")
-    agent.add_argument("--port", type=int, default=7391, help="loopback port (default 7391)")
+                       help="trang Kho được phép yêu cầu ký, ví dụ https://kho.laocai.gov.vn")
+    agent.add_argument("--pkcs11-module", required=True, help="thư viện PKCS#11 của token (tệp .so)")
+    agent.add_argument("--token-label", required=True, help="nhãn của token")
+    agent.add_argument("--key-label", required=True, help="nhãn của khoá ký trên token")
+    agent.add_argument("--pin-file", help="tệp có mã PIN ở dòng đầu "
+                       "(nếu không: biến môi trường KHO_AGENT_PIN, nếu không: hỏi tại cửa sổ này)")
+    agent.add_argument("--port", type=int, default=7391, help="cổng trên 127.0.0.1 (mặc định 7391)")
     agent.add_argument("--confirm", action="store_true",
-                       help="ask at the terminal before every signature")
+                       help="hỏi cán bộ trước mỗi lần ký")
     agent.set_defaults(func=cmd_sign_agent)
 
 
@@ -210,6 +212,7 @@ def cmd_verify(args):
 
 
 def cmd_sign_agent(args):
+    """The agent's terminal speaks Vietnamese: a desk officer runs it."""
     import getpass
     import os
     from urllib.parse import urlsplit
@@ -220,17 +223,21 @@ def cmd_sign_agent(args):
     _quiet_libraries()
     origin = urlsplit(args.origin)
     if origin.scheme not in ("http", "https") or not origin.netloc or origin.path not in ("", "/"):
-        return _fail("--origin is the Kho site's scheme and host, e.g. https://kho.example.gov.vn")
+        return _agent_fail("--origin là giao thức và tên máy của trang Kho, ví dụ https://kho.example.gov.vn")
     try:
         if args.pin_file:
             pin = _read_secret(args.pin_file, "PIN")
         elif os.environ.get("KHO_AGENT_PIN"):
             pin = os.environ["KHO_AGENT_PIN"]
         else:
-            pin = getpass.getpass(f"PIN of token {args.token_label!r}: ")
+            pin = getpass.getpass(f"Mã PIN của token «{args.token_label}»: ")
+    except SigningError:
+        return _agent_fail(f"không đọc được tệp mã PIN {args.pin_file}")
+    try:
         signer = load_pkcs11_signer(args.pkcs11_module, args.token_label, args.key_label, pin)
     except SigningError as exc:
-        return _fail(exc)
+        return _agent_fail(f"không mở được token «{args.token_label}» bằng mã PIN đã nhập (PIN sai, token "
+                           f"bị khoá, hoặc không có khoá «{args.key_label}»). Chi tiết: {exc}")
     del pin
 
     def confirm(paper, owner, digest):
@@ -243,11 +250,12 @@ def cmd_sign_agent(args):
                           confirm=confirm if args.confirm else None)
     except OSError as exc:
         close_signer(signer)
-        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}")
+        return _agent_fail(f"không nghe được trên 127.0.0.1:{args.port} ({exc.strerror}): "
+                           "có thể chương trình ký đã chạy ở một cửa sổ khác")
     who = summary(agent.certificate)
-    print(f"kho sign-agent: token {args.token_label!r}, certificate of {who['subject']} "
-          f"(sha256 {who['fingerprint'][:16]}…), signing for {agent.origin} at {agent.url}; "
-          "Ctrl-C to stop", flush=True)
+    print(f"kho sign-agent: token «{args.token_label}», chứng thư số của {who['subject']} "
+          f"(sha256 {who['fingerprint'][:16]}…), ký cho {agent.origin} tại {agent.url}; "
+          "bấm Ctrl-C để dừng", flush=True)
     try:
         agent.serve_forever()
     except KeyboardInterrupt:
@@ -255,3 +263,8 @@ def cmd_sign_agent(args):
     finally:
         close_signer(signer)
     return 0
+
+
+def _agent_fail(message):
+    print(f"kho sign-agent: lỗi: {message}", file=sys.stderr)
+    return EXIT_ERROR

@@ -20,7 +20,44 @@ from .tsa import UrlTimeStamper
 
 
 class RemoteSigningError(SigningError):
-    """The remote signing service refused or could not be reached."""
+    """The remote signing service refused or could not be reached.
+
+    `code` is stable, for the application to say in its reader's language:
+    invalid_pin, invalid_otp (the officer's authorization was wrong),
+    authorization_refused (refused for another reason), service_unauthorized
+    (the service did not accept Kho's access token), no_credential,
+    unreachable, failed. `detail` is the service's own words (or the
+    transport's), if any: shown apart, never as the sentence."""
+
+    def __init__(self, code, detail=None):
+        self.code, self.detail = code, detail
+        super().__init__(f"{_SENTENCES.get(code, code)}" + (f": {detail}" if detail else ""))
+
+
+_SENTENCES = {       # str() of the error, for logs and the command line
+    "invalid_pin": "the signing service did not accept the PIN",
+    "invalid_otp": "the signing service did not accept the one-time code (OTP)",
+    "authorization_refused": "the signing service refused the authorization",
+    "service_unauthorized": "the signing service did not accept Kho's access token",
+    "no_credential": "the signing service has no usable credential",
+    "unreachable": "the signing service is unreachable",
+    "failed": "remote signing failed",
+}
+
+
+def authorization_error(status, error, description):
+    """The RemoteSigningError for a refused credentials/authorize (CSC error
+    codes and descriptions, as services write them)."""
+    error = (error or "").strip().lower()
+    text = " ".join(str(description or "").split())
+    words = text.lower()
+    if error == "invalid_pin" or ("pin" in words.split() and "invalid" in words):
+        return RemoteSigningError("invalid_pin", text or None)
+    if error == "invalid_otp" or ("otp" in words.split() and "invalid" in words):
+        return RemoteSigningError("invalid_otp", text or None)
+    if error == "invalid_token" or status == 401:
+        return RemoteSigningError("service_unauthorized", text or error or None)
+    return RemoteSigningError("authorization_refused", text or error or str(status))
 
 
 @dataclass(frozen=True)
@@ -60,12 +97,12 @@ def _auth_manager_class():
                                           timeout=aiohttp.ClientTimeout(total=60)) as resp:
                     data = await resp.json(content_type=None)
                     if resp.status >= 400:
-                        why = (data or {}).get("error_description") or (data or {}).get("error")
-                        self.error = RemoteSigningError(
-                            f"the signing service refused the authorization: {why or resp.status}")
+                        data = data if isinstance(data, dict) else {}
+                        self.error = authorization_error(resp.status, data.get("error"),
+                                                         data.get("error_description"))
                         raise self.error
             except aiohttp.ClientError as exc:
-                self.error = RemoteSigningError(f"the signing service is unreachable: {exc}")
+                self.error = RemoteSigningError("unreachable", _one_line(exc))
                 raise self.error from None
             return self.parse_csc_auth_response(data)
 
@@ -80,8 +117,9 @@ async def _credential(http, service):
         return await fetch_certs_in_csc_credential(http, service.session_info())
     except (PyhankoSigningError, aiohttp.ClientError) as exc:
         cause = exc.__cause__ or exc
-        raise RemoteSigningError(f"the signing service has no usable credential "
-                                 f"{service.credential_id!r}: {_one_line(cause)}") from None
+        if isinstance(cause, aiohttp.ClientConnectionError):
+            raise RemoteSigningError("unreachable", _one_line(cause)) from None
+        raise RemoteSigningError("no_credential", f"{service.credential_id!r}: {_one_line(cause)}") from None
 
 
 @callable_anywhere
@@ -125,7 +163,7 @@ def csc_sign_pdf(pdf_bytes, service: CscService, *, pin=None, otp=None, profile=
             except PyhankoSigningError as exc:
                 if auth.error is not None:
                     raise auth.error from None
-                raise RemoteSigningError(f"remote signing failed: {_one_line(exc.__cause__ or exc)}") from None
+                raise RemoteSigningError("failed", _one_line(exc.__cause__ or exc)) from None
             return out.getvalue()
 
     return asyncio.run(run())

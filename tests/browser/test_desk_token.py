@@ -1,8 +1,11 @@
 """The desk flow with the officer's own USB token, in the browser: canbo
-uploads a scan, reviews it and presses "Xác nhận và ký số"; the review
-page's script finds `kho sign-agent` on this computer (a SoftHSM2 token with
-the officer's key), the agent signs, the server embeds; the signed copy
-passes `kho verify` and pdfsig with the stamp top-left. A token holding
+uploads a scan, corrects a word at review ("HUBND" -> "UBND") and presses
+"Xác nhận và ký số"; the review page's script sends the review with the
+signing request, finds `kho sign-agent` on this computer (a SoftHSM2 token
+with the officer's key), the agent signs, the server embeds; the signed copy
+passes `kho verify` and pdfsig, carries the corrected word (pdftotext) and
+the number typed at review (pdfinfo's title), and its stamp is top-left on
+page 1 (what the signature adds to the rendered page). A token holding
 another person's certificate is refused with a clear message, and without
 an agent the page says how to start one."""
 import os
@@ -15,13 +18,14 @@ import signing
 from repository.ocr_jobs import OcrWorker
 
 from ..conftest import copy_template
-from ..ocr.scans import render_official_header_page
+from .test_faithful_copy import rotated_a4_scan
 from ..signing.conftest import pdfsig
 from ..signing.desk_agent import ROOT, AgentProcess, make_token
 from .conftest import wait_true
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 OWNER = "001090012345"
+NUMBER = "123/QĐ-UBND"
 SHOTS = os.environ.get("KHO_SHOTS")
 
 
@@ -72,11 +76,8 @@ def log_in(page, base, username):
 
 def reviewed_scan(page, base, wsgi_app, settings, open_dossier, tmp_path):
     """canbo uploads a scan for the dossier; OCR runs; the review page is open."""
-    import io
     scan = tmp_path / "giay-khai-sinh.png"
-    buffer = io.BytesIO()
-    render_official_header_page(dpi=200).save(buffer, "PNG", dpi=(200, 200))
-    scan.write_bytes(buffer.getvalue())
+    scan.write_bytes(rotated_a4_scan())          # its text says "HUBND"
     log_in(page, base, "canbo")
     page.goto(f"{base}/subjects/{OWNER}/upload")
     page.set_input_files("input[name=file]", str(scan))
@@ -99,17 +100,49 @@ def reviewed_scan(page, base, wsgi_app, settings, open_dossier, tmp_path):
     return page.url.rsplit("/review", 1)[0]
 
 
-def signed_copy(wsgi_app, doc_url):
+def signed_copy(wsgi_app, doc_url, variant="signed"):
     import transaction
     from repository.db import app_root
     conn = wsgi_app.registry._zodb_databases[""].open(transaction.TransactionManager())
     try:
         parts = doc_url.split("/subjects/", 1)[1].strip("/").split("/")
         document = app_root(conn).subjects[parts[0]].documents[parts[2]]
-        with document.derivatives["signed"].open("r") as f:
+        with document.derivatives[variant].open("r") as f:
             return document.signed_by, f.read()
     finally:
         conn.close()
+
+
+def correct_the_review(page):
+    """The officer corrects the OCR's "HUBND" and types the paper's number."""
+    text = page.input_value("textarea[name=page_text_0]")
+    assert "HUBND" in text, text
+    page.fill("textarea[name=page_text_0]", text.replace("HUBND", "UBND"))
+    page.fill("input[name=number]", NUMBER)
+
+
+def first_page(pdf, tmp_path, name):
+    """Page 1 of pdf rendered at 50 dpi, in grey."""
+    from PIL import Image
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-singlefile", "-gray", "-png", str(path),
+                    str(tmp_path / name)], check=True)
+    return Image.open(tmp_path / f"{name}.png")
+
+
+def stamp_box(unsigned, signed, tmp_path):
+    """Where the signature's stamp is on page 1, in fractions of the page
+    (left, top, right, bottom): what the signed copy shows that its unsigned
+    searchable copy does not."""
+    from PIL import ImageChops
+    before, after = first_page(unsigned, tmp_path, "unsigned"), first_page(signed, tmp_path, "signed")
+    assert before.size == after.size
+    changed = ImageChops.difference(before, after).point(lambda v: 255 if v > 40 else 0)
+    box = changed.getbbox()
+    assert box, "the signature shows nothing on page 1"
+    w, h = after.size
+    return box[0] / w, box[1] / h, box[2] / w, box[3] / h
 
 
 def nss_for(pki, directory):
@@ -129,6 +162,7 @@ def test_officer_signs_with_the_usb_token_at_the_desk(open_dossier, page, live_s
         doc_url = reviewed_scan(page, live_server, wsgi_app, settings, open_dossier, tmp_path)
         wait_true(page, "document.getElementById('sign-agent').dataset.state === 'ready'")
         assert "Nguyễn Thị Hoà" in page.inner_text("#sign-agent .agent-status")
+        correct_the_review(page)
         shot(page, "desk-token-review")
         page.click("#review-form button[type=submit]")
         page.wait_for_selector(".flash", timeout=60_000)
@@ -136,7 +170,7 @@ def test_officer_signs_with_the_usb_token_at_the_desk(open_dossier, page, live_s
         assert "Xác thực và nguyên vẹn" in page.locator("#signatures").inner_text()
         shot(page, "desk-token-signed")
     log = "".join(agent.lines)
-    assert "SIGNED paper" in log and f"of owner {OWNER}" in log and "document digest sha256:" in log
+    assert f"ĐÃ KÝ giấy tờ «Giấy khai sinh» của chủ sở hữu {OWNER}, mã băm tài liệu sha256:" in log, log
     signed_by, pdf = signed_copy(wsgi_app, doc_url)
     assert signed_by == "canbo"
     path = tmp_path / "signed.pdf"
@@ -147,11 +181,17 @@ def test_officer_signs_with_the_usb_token_at_the_desk(open_dossier, page, live_s
     assert "B-T" in verify.stdout
     out = pdfsig(path, nss_for(app_pki, tmp_path / "nss"))
     assert "Signature is Valid" in out and "Certificate is Trusted" in out, out
-    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "p")],
-                   check=True)
+    # the signed copy carries the review: the corrected word, the number typed there
+    layer = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "đề nghị của UBND xã" in " ".join(layer.split()) and "HUBND" not in layer, layer
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert f"Title:           Giấy khai sinh số {NUMBER}" in info, info
+    # the stamp (name and time) is top-left on page 1
+    left, top, right, bottom = stamp_box(signed_copy(wsgi_app, doc_url, "searchable")[1], pdf, tmp_path)
+    assert right < 0.5 and bottom < 0.25, (left, top, right, bottom)
     if SHOTS:
         import shutil
-        shutil.copy(next(tmp_path.glob("p*.png")), os.path.join(SHOTS, "desk-token-page1.png"))
+        shutil.copy(tmp_path / "signed.png", os.path.join(SHOTS, "desk-token-page1.png"))
 
 
 def test_a_token_with_another_persons_certificate_is_refused(open_dossier, page, live_server, wsgi_app,

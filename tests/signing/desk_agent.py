@@ -37,7 +37,7 @@ class AgentProcess:
             if not line:
                 raise RuntimeError("kho sign-agent ended: " + "".join(self.lines))
             self.lines.append(line)
-            found = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
+            found = re.search(r"tại (http://127\.0\.0\.1:\d+)", line)
             if found:
                 self.url = found.group(1)
                 break

@@ -1,6 +1,9 @@
 """The three ways a reviewed scan gets its digitizer's signature in the app,
-each checked by pyhanko, `kho verify` and pdfsig, and each refusing a
-certificate that is not the signed-in account's:
+each checked by pyhanko, `kho verify` and pdfsig, each refusing a
+certificate that is not the signed-in account's before anything is
+confirmed or signed, and each signing the copy that carries the review: a
+word corrected at review ("HUBND" -> "UBND") and the number typed there are
+in the signed copy (pdftotext, pdfinfo's title), the OCR's word is not:
 
 - at the desk: the officer's USB token (SoftHSM2) through `kho sign-agent`,
   driven here as the review page's script drives it (the browser test,
@@ -20,8 +23,9 @@ import signing
 
 from repository.ocr_jobs import OcrWorker
 
+from ..browser.test_faithful_copy import rotated_a4_scan
 from ..conftest import copy_template, login
-from ..ocr.scans import render_official_header_page
+from ..views.test_language import assert_vietnamese
 from .conftest import pdfsig
 from .csc_server import CscServer
 from .desk_agent import ROOT, AgentProcess, make_token
@@ -92,13 +96,10 @@ def register(testapp, token_for, username, p12, passphrase):
 
 def review_page(testapp, wsgi_app, settings, dossier_code):
     """canbo uploads a scan for the dossier, OCR runs, the review opens."""
-    import io
     testapp.reset()
     login(testapp, "canbo")
     form = testapp.get(f"/subjects/{OWNER}/upload").forms["upload-form"]
-    out = io.BytesIO()
-    render_official_header_page(dpi=200).save(out, "PNG", dpi=(200, 200))
-    form["file"] = ("giay-khai-sinh.png", out.getvalue(), "image/png")
+    form["file"] = ("giay-khai-sinh.png", rotated_a4_scan(), "image/png")    # says "HUBND"
     form["type_code"] = "GKS"
     form["provenance"] = "digitized"
     form["dossier_code"] = dossier_code
@@ -110,6 +111,38 @@ def review_page(testapp, wsgi_app, settings, dossier_code):
     finally:
         worker.close()
     return testapp.get(page.request.path).forms["review-open-form"].submit().follow()
+
+
+NUMBER = "123/QĐ-UBND"
+
+
+def corrected(form):
+    """The officer corrects the OCR's "HUBND" and types the paper's number."""
+    assert "HUBND" in form["page_text_0"].value
+    form["page_text_0"] = form["page_text_0"].value.replace("HUBND", "UBND")
+    form["number"] = NUMBER
+    return form
+
+
+def review_fields(form):
+    """The review form's fields as the page's script sends them with the signing session."""
+    return {name: field.value for name, fields in form.fields.items() for field in fields
+            if name and name not in ("csrf_token", "signed_at_desk") and field.value is not None}
+
+
+def review_state(testapp, token_for, review):
+    api = "/api/v1" + review.request.path.rsplit("/review", 1)[0]
+    return testapp.get(api, headers=token_for("canbo")).json["review_state"]
+
+
+def check_reviewed_text(signed, tmp_path):
+    """The signed copy carries the confirmed text and title, not the OCR's."""
+    path = tmp_path / "reviewed.pdf"
+    path.write_bytes(signed)
+    layer = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "đề nghị của UBND xã" in " ".join(layer.split()) and "HUBND" not in layer, layer
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert f"Title:           Giấy khai sinh số {NUMBER}" in info, info
 
 
 def check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code):
@@ -128,6 +161,8 @@ def check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossie
     assert verify.returncode == 0 and "VALID" in verify.stdout, verify.stdout + verify.stderr
     out = pdfsig(path, nss_for(app_pki, tmp_path / "nss"))
     assert "Signature is Valid" in out and "Certificate is Trusted" in out, out
+    check_reviewed_text(signed, tmp_path)
+    assert review_state(testapp, token_for, review) == "confirmed"
     return signed
 
 
@@ -149,14 +184,24 @@ def test_desk_token_through_the_agent(testapp, wsgi_app, settings, dossier_code,
     hook = review.html.select_one("#sign-agent")
     assert hook["data-mode"] == "desk" and hook["data-agent"] == "http://127.0.0.1:7391"
     assert "connect-src 'self' http://127.0.0.1:7391" in review.headers["Content-Security-Policy"]
-    csrf = review.forms["review-form"]["csrf_token"].value
+    form = corrected(review.forms["review-form"])
+    csrf = form["csrf_token"].value
     token = make_token(tmp_path / "hsm", app_pki.officer_p12, app_pki.passphrase)
     with AgentProcess(token, ORIGIN, tmp_path) as agent:
         hello = agent_call(agent, "/v1/certificate")
+        # a review that does not validate: nothing prepared, nothing confirmed
+        bad_review = dict(review_fields(form), issue_date="2022-02-31")
+        invalid = testapp.post_json(session_url(review), {"certificate": hello["certificate"],
+                                                          "chain": hello["chain"], "review": bad_review},
+                                    headers={"X-CSRF-Token": csrf}, status=400).json
+        assert invalid["error"] == "invalid" and "issue_date" in invalid["errors"]
+        assert review_state(testapp, token_for, review) != "confirmed"
         prepared = testapp.post_json(session_url(review), {"certificate": hello["certificate"],
-                                                           "chain": hello["chain"]},
-                                     headers={"X-CSRF-Token": csrf}).json
+                                                           "chain": hello["chain"],
+                                                           "review": review_fields(form)},
+                                     headers={"X-CSRF-Token": csrf}, status=201).json
         assert prepared["owner"] == OWNER and prepared["certificate"]["subject"] == "Nguyễn Thị Hoà"
+        assert review_state(testapp, token_for, review) != "confirmed"     # confirmed with its signature
         signature = agent_call(agent, "/v1/sign", {"to_be_signed": prepared["to_be_signed"],
                                                    "paper": prepared["paper"], "owner": prepared["owner"]})
         # a value that is not the token's is refused
@@ -166,9 +211,17 @@ def test_desk_token_through_the_agent(testapp, wsgi_app, settings, dossier_code,
         assert bad["error"] == "certificate_refused"
         testapp.post_json(session_url(review, "finish"), {"id": prepared["id"], "signature": signature["signature"]},
                          headers={"X-CSRF-Token": csrf})
-    assert f"document digest sha256:{prepared['digest']}" in "".join(agent.lines)
-    form = review.forms["review-form"]
+    log = "".join(agent.lines)
+    assert f"ĐÃ KÝ giấy tờ «Giấy khai sinh» của chủ sở hữu {OWNER}, mã băm tài liệu sha256:{prepared['digest']}" \
+        in log, log
     form["signed_at_desk"] = prepared["id"]
+    # the form sent must be the review that was signed
+    text = form["page_text_0"].value
+    form["page_text_0"] = text + " thêm"
+    changed = form.submit(status=400)
+    assert "đã đổi sau khi ký" in changed.html.select_one("#sign-agent .field-error").text
+    assert review_state(testapp, token_for, review) != "confirmed"
+    form["page_text_0"] = text
     done = form.submit().follow()
     assert "Bản số hoá đã được ký số" in done.text
     check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code)
@@ -208,20 +261,32 @@ def test_remote_csc_signing(credential, csc, testapp, wsgi_app, settings, dossie
     review = review_page(testapp, wsgi_app, settings, dossier_code)
     assert review.html.select_one("#sign-agent")["data-mode"] == "remote"
     pin = "2468" if credential == "hoa-1" else "1357"
-    form = review.forms["review-form"]
+    form = corrected(review.forms["review-form"])
     form["csc_pin"], form["csc_otp"] = pin, "000000"
     page = form.submit(status=400)
     message = page.html.select_one("#sign-agent .field-error").text
+    assert review_state(testapp, token_for, review) != "confirmed"
     form = page.forms["review-form"]
+    assert "HUBND" not in form["page_text_0"].value      # the officer's correction is kept on the page
     form["csc_pin"], form["csc_otp"] = pin, csc.send_otp(credential)
     if credential == "duc-1":      # the service's credential is another person's: refused before signing
         assert message == ("Chứng thư số trên thiết bị ký là của «Trần Văn Đức», không phải chứng thư số "
                            "đã đăng ký của tài khoản canbo: không ký")
         assert "không phải chứng thư số đã đăng ký" in \
             form.submit(status=400).html.select_one("#sign-agent .field-error").text
-        assert csc.signed == []
+        assert csc.signed == [] and review_state(testapp, token_for, review) != "confirmed"
         return
-    assert "Invalid OTP" in message and " / " not in message
+    # a wrong OTP: one Vietnamese sentence, nothing confirmed
+    assert message == "Mã OTP không đúng hoặc đã hết hạn. Hãy lấy mã OTP mới từ dịch vụ ký số rồi nhập lại."
+    assert_vietnamese(page, "the review page after a wrong OTP")
+    # a review that does not validate: the OTP is not spent, nothing is signed
+    issue_date = form["issue_date"].value
+    form["issue_date"] = "2022-02-31"
+    invalid = form.submit(status=400)
+    assert invalid.html.select_one(".field-error") and csc.signed == []
+    form = invalid.forms["review-form"]
+    form["issue_date"] = issue_date
+    form["csc_pin"], form["csc_otp"] = pin, csc.send_otp(credential)
     assert "Bản số hoá đã được ký số" in form.submit().follow().text
     assert len(csc.signed) == 1
     check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code)
@@ -233,11 +298,17 @@ def test_server_key(signer_spec, testapp, wsgi_app, settings, dossier_code, toke
     register(testapp, token_for, "canbo", app_pki.officer_p12, app_pki.passphrase)
     review = review_page(testapp, wsgi_app, settings, dossier_code)
     assert review.html.select_one("#sign-agent")["data-mode"] == "server"
-    done = review.forms["review-form"].submit().follow()
-    if "postal" in signer_spec:
-        assert "không phải chứng thư số đã đăng ký của tài khoản canbo" in done.text
+    form = corrected(review.forms["review-form"])
+    if "postal" in signer_spec:    # refused before anything is confirmed
+        page = form.submit(status=400)
+        assert_vietnamese(page, "the review page after a refused server key")
+        refused = page.html.select_one("#sign-agent .field-error").text
+        assert "không phải chứng thư số đã đăng ký của tài khoản canbo" in refused
+        assert "chưa được xác nhận" in refused and " / " not in refused
         api = "/api/v1" + review.request.path.rsplit("/review", 1)[0]
-        assert testapp.get(api, headers=token_for("canbo")).json["signed_by"] is None
+        meta = testapp.get(api, headers=token_for("canbo")).json
+        assert meta["signed_by"] is None and meta["review_state"] != "confirmed"
         return
+    done = form.submit().follow()
     assert "Bản số hoá đã được ký số" in done.text
     check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code)

@@ -108,7 +108,7 @@ def test_the_desk_agent_signs_with_the_token(pki, tsa, scan_pdf, nss_db, tmp_pat
         # it signs PDF signature attributes only, not any bytes
         status, _, body = _call(agent.url + "/v1/sign", body={
             "to_be_signed": base64.b64encode(b"\x30\x03\x02\x01\x01").decode(), "paper": "x"})
-        assert status == 400
+        assert status == 400 and body["error"] == "not_signature_attributes"
         prepared = prepare_signature(scan_pdf, cert, [base64.b64decode(c) for c in hello["chain"]],
                                      tsa_url=tsa.url)
         status, _, body = _call(agent.url + "/v1/sign", body={
@@ -119,8 +119,9 @@ def test_the_desk_agent_signs_with_the_token(pki, tsa, scan_pdf, nss_db, tmp_pat
         _check(signed, pki, nss_db, tmp_path)
     log = "".join(agent.lines)
     digest = message_digest(prepared.to_be_signed).hex()
-    assert f"SIGNED paper 'Giấy khai sinh' of owner 001090012345, document digest sha256:{digest}" in log
-    assert "refused" in log and token.pin not in log
+    assert f"ĐÃ KÝ giấy tờ «Giấy khai sinh» của chủ sở hữu 001090012345, mã băm tài liệu sha256:{digest}" in log
+    assert "TỪ CHỐI GET /v1/certificate" in log and "TỪ CHỐI ký" in log and token.pin not in log
+    assert "tại http://127.0.0.1:" in agent.lines[0] and "chứng thư số của Nguyễn Thị Hoà" in agent.lines[0]
 
 
 @needs_softhsm
@@ -152,12 +153,18 @@ def test_remote_csc_signing(csc, pki, tsa, scan_pdf, nss_db, tmp_path):
 
 def test_remote_csc_refusals(csc, pki, scan_pdf):
     service = CscService(csc.url, "hoa-1", "kho-client-token")
-    with pytest.raises(RemoteSigningError, match="Invalid PIN"):
+    with pytest.raises(RemoteSigningError, match="Invalid PIN") as refused:
         csc_sign_pdf(scan_pdf, service, pin="0000", otp=csc.send_otp("hoa-1"))
-    with pytest.raises(RemoteSigningError, match="Invalid OTP"):
+    assert refused.value.code == "invalid_pin" and refused.value.detail == "Invalid PIN"
+    with pytest.raises(RemoteSigningError, match="Invalid OTP") as refused:
         csc_sign_pdf(scan_pdf, service, pin="2468", otp="000000")
-    with pytest.raises(RemoteSigningError, match="credential"):
+    assert refused.value.code == "invalid_otp"
+    with pytest.raises(RemoteSigningError, match="credential") as refused:
         csc_sign_pdf(scan_pdf, CscService(csc.url, "hoa-1", "wrong-token"), pin="2468", otp="1")
+    assert refused.value.code == "no_credential"
+    with pytest.raises(RemoteSigningError) as refused:
+        csc_sign_pdf(scan_pdf, CscService("http://127.0.0.1:9", "hoa-1", "x"), pin="2468", otp="1")
+    assert refused.value.code == "unreachable"
 
     def only_hoa(der):
         if load_certificate(der).subject.native["common_name"] != "Nguyễn Thị Hoà":
@@ -181,11 +188,35 @@ def test_the_agent_asks_the_officer_when_told_to(pki, scan_pdf):
             "owner": "001090012345"}
     with SignAgent(signer, ORIGIN, port=0, log=lines.append, confirm=confirm) as agent:
         status, _, refused = _call(agent.url + "/v1/sign", body=body)
-        assert status == 403 and refused["error"] == "refused"
+        assert status == 403 and refused["error"] == "refused_by_officer"
+        assert refused["message"] == "Cán bộ đã từ chối ký giấy tờ này tại bàn."
         status, _, signed = _call(agent.url + "/v1/sign", body=body)
         assert status == 200
     digest = message_digest(prepared.to_be_signed).hex()
     assert lines[0] == ("Giấy khai sinh", "001090012345", digest)
+    assert lines[1] == f"KHÔNG KÝ (cán bộ từ chối) giấy tờ «Giấy khai sinh» của chủ sở hữu 001090012345, " \
+                       f"mã băm tài liệu sha256:{digest}"
+    assert "ĐÃ KÝ giấy tờ «Giấy khai sinh»" in lines[3]
     assert verify_pdf(finish_signature(prepared, base64.b64decode(signed["signature"])), [pki.root_cert]).ok
     with pytest.raises(SigningError):
         SignAgent(signer, ORIGIN, host="0.0.0.0", port=0)
+
+
+def test_a_token_that_cannot_sign_is_answered_with_a_code(pki, scan_pdf):
+    from signing import SignAgent
+    signer = load_p12_signer(pki.officer_p12, pki.passphrase)
+
+    class RemovedToken:
+        """The officer's token, pulled out of the desk's computer."""
+        signing_cert, cert_registry = signer.signing_cert, signer.cert_registry
+
+        async def async_sign_raw(self, data, digest_algorithm):
+            raise RuntimeError("CKR_DEVICE_REMOVED")
+    prepared = prepare_signature(scan_pdf, signer.signing_cert)
+    lines = []
+    with SignAgent(RemovedToken(), ORIGIN, port=0, log=lines.append) as agent:
+        status, _, body = _call(agent.url + "/v1/sign", body={
+            "to_be_signed": base64.b64encode(prepared.to_be_signed).decode(), "paper": "Giấy khai sinh",
+            "owner": "001090012345"})
+    assert status == 502 and body["error"] == "token_error" and body["message"].startswith("Token không ký được")
+    assert lines == ["LỖI TOKEN: token không ký được (CKR_DEVICE_REMOVED)"]

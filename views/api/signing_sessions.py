@@ -2,13 +2,18 @@
 (`kho sign-agent`) on the desk's computer; and the registered signing
 certificate of each account.
 
-    POST …/documents/<id>/signing-session  {"certificate": base64 DER, "chain": [...]}
+    POST …/documents/<id>/signing-session  {"certificate": base64 DER, "chain": [...],
+                                            "review": {"page_text_0": …, "type_code": …, …}}
         the token's certificate must be the account's registered one (else
-        403 certificate_refused); 201 {"id", "to_be_signed", "digest",
+        403 certificate_refused, before anything else); the review form's
+        fields (needed while the review is not confirmed) are checked (400
+        with the fields' errors) and the copy prepared for the token carries
+        the reviewed text and title; 201 {"id", "to_be_signed", "digest",
         "paper", "owner", "certificate", "expires"}: hand to the agent.
     POST …/documents/<id>/desk-signature  {"id", "signature": base64}
         the agent's signature value, embedded (with the TSA's timestamp);
-        the signed copy is kept when the review is confirmed (signed_at_desk).
+        the review and the signed copy are kept together when the review
+        form is sent with signed_at_desk = the session's id.
     GET|POST|DELETE /api/v1/signing-certificates  (administrators)
         ?user=NAME lists; {"username", "certificate": PEM or base64 DER}
         registers; ?user=NAME&fingerprint=HEX removes.
@@ -25,6 +30,7 @@ from repository import roles as R
 from repository.errors import ValidationError
 from repository.reading import authorize_review
 from repository.resources import Document, Root
+from repository.review import EDITABLE
 from repository.signatures import (CertificateRefused, certificates_of, finish_desk_signature,
                                    prepare_desk_signature, register_certificate, remove_certificate)
 
@@ -44,6 +50,17 @@ def _missing(field):
     raise ValidationError({field: "Thiếu / missing"})
 
 
+def _review(document, fields):
+    """(page texts, metadata) from the review form's fields, or None."""
+    if fields is None:
+        return None
+    if not isinstance(fields, dict):
+        raise ValidationError({"review": "Cần các trường của biểu mẫu soát xét / the review form's fields"})
+    pages = len(document.ocr.pages) if document.ocr is not None else 0
+    texts = [str(fields.get(f"page_text_{i}") or "") for i in range(pages)]
+    return texts, {k: str(fields.get(k) or "") for k in EDITABLE}
+
+
 def _refused(request, exc):
     request.response.status = 403
     return {"error": "certificate_refused", "message": domain_message(exc, request.locale_name)}
@@ -55,10 +72,11 @@ def prepare(context, request):
     body = json_body(request)
     certificate = _b64(body.get("certificate"), "certificate")
     chain = [_b64(c, "chain") for c in (body.get("chain") or [])[:5]]
+    review = _review(context, body.get("review"))
     authorize_review(context, request.user, content_purpose(request, context))
     try:
         result = prepare_desk_signature(request.kho_root, context, request.user, certificate,
-                                        request.registry.settings, chain)
+                                        request.registry.settings, chain, review)
     except CertificateRefused as exc:
         return _refused(request, exc)
     request.response.status = 201
@@ -121,7 +139,11 @@ def _describe():
                      "parameters": [_purpose("with a bearer token: the purpose the review serves")],
                      "requestBody": _body(_obj(["certificate"], {
                          "certificate": {**b64, "description": "DER of the token's certificate"},
-                         "chain": {"type": "array", "items": b64}})),
+                         "chain": {"type": "array", "items": b64},
+                         "review": {"type": "object", "additionalProperties": {"type": "string"},
+                                    "description": "the review form's fields (page_text_0…, type_code, "
+                                                   "number, …): needed while the review is not confirmed; "
+                                                   "the prepared copy carries them"}})),
                      "responses": {"201": _json(_obj(
                          ["id", "to_be_signed", "digest", "paper", "owner", "certificate", "expires"], {
                              "id": STR, "to_be_signed": {**b64, "description": "for the agent's /v1/sign"},

@@ -18,12 +18,40 @@ from repository.ocr_jobs import FAILED, SEARCHABLE, job_of, job_queue
 from repository.reading import authorize_review, review_refusal
 from repository.resources import Document
 from repository.review import EDITABLE, proposed_metadata
-from repository.signatures import confirm_and_sign_with
+from repository.signatures import SigningFailed, confirm_and_sign_with
 
+from ..messages import _, translate
 from ..readings import opened
 
 
-def review_values(request, document, values=None, errors=None):
+# What the remote signing service answered (repository.signatures.SigningFailed.code), said
+# in the reader's language; the service's own words, if any, are shown apart.
+REMOTE_FAILURES = {
+    "invalid_pin": _("The remote signing service did not accept the PIN. Enter the PIN of your signing account again."),
+    "invalid_otp": _("The one-time code (OTP) is wrong or has expired. Ask the service for a new code and enter it."),
+    "authorization_refused": _("The remote signing service refused to authorize this signature."),
+    "service_unauthorized": _("The remote signing service did not accept this system's access. Ask the administrator to check the service's access token."),
+    "no_credential": _("The remote signing service has no usable signing key for this account. Ask the administrator to check the account's signing settings."),
+    "unreachable": _("The remote signing service cannot be reached. Try again in a moment."),
+    "timestamp": _("The time-stamping service did not answer, so the paper was not signed. Try again in a moment."),
+    "failed": _("The remote signing service could not sign the paper."),
+}
+SHOW_DETAIL = frozenset({"authorization_refused", "no_credential", "unreachable", "timestamp", "failed"})
+
+
+def signing_failure(request, exc):
+    """(the sentence, the service's own words or None) for a SigningFailed."""
+    sentence = translate(request, REMOTE_FAILURES.get(exc.code, REMOTE_FAILURES["failed"]))
+    detail = exc.detail if exc.code in SHOW_DETAIL or exc.code not in REMOTE_FAILURES else None
+    if detail:
+        detail = translate(request, _("Details from the service: ${detail}",
+                                      mapping={"detail": " ".join(str(detail).split())[:300]}))
+    return sentence, detail
+
+
+def review_values(request, document, values=None, errors=None, signing_detail=None, texts=None):
+    """The review page's values; after a refusal, the officer's own texts and
+    values (texts) stay on the page."""
     threshold = float(request.registry.settings.get("kho.ocr.review_threshold") or 70)
     catalogues = request.kho_root.catalogues
     return {"document": document, "warehouse": document.__parent__.__parent__,
@@ -32,7 +60,8 @@ def review_values(request, document, values=None, errors=None):
             "suggestions": document.ocr.suggestions,
             "variant": SEARCHABLE if SEARCHABLE in document.derivatives else "original",
             "doctypes": list(catalogues.doctypes.values()),
-            "signing": desk_signing(request, document)}
+            "signing": desk_signing(request, document), "signing_detail": signing_detail,
+            "texts": texts or [p["text"] for p in document.ocr.pages]}
 
 
 @view_config(context=Document, name="review", permission=R.ADD_DOCUMENT, renderer="review.jinja2",
@@ -60,9 +89,15 @@ def review_post(context, request):
     try:
         unsigned = confirm_and_sign_with(request.kho_root, context, request.user, texts, values,
                                          request.registry.settings, request.POST)
-    except ValidationError as exc:
+    except SigningFailed as exc:
+        request.tm.doom()                  # nothing confirmed, nothing signed
         request.response.status = 400
-        return review_values(request, context, values, exc.errors)
+        sentence, detail = signing_failure(request, exc)
+        return review_values(request, context, values, dict(exc.errors, signing=sentence), detail, texts)
+    except ValidationError as exc:
+        request.tm.doom()
+        request.response.status = 400
+        return review_values(request, context, values, exc.errors, texts=texts)
     message = "Đã xác nhận kết quả số hoá. / The digitized result is confirmed."
     if unsigned:
         request.session.flash(unsigned, "error")

@@ -1,8 +1,12 @@
 // "Confirm and sign" on the review page, signing at the desk with the
-// officer's USB token: the server prepares the paper (POST signing-session
-// with the token's certificate), the agent on this computer signs
-// (kho sign-agent, http://127.0.0.1:7391), the server embeds the signature
-// (POST desk-signature), then the review form is sent with signed_at_desk.
+// officer's USB token: the server checks the token's certificate and the
+// review form and prepares the copy carrying the reviewed text and title
+// (POST signing-session with the certificate and the form's fields), the
+// agent on this computer signs (kho sign-agent, http://127.0.0.1:7391), the
+// server embeds the signature (POST desk-signature), then the review form is
+// sent with signed_at_desk: the review and the signed copy are kept together.
+// The agent's refusals come as codes (refused_by_officer, token_error, …),
+// said by the page in its language (data-msg-agent-<code>).
 // Without an agent: a server key signs where one is configured; otherwise
 // the page says how to start the agent. Remote (CSC) signing needs no agent:
 // the PIN/OTP fields go with the form.
@@ -64,12 +68,30 @@
     });
   }
 
+  function reviewFields() {
+    var fields = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token" && name !== "signed_at_desk" && typeof value === "string") {
+        fields[name] = value;
+      }
+    });
+    return fields;
+  }
+
+  function agentFailure(code) {
+    // data-msg-agent-token_error is dataset.msgAgentToken_error
+    code = String(code || "");
+    var key = "msgAgent" + code.charAt(0).toUpperCase() + code.slice(1);
+    return (code && hook.dataset[key]) || hook.dataset.msgAgentFailed;
+  }
+
   function signAtDesk() {
     var session;
     busy = true;
     button.disabled = true;
     say(hook.dataset.msgPreparing);
-    return api(hook.dataset.session, { certificate: agent.certificate, chain: agent.chain })
+    return api(hook.dataset.session, { certificate: agent.certificate, chain: agent.chain,
+                                       review: reviewFields() })
       .then(function (prepared) {
         session = prepared;
         say(hook.dataset.msgToken + " sha256:" + prepared.digest.slice(0, 16) + "…");
@@ -83,7 +105,7 @@
       .then(function (r) {
         if (!r || !r.ok) {
           return (r ? r.json().catch(function () { return {}; }) : Promise.resolve({})).then(function (d) {
-            throw new Error(hook.dataset.msgAgentFailed + (d.message ? ": " + d.message : "."));
+            throw new Error(agentFailure(d.error));
           });
         }
         return r.json();
