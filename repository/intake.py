@@ -52,12 +52,8 @@ def import_files(conn, files, owner_id, type_code, actor, metadata=None, max_byt
                         kwargs["max_bytes"] = max_bytes
                     document = add_document(root, warehouse, data, os.path.basename(path), raw, actor,
                                             **kwargs)
-                    if settings is not None and raw.get("provenance") == "digitized" \
-                            and not document.signature_report:
-                        pages, warnings = scan_warnings(data, settings)
-                        if warnings and quality_rules(settings)[2]:
-                            raise ValidationError({"file": " ".join(warnings)})
-                        record_scan_quality(document, pages, warnings, actor)
+                    if settings is not None:
+                        check_scan_quality(document, data, settings, actor, accepted=True)
                     accepted.append(document.__name__)
             except (ValidationError, ContentError) as exc:
                 transaction_errors = getattr(exc, "errors", {"file": str(exc)})
@@ -126,3 +122,30 @@ def record_scan_quality(document, pages, warnings, actor):
     if warnings:
         audit.record(document, actor, "accept_scan_quality", subject=document.owner_id,
                      document=document.__name__, detail={"warnings": list(warnings)})
+
+
+class LowScanQuality(ValidationError):
+    """A desk scan below the digitizing rules that nobody accepted yet
+    (kho.scan.low_quality = warn): `warnings` name what it breaks."""
+
+    def __init__(self, warnings):
+        super().__init__({"file": " ".join(warnings)})
+        self.warnings = list(warnings)
+
+
+def check_scan_quality(document, data, settings, actor, accepted):
+    """The digitizing rules on a desk scan just added (`data`, its bytes):
+    refused (ValidationError) under kho.scan.low_quality = refuse;
+    LowScanQuality when it breaks a rule and `accepted` is false; else its
+    quality is recorded on the paper, with who accepted its warnings. A
+    paper that is not a desk scan (another provenance, or a PDF that arrived
+    signed) is left alone. Returns the warnings accepted."""
+    if document.provenance != "digitized" or document.signature_report:
+        return []
+    pages, warnings = scan_warnings(data, settings)
+    if warnings and quality_rules(settings)[2]:
+        raise ValidationError({"file": " ".join(warnings)})
+    if warnings and not accepted:
+        raise LowScanQuality(warnings)
+    record_scan_quality(document, pages, warnings, actor)
+    return warnings

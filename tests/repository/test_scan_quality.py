@@ -2,6 +2,7 @@
 the rules is named for the officer, who accepts it or scans again."""
 import io
 
+import pytest
 from PIL import Image
 
 from repository.intake import quality_rules, scan_warnings
@@ -63,3 +64,60 @@ def test_a_bulk_import_records_or_refuses_a_poor_scan(root, tmp_path):
     accepted, refused = import_files(conn, [str(path)], owner, "GKS", ImportActor(),
                                      {"provenance": "digitized"}, settings={"kho.scan.low_quality": "refuse"})
     assert accepted == [] and "dưới 200 dpi" in refused[0][1]
+
+
+def test_a_desk_scan_is_checked_before_it_is_kept(root):
+    from repository.errors import ValidationError
+    from repository.intake import LowScanQuality, check_scan_quality
+    from repository.operations import add_document
+    canbo = root.accounts.users["canbo"]
+    owner = root.subjects["001090012345"]
+    poor = encoded(scans.render_page(dpi=72, lines=scans.PAPER_LINES[:3]), "JPEG", dpi=(72, 72))
+    scan = add_document(root, owner, poor, "scan.jpg", {"type_code": "GKS", "provenance": "digitized"}, canbo)
+    with pytest.raises(LowScanQuality) as low:
+        check_scan_quality(scan, poor, {}, canbo, accepted=False)
+    assert len(low.value.warnings) == 1 and "72 dpi" in low.value.warnings[0] and scan.scan_quality is None
+    with pytest.raises(ValidationError) as refused:
+        check_scan_quality(scan, poor, {"kho.scan.low_quality": "refuse"}, canbo, accepted=True)
+    assert not isinstance(refused.value, LowScanQuality) and "dưới 200 dpi" in refused.value.errors["file"]
+    assert check_scan_quality(scan, poor, {}, canbo, accepted=True) == low.value.warnings
+    assert scan.scan_quality["accepted_by"] == "canbo"
+    uploaded = add_document(root, owner, poor, "copy.jpg", {"type_code": "GKS", "provenance": "uploaded"}, canbo)
+    assert check_scan_quality(uploaded, poor, {"kho.scan.low_quality": "refuse"}, canbo, accepted=False) == []
+    assert uploaded.scan_quality is None            # not a desk scan: the rules are not its
+
+
+def test_the_api_applies_the_page_s_rules(testapp, token_for, wsgi_app):
+    import views.api.subjects  # noqa: F401 - adds the upload's answers to the OpenAPI document
+    from tests.views.openapi_check import validate
+    headers = token_for("canbo")
+    url = "/api/v1/subjects/001090012345/documents"
+    poor = encoded(scans.render_page(dpi=72, lines=scans.PAPER_LINES[:3]), "JPEG", dpi=(72, 72))
+    good = encoded(scans.render_page(lines=scans.PAPER_LINES[:3]), dpi=(300, 300))
+    before = testapp.get(url, headers=headers).json["total"]
+
+    def upload(data, status, **fields):
+        return testapp.post(url, dict({"type_code": "GKS", "provenance": "digitized"}, **fields),
+                            upload_files=[("file", "scan.jpg", data)], headers=headers, status=status)
+    warned = validate(upload(poor, 422)).json
+    assert warned["error"] == "low_scan_quality" and "accept_low_quality" in warned["message"]
+    assert warned["warnings"] == ["Bản quét có độ phân giải dưới 200 dpi ở trang 1 (72 dpi)."]
+    assert " / " not in warned["message"]
+    assert testapp.get(url, headers=headers).json["total"] == before          # nothing kept
+    assert upload(poor, 400, accept_low_quality="maybe").json["errors"]["accept_low_quality"]
+    accepted = validate(upload(poor, 201, accept_low_quality="true")).json
+    assert accepted["scan_quality"]["accepted_by"] == "canbo"
+    assert accepted["scan_quality"]["pages"] == [{"page": 1, "dpi": 72, "colour": True}]
+    fine = validate(upload(good, 201)).json
+    assert fine["scan_quality"]["warnings"] == [] and fine["scan_quality"]["accepted_by"] is None
+    shown = validate(testapp.get(fine["links"]["self"].replace("http://localhost", ""), headers=headers)).json
+    assert shown["scan_quality"] == fine["scan_quality"]
+    wsgi_app.registry.settings["kho.scan.low_quality"] = "refuse"
+    refused = upload(poor, 400, accept_low_quality="true").json
+    assert refused["error"] == "invalid" and "dưới 200 dpi" in refused["errors"]["file"]
+    assert testapp.get(url, headers=headers).json["total"] == before + 2
+    spec = testapp.get("/api/v1/openapi.json").json
+    assert "scan_quality" in spec["components"]["schemas"]["Document"]["properties"]
+    post = spec["paths"]["/subjects/{subject_id}/documents"]["post"]
+    assert "422" in post["responses"]
+    assert "accept_low_quality" in post["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]

@@ -121,6 +121,16 @@ SPEC = {
                                                 "description": "what a PDF carries that runs or reaches "
                                                                "out; never opened in a browser"},
                              "signed_by": NSTR,
+                             "scan_quality": {
+                                 "type": ["object", "null"],
+                                 "description": "a desk scan's quality (repository.intake): each page's dpi "
+                                                "and colour, the warnings accepted, by whom and when",
+                                 "properties": {
+                                     "pages": {"type": "array", "items": {"type": "object", "properties": {
+                                         "page": {"type": "integer"}, "dpi": {"type": ["integer", "null"]},
+                                         "colour": {"type": "boolean"}}}},
+                                     "warnings": {"type": "array", "items": STR},
+                                     "accepted_by": NSTR, "accepted": NSTR}},
                              "retention": {"type": "object", "description": "schedule, status, "
                                            "retained_until, disposition_date, holds (repository.retention)"},
                              "created": STR, "created_by": STR, "links": {"type": "object"}}},
