@@ -19,7 +19,9 @@ to a second, growing with the index. Here:
   bounded: it picks segments (outside the lock), rebuilds their live
   documents into one segment from the stored fields (the same analysis as
   an upsert), and swaps it in under the lock in one TOC write, carrying over
-  any deletion made meanwhile. Applies go on during a merge.
+  any deletion made meanwhile. Applies go on during a merge. The rebuilding
+  is done by one long-lived child process (MergeWorker): no GIL shared with
+  the requests, and no interpreter started per merge.
 
 Crash safety is the TOC's: a segment is visible only once a TOC naming it is
 renamed into place; files of an unfinished write or merge are removed by the
@@ -28,7 +30,13 @@ next merge's clean-up (Whoosh's clean_files).
 import copy
 import logging
 import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
 import threading
+import time
 import zlib
 
 from whoosh.filedb.compound import CompoundStorage
@@ -213,9 +221,11 @@ def _live(segment):
 
 def pick_merge(segments):
     """Segment ids to merge into one, or []: the MERGE_FACTOR smallest when
-    more than MAX_SMALL_SEGMENTS are below MAX_MERGE_DOCS; else a segment
+    more than MAX_SMALL_SEGMENTS have fewer than MAX_MERGE_DOCS; else a segment
     with too many deletions alone (or an empty one)."""
-    small = sorted((s for s in segments if _live(s) < MAX_MERGE_DOCS), key=_live)
+    # (by documents written, not live: a full bulk segment with a few
+    # deletions is not small, or it would hold back every merge of the new ones)
+    small = sorted((s for s in segments if s.doc_count_all() < MAX_MERGE_DOCS), key=_live)
     if len(small) > MAX_SMALL_SEGMENTS:
         # enough of the smallest to come back within the bound at once (applies
         # may have piled up during the last merge), within MAX_MERGE_DOCS
@@ -302,24 +312,120 @@ class Merger:
 # --- the merged segment, written by a child process ---------------------------------
 
 MERGE_TIMEOUT = 3600
+WORKER_IDLE = 600          # seconds without a merge before the child process ends
+QUICK_MERGE_DOCS = 2000    # merges of fewer documents run at the requests' priority
+_LENGTH = struct.Struct("<Q")
+
+
+def _send(stream, obj):
+    data = pickle.dumps(obj, 2)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read_exact(fd, size, deadline=None):
+    """`size` bytes from file descriptor `fd`; b"" at the end of the stream;
+    TimeoutError past `deadline` (a time.monotonic() value)."""
+    chunks, left = [], size
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError("no answer from the merge process")
+        chunk = os.read(fd, left)
+        if not chunk:
+            return b""
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd, deadline=None):
+    head = _read_exact(fd, _LENGTH.size, deadline)
+    if not head:
+        return None
+    data = _read_exact(fd, _LENGTH.unpack(head)[0], deadline)
+    if not data:
+        return None
+    return pickle.loads(data)
+
+
+class MergeWorker:
+    """One long-lived `python -m search.live` child process of this process
+    that builds merged segments, one at a time.
+
+    Why not a new child per merge: starting one (interpreter, Whoosh, numpy)
+    cost ~0.25 s of CPU before any work, several seconds at low priority on
+    a busy machine, so merges lagged behind a stream of applies and each
+    apply handled up to ~100 segments. The child ends after WORKER_IDLE
+    seconds without work, or when this process ends (its stdin closes).
+    `niceness` is added to the child's priority."""
+
+    def __init__(self, niceness=0):
+        self.niceness = niceness
+        self._proc = None
+        self._guard = threading.Lock()
+
+    @property
+    def pid(self):
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def _start(self):
+        return subprocess.Popen(
+            [sys.executable, "-m", "search.live", str(self.niceness)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+    def _stop(self):
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+            proc.stdin.close()
+            proc.stdout.close()
+
+    def build(self, path, segments, timeout=MERGE_TIMEOUT):
+        with self._guard:
+            for attempt in (1, 2):
+                if self._proc is None or self._proc.poll() is not None:
+                    self._stop()
+                    self._proc = self._start()
+                try:
+                    _send(self._proc.stdin, (os.fspath(path), segments))
+                    answer = _receive(self._proc.stdout.fileno(),
+                                      time.monotonic() + timeout)
+                except BrokenPipeError:
+                    answer = None
+                except BaseException:
+                    self._stop()          # (a timeout: its answer would come too late)
+                    raise
+                if answer is not None:
+                    break
+                self._stop()              # it ended (idle, killed): once more with a new one
+            else:
+                raise RuntimeError("the merge process ended without an answer")
+        kind, value = answer
+        if kind != "built":
+            raise RuntimeError("merging segments failed:\n%s" % value[-4000:])
+        return value
+
+
+# the merges of a few new segments (tens of milliseconds of work) at the
+# requests' priority: at a lower one, a busy machine starved them for seconds
+# while applies piled up segments; the long merges of big segments below it
+QUICK_WORKER = MergeWorker(0)
+SLOW_WORKER = MergeWorker(10)
 
 
 def build_merged(path, segments):
     """Write one segment holding the live documents of `segments` (TOC
-    segment objects, deletions as of the caller's view), in their order, by
-    a fresh `python -m search.live` process; returns the new segment (not in
-    any TOC yet)."""
-    import pickle
-    import subprocess
-    import sys
-    payload = pickle.dumps((os.fspath(path), segments), 2)
-    done = subprocess.run([sys.executable, "-m", "search.live"], input=payload,
-                          capture_output=True, timeout=MERGE_TIMEOUT,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    if done.returncode != 0:
-        raise RuntimeError("merging segments failed:\n%s"
-                           % done.stderr.decode("utf-8", "replace")[-4000:])
-    return pickle.loads(done.stdout)
+    segment objects, deletions as of the caller's view), in their order, in
+    one of this process's merge children (MergeWorker); returns the new
+    segment (not in any TOC yet)."""
+    docs = sum(_live(segment) for segment in segments)
+    worker = QUICK_WORKER if docs < QUICK_MERGE_DOCS else SLOW_WORKER
+    return worker.build(path, segments)
 
 
 def merged_records(storage, schema, segments):
@@ -353,16 +459,30 @@ def build_here(path, segments):
 
 
 def _child():
+    """The MergeWorker's loop: (path, segments) in, ("built", segment) or
+    ("failed", traceback) out, until stdin ends or WORKER_IDLE passes."""
     import gc
-    import pickle
-    import sys
+    import traceback
 
-    path, segments = pickle.loads(sys.stdin.buffer.read())
-    os.nice(10)        # background work: requests first
-    gc.disable()       # (see search.bulk: millions of acyclic postings)
-    segment = build_here(path, segments)
-    sys.stdout.buffer.write(pickle.dumps(segment, 2))
-    sys.stdout.flush()
+    if len(sys.argv) > 1:
+        os.nice(int(sys.argv[1]))     # (long merges: requests first)
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)      # (anything printed goes to stderr, not into the answers)
+    fd = sys.stdin.fileno()
+    while select.select([fd], [], [], WORKER_IDLE)[0]:
+        job = _receive(fd)
+        if job is None:
+            return
+        gc.disable()       # (see search.bulk: millions of acyclic postings)
+        try:
+            answer = ("built", build_here(*job))
+        except Exception:
+            answer = ("failed", traceback.format_exc())
+        finally:
+            gc.enable()
+        _send(out, answer)
+        del job, answer
+        gc.collect()
 
 
 if __name__ == "__main__":

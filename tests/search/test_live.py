@@ -164,6 +164,47 @@ def test_a_merge_in_a_child_process(ix, docs, monkeypatch):
 _real_build_merged = live.build_merged
 
 
+def test_one_merge_process_serves_the_merges_and_is_replaced_when_gone(ix, docs,
+                                                                      monkeypatch):
+    import signal
+    monkeypatch.setattr(live, "build_merged", _real_build_merged)
+    monkeypatch.setattr(live, "MAX_SMALL_SEGMENTS", 2)
+    monkeypatch.setattr(live, "MERGE_FACTOR", 2)
+    ix.apply(upserts=docs[300:302])
+    assert ix.merger.wait(120)
+    first = live.QUICK_WORKER.pid
+    assert first is not None
+    ix.apply(upserts=docs[302:304])
+    assert ix.merger.wait(120)
+    assert live.QUICK_WORKER.pid == first            # no new interpreter per merge
+    os.kill(first, signal.SIGKILL)
+    ix.apply(upserts=docs[304:306])
+    assert ix.merger.wait(120)
+    assert live.QUICK_WORKER.pid not in (None, first)
+    assert ix.count() == 306
+    assert len(ix._ix._segments()) <= 5
+    assert docs[305]["doc_id"] in _ids(ix, docs[305]["number"])
+
+
+def test_long_merges_run_at_a_lower_priority(ix, docs, monkeypatch):
+    monkeypatch.setattr(live, "build_merged", _real_build_merged)
+    monkeypatch.setattr(live, "MAX_SMALL_SEGMENTS", 2)
+    monkeypatch.setattr(live, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(live, "QUICK_MERGE_DOCS", 2)
+    ix.apply(upserts=docs[300:302])
+    assert ix.merger.wait(120)
+    pid = live.SLOW_WORKER.pid
+    assert pid is not None
+    assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+    assert ix.count() == 302
+
+
+def test_a_failed_merge_says_why(tmp_path):
+    with pytest.raises(RuntimeError, match="merging segments failed"):
+        _real_build_merged(tmp_path / "nowhere", [])
+    assert live.QUICK_WORKER.pid is not None            # (and the process serves on)
+
+
 def test_segment_files_are_read_from_the_map_not_copied(ix):
     """Whoosh's BufferFile copied each compound file into a BytesIO: every
     process held its own copy of the postings (search.mapped)."""
