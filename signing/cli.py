@@ -224,6 +224,9 @@ def cmd_sign_agent(args):
     origin = urlsplit(args.origin)
     if origin.scheme not in ("http", "https") or not origin.netloc or origin.path not in ("", "/"):
         return _agent_fail("--origin là giao thức và tên máy của trang Kho, ví dụ https://kho.example.gov.vn")
+    if not os.path.isfile(args.pkcs11_module):
+        return _agent_fail(f"không tìm thấy thư viện PKCS#11 của token: {args.pkcs11_module} (cài trình điều "
+                           "khiển của token, rồi ghi đúng đường dẫn tệp .so)")
     try:
         if args.pin_file:
             pin = _read_secret(args.pin_file, "PIN")

@@ -115,3 +115,13 @@ def test_pkcs11_token_signs_and_verifies(tmp_path, scan, pki):
               "--pkcs11-module", token.module, "--token-label", "kho-test",
               "--key-label", "officer", "--pin-file", pin, env=token.environ())
     assert bad.returncode == 2 and "PIN" in bad.stderr
+
+
+def test_the_sign_agent_tells_the_officer_what_is_wrong_in_vietnamese(tmp_path):
+    common = ["--token-label", "kho-desk", "--key-label", "officer", "--pin-file", tmp_path / "pin.txt"]
+    site = kho("sign-agent", "--origin", "kho.example.gov.vn/trang", "--pkcs11-module", "/x.so", *common)
+    assert site.returncode == 2 and site.stderr.startswith("kho sign-agent: lỗi: --origin là giao thức")
+    driver = kho("sign-agent", "--origin", "https://kho.example.gov.vn", "--pkcs11-module",
+                 tmp_path / "vendor-pkcs11.so", *common)
+    assert driver.returncode == 2
+    assert "không tìm thấy thư viện PKCS#11 của token" in driver.stderr and "error" not in driver.stderr

@@ -286,6 +286,16 @@ def test_remote_csc_signing(credential, csc, testapp, wsgi_app, settings, dossie
     assert invalid.html.select_one(".field-error") and csc.signed == []
     form = invalid.forms["review-form"]
     form["issue_date"] = issue_date
+    # the service out of reach: a Vietnamese sentence, the transport's own words apart
+    settings_now = wsgi_app.registry.settings
+    settings_now["kho.signer.canbo"] = f"csc http://127.0.0.1:9 {credential} {token_file}"
+    form["csc_pin"], form["csc_otp"] = pin, "123456"
+    away = form.submit(status=400)
+    assert away.html.select_one("#sign-agent .field-error").text == \
+        "Không kết nối được dịch vụ ký số từ xa. Hãy thử lại sau ít phút."
+    assert away.html.select_one("#sign-agent .signing-detail").text.startswith("Chi tiết từ dịch vụ: ")
+    settings_now["kho.signer.canbo"] = f"csc {csc.url} {credential} {token_file}"
+    form = away.forms["review-form"]
     form["csc_pin"], form["csc_otp"] = pin, csc.send_otp(credential)
     assert "Bản số hoá đã được ký số" in form.submit().follow().text
     assert len(csc.signed) == 1
