@@ -85,13 +85,20 @@ def trail_status(any_connection, max_age=MAX_AGE, force=False, by=None):
     with _guard:
         kept = _kept.get(key)
         lock = _busy.setdefault(key, threading.Lock())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    if force or kept is None or (now - kept.checked).total_seconds() > max_age:
+    asked = datetime.datetime.now(datetime.timezone.utc)
+    if force or kept is None or (asked - kept.checked).total_seconds() > max_age:
         if lock.acquire(blocking=kept is None or force):
             try:
-                kept = verify_now(any_connection, by=by)
+                with _guard:
+                    latest = _kept.get(key)
+                if latest is not None and latest.checked >= asked:
+                    kept = latest            # verified by another thread while this one waited
+                else:
+                    kept = verify_now(any_connection, by=by)
             finally:
                 lock.release()
+        else:
+            kept = _kept.get(key) or kept
     return kept, trail.sealed.length, trail.pending_count()
 
 

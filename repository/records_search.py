@@ -15,7 +15,13 @@ The rest is checked against the fields the index stores beside each hit
 (number, issuer, dossier codes, exact dates): candidates come from the index
 a thousand at a time, no paper is loaded from ZODB to decide whether it
 matches, and at most SCAN_LIMIT candidates are examined per page (a total
-beyond that is "at least"). Only the papers of the page shown are loaded,
+beyond that is "at least"). Measured (bench over 100 000 indexed papers,
+load average 6-8 on 2 cores): a filter the index applies answers in 0.5-2 ms;
+issuer + type (5 000 of 20 000 candidates pass) 1.2 s, most of it the index
+reading each candidate's stored fields; an issue-date range narrowed by its
+years 0.5 s. The index's searcher could take number, issuer and dossier code
+as value filters (they are indexed fields already); that belongs to search/.
+Only the papers of the page shown are loaded,
 for their retention state. A date range narrows the index first by the set
 of its years. Two filters are not in the index: the owner's name (a pass
 over the warehouses' profiles, never their papers; at most NAME_OWNERS
@@ -27,6 +33,7 @@ Every search is audited (`search_read`, purpose "metadata", detail.scope
 returned, so the owner's access log shows it; a search that returned
 nothing is audited once with no owner."""
 import datetime
+import functools
 import re
 import unicodedata
 
@@ -39,7 +46,7 @@ from .reading import METADATA
 PAGELEN = 20
 MAX_PAGELEN = 100
 SCAN_CHUNK = 1000            # the index's largest page
-SCAN_LIMIT = 50_000          # candidates examined for the filters the index cannot apply
+SCAN_LIMIT = 20_000          # candidates examined for the filters the index cannot apply (about 1 s)
 NAME_OWNERS = 500            # owners a name may stand for
 MAX_YEARS = 200              # a longer date range is not narrowed by year
 VALIDITY = {"in_force": "Còn hiệu lực", "expired": "Hết hiệu lực", "revoked": "Bị thu hồi"}
@@ -52,7 +59,9 @@ _VN_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@functools.lru_cache(maxsize=20_000)
 def _fold(text):
+    """Tones, marks and case removed: issuers and names repeat, so it is kept."""
     from search.analysis import fold_vi
     return fold_vi(unicodedata.normalize("NFC", text)).casefold().strip()
 

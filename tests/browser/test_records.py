@@ -183,3 +183,40 @@ def test_a_records_managers_day_in_the_browser(page, records_server, world):
     assert mine.count("phải lưu 10 năm") == 1                        # the rule once, not twice
     shot(page, "deletion")
 
+
+
+def test_metadata_search_and_the_audit_trail_in_the_browser(page, records_server):
+    """The records manager finds the passport by its number and issue year,
+    with no content shown; the auditor verifies the trail on demand and
+    filters it by account. Screenshots: /tmp/kho-records-search.png, -audit.png."""
+    base, papers, _ = records_server
+    log_in(page, base, "luutru")
+    page.goto(base + "/records")
+    page.click("a[href='/records/search']")
+    page.fill("#records-search-form input[name=number]", "b765")
+    page.select_option("#records-search-form select[name=state]", "expired")
+    page.click("#records-search-form button[type=submit]")
+    page.wait_for_load_state()
+    results = page.locator("#records-search-results").inner_text()
+    assert "B7654321" in results and "Nguyễn Văn An" in results and "Hết hiệu lực" in results
+    assert "30/06/2015" in results and not ISO_DATE.search(results) and "GIAY" not in page.content()
+    assert "Tìm thấy 1 giấy tờ" in page.locator("#records-search-total").inner_text()
+    shot(page, "search")
+    page.fill("#records-search-form input[name=issued_from]", "2015-31-12")
+    page.click("#records-search-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "dd/mm/yyyy" in page.locator("#error-issued_from").inner_text()
+
+    log_in(page, base, "kiemtoan")
+    page.goto(base + "/records/audit")
+    page.click("#verify-now")
+    page.wait_for_load_state()
+    assert "toàn vẹn" in flash(page) and "do kiemtoan thực hiện" in page.locator("#audit-checked").inner_text()
+    page.fill("#audit-filter-form input[name=actor]", "luutru")
+    page.fill("#audit-filter-form input[name=action]", "search_read")
+    page.click("#audit-filter-form button[type=submit]")
+    page.wait_for_load_state()
+    rows = page.locator("#audit-entries tbody tr")
+    assert rows.count() >= 1 and all("search_read" in t for t in rows.all_inner_texts())
+    assert VN_DATE.search(rows.first.inner_text())
+    shot(page, "audit")

@@ -120,3 +120,14 @@ def test_audited_under_each_owner_shown(root, papers):
     search(root, index, records, owner="079203000001")       # nobody: one entry without an owner
     last = list(audit_log(root._p_jar))[-1]
     assert last["subject"] is None and last["detail"]["papers"] == []
+
+
+def test_a_scan_past_its_limit_says_at_least(root, papers, monkeypatch):
+    index, made, records = papers
+    monkeypatch.setattr(records_search, "SCAN_CHUNK", 2)
+    monkeypatch.setattr(records_search, "SCAN_LIMIT", 2)
+    partial = search(root, index, records, issuer="ubnd")
+    assert not partial["exact"] and partial["total"] <= 2
+    monkeypatch.setattr(records_search, "SCAN_LIMIT", 4)
+    whole = search(root, index, records, issuer="ubnd")
+    assert whole["exact"] and whole["total"] == 3

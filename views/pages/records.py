@@ -12,6 +12,12 @@
     GET  /records/certificates/{id}       a disposition certificate (signed PDF)
     GET  /subjects/<id>/deletion          the owner: ask to delete a paper or the whole warehouse
     POST /subjects/<id>/deletion
+    GET  /records/search                  metadata search across every warehouse   } views/pages/
+    GET  /records/audit                   the audit trail and its verification      } records_console.py
+    POST /records/audit/verify            verify the whole trail now               }
+
+The console shows the audit trail's verification kept with its time
+(repository.audit_view), never a fresh pass over the whole chain per view.
 
 Every paper's and dossier's page shows its schedule and disposition date
 (the template global retention_of, set here)."""
