@@ -131,3 +131,16 @@ def test_a_scan_past_its_limit_says_at_least(root, papers, monkeypatch):
     monkeypatch.setattr(records_search, "SCAN_LIMIT", 4)
     whole = search(root, index, records, issuer="ubnd")
     assert whole["exact"] and whole["total"] == 3
+
+
+def test_a_name_looked_for_in_part_of_the_warehouses_is_not_exact(root, papers, monkeypatch):
+    index, made, records = papers
+    assert search(root, index, records, name="lò thị")["exact"]
+    first = next(iter(root.subjects.keys()))
+    monkeypatch.setattr(records_search, "NAME_SCAN", 1)
+    bounded = search(root, index, records, name="lò thị")
+    assert not bounded["exact"] and (bounded["total"] == 0) == (first != OTHER)
+    # with the owner's id the name is checked in that warehouse alone
+    assert found(search(root, index, records, name="lo thi", owner=OTHER)) == {key(made["other"])}
+    assert search(root, index, records, name="lo thi", owner=OTHER)["exact"]
+    assert search(root, index, records, name="nguyen", owner=OTHER)["total"] == 0
