@@ -1,19 +1,25 @@
-"""OCR figures: the whole pipeline against raw tesseract on the same degraded
-Vietnamese pages, in the same run.
+"""OCR figures: Kho's OCR against raw tesseract on the same degraded
+Vietnamese pages, in the same run. Nothing is asserted.
 
-    .venv/bin/python bench/ocr.py [--quick]
+    .venv/bin/python bench/ocr.py [--quick] [--pages-only | --proposals-only] [SEEDS [RUNS]]
 
-Prints pages/min and character error rates (mean, max) of recognize() over
-one page of each degradation in tests/ocr/scans.py, given as one lossless
-scanner PDF (each page at its own resolution); beside it raw
-`tesseract img stdout -l vie+eng` serially and two at a time, and
-tesseract's own time on a perfect scan of the same page. Nothing is asserted.
-First per_page(): `kho ocr PAGE` run once per page (a new process each
-time) beside raw `tesseract PAGE - -l vie` on the same page scanned
-perfectly, and the CER of both, on held-out pages of the new kinds (alone
-with `--pages-only`). Then proposal_shares(): the share of right proposals (type, number, issue
-date, issuer) on held-out papers (tests/ocr/heldout.py); alone with
-`--proposals-only`.
+e.g. `bench/ocr.py --pages-only 1,2,3 3`: held-out seeds 1 to 3, median of 3 runs.
+
+A whole run prints, in this order:
+  1. per_page(): `kho ocr PAGE` run once per page (a new process each time)
+     beside raw `tesseract PAGE - -l vie` on the same page scanned perfectly
+     and on the degraded page, and the CER of both, on held-out pages of the
+     new kinds with seeds SEEDS (default 1), median of RUNS (default 3);
+     alone with `--pages-only`.
+  2. main(): pages/min and character error rates (mean, max) of recognize()
+     over one page of each degradation in tests/ocr/scans.py, given as one
+     lossless scanner PDF (each page at its own resolution); beside it raw
+     `tesseract img stdout -l vie+eng` serially and two at a time, and
+     tesseract's own time on a perfect scan of the same page (`--quick`:
+     fewer pages, fewer runs).
+  3. proposal_shares(): the share of right proposals (type, number, issue
+     date, issuer) on held-out papers (tests/ocr/heldout.py); alone with
+     `--proposals-only`.
 """
 import argparse
 import concurrent.futures
@@ -140,11 +146,9 @@ def line(label, pages, wall, cpu, rates=None, extra="", running=None):
     print(text + extra)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer pages, fewer runs")
-    args = parser.parse_args(argv)
-    kinds = scans.KINDS[:6] if args.quick else scans.KINDS
+def main(quick=False):
+    """The whole pipeline beside raw tesseract on the first bench's pages."""
+    kinds = scans.KINDS[:6] if quick else scans.KINDS
     truth = scans.ground_truth()
     one_thread = dict(os.environ, OMP_THREAD_LIMIT="1")
     # raw tesseract "default" runs drop any OMP_THREAD_LIMIT of this environment
@@ -157,7 +161,7 @@ def main(argv=None):
 
         # tesseract's own time on a perfect scan of the same page
         clean = paths.get("clean") or write_pages(["clean"], workdir)["clean"]
-        runs = 3 if args.quick else 5
+        runs = 3 if quick else 5
         perfect, perfect_cpu = {}, {}
         for languages in ("vie", "vie+eng"):
             runs_ = [timed(lambda: raw_tesseract(clean, languages, one_thread)) for _ in range(runs)]
@@ -343,19 +347,32 @@ def proposal_shares(papers=None):
     return shares
 
 
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--pages-only", action="store_true",
+                      help="only per_page(): `kho ocr PAGE` beside raw tesseract, per held-out page")
+    only.add_argument("--proposals-only", action="store_true",
+                      help="only proposal_shares(): the share of right proposals on held-out papers")
+    parser.add_argument("--quick", action="store_true", help="main(): fewer pages, fewer runs")
+    parser.add_argument("seeds", nargs="?", default=(1,),
+                        type=lambda text: tuple(int(x) for x in text.split(",")),
+                        help="per_page()'s seeds of the held-out pages, e.g. 1,2,3 (default 1)")
+    parser.add_argument("runs", nargs="?", type=int, default=3,
+                        help="per_page()'s runs of each command, the median is shown (default 3)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    if "--pages-only" in sys.argv:
-        # --pages-only [SEEDS [RUNS]]: e.g. --pages-only 1,2 2
-        rest = sys.argv[sys.argv.index("--pages-only") + 1:]
-        seeds = tuple(int(x) for x in rest[0].split(",")) if rest else (1,)
-        per_page(seeds=seeds, runs=int(rest[1]) if len(rest) > 1 else 3)
-        sys.exit(0)
-    if "--proposals-only" in sys.argv:
+    args = parse_args()
+    if args.proposals_only:
         proposal_shares()
         sys.exit(0)
-    per_page()
+    per_page(seeds=args.seeds, runs=args.runs)
+    if args.pages_only:
+        sys.exit(0)
     print()
-    code = main([a for a in sys.argv[1:] if a != "--proposals"])
+    code = main(quick=args.quick)
     print()
     proposal_shares()
     sys.exit(code)
