@@ -227,6 +227,33 @@ def test_desk_token_through_the_agent(testapp, wsgi_app, settings, dossier_code,
     check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code)
 
 
+def test_a_review_confirmed_without_the_token_is_signed_later(testapp, wsgi_app, settings, dossier_code,
+                                                             token_for, app_pki, tmp_path):
+    """No agent at the first press: the review is confirmed unsigned (its
+    searchable copy carries the correction); the token signs that copy later."""
+    register(testapp, token_for, "canbo", app_pki.officer_p12, app_pki.passphrase)
+    review = review_page(testapp, wsgi_app, settings, dossier_code)
+    form = corrected(review.forms["review-form"])
+    csrf = form["csrf_token"].value
+    unsigned = form.submit().follow()
+    assert "Chưa cấu hình khoá ký cho tài khoản canbo" in unsigned.text
+    assert review_state(testapp, token_for, review) == "confirmed"
+    token = make_token(tmp_path / "hsm", app_pki.officer_p12, app_pki.passphrase)
+    with AgentProcess(token, ORIGIN, tmp_path) as agent:
+        hello = agent_call(agent, "/v1/certificate")
+        prepared = testapp.post_json(session_url(review), {"certificate": hello["certificate"],
+                                                           "chain": hello["chain"]},
+                                     headers={"X-CSRF-Token": csrf}, status=201).json
+        assert prepared["paper"] == "Giấy khai sinh"
+        signature = agent_call(agent, "/v1/sign", {"to_be_signed": prepared["to_be_signed"],
+                                                   "paper": prepared["paper"], "owner": prepared["owner"]})
+        testapp.post_json(session_url(review, "finish"), {"id": prepared["id"], "signature": signature["signature"]},
+                          headers={"X-CSRF-Token": csrf})
+    form["signed_at_desk"] = prepared["id"]
+    assert "Bản số hoá đã được ký số" in form.submit().follow().text
+    check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code)
+
+
 def test_desk_token_of_another_person_is_refused(testapp, wsgi_app, settings, dossier_code, app_pki,
                                                  tmp_path, token_for):
     review = review_page(testapp, wsgi_app, settings, dossier_code)
