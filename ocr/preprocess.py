@@ -272,6 +272,8 @@ def binarise(flat):
 
 SPECK_AREA = 40          # pixels (at ~300 dpi): a dot below a letter is about 25-40
 SPECK_DISTANCE = 12      # a mark this far from any larger ink is toner, not a tone mark
+DUST_AREA = 12           # pixels (at ~300 dpi): below any mark of print (a full stop of 8 pt
+                         # is about 25): toner dust, also beside a letter
 
 
 def remove_edge_strips(binary):
@@ -307,7 +309,7 @@ def remove_edge_strips(binary):
         x0, y0 = np.clip(x - d, 0, hw), np.clip(y - d, 0, hh)
         x1, y1 = np.clip(x + bw + d, 0, hw), np.clip(y + bh + d, 0, hh)
         around = sums[y1, x1] - sums[y0, x1] - sums[y1, x0] + sums[y0, x0]
-        specks = small & (around == 0)
+        specks = small & ((around == 0) | (area <= DUST_AREA / 4))
     if not strips.any() and not specks.any():
         return binary
     drop = cv2.resize((strips | specks)[labels].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
