@@ -34,6 +34,7 @@ B = 0.75
 # spelling typed, diacritics included, still comes first)
 PROXIMITY_STEP = 1000.0
 _POSITION_BITS = 32              # phrase keys: docnum << 32 | start position
+_SLICE_SHARE = 64                # fewer candidates than 1/64 of the occurrences: slice runs
 
 
 class FieldPlan:
@@ -129,12 +130,20 @@ class Evaluator:
             candidates = ids if candidates is None else candidates[_member(candidates, ids)]
             if not len(candidates):
                 return
-        chosen = numpy.zeros(seg.size, dtype=bool)
-        chosen[candidates] = True
+        chosen = None
         starts = None
         for i, word in enumerate(words):
             docs, positions = seg.positions(self._source(seg, field, word), word)
-            keep = chosen[docs] & (positions >= i)
+            if len(candidates) * _SLICE_SHARE < len(docs):
+                # few candidates (a paper number's rare part) in a common
+                # word's occurrences: their runs, not a pass over them all
+                docs, positions = _runs_of(docs, positions, candidates)
+                keep = positions >= i
+            else:
+                if chosen is None:
+                    chosen = numpy.zeros(seg.size, dtype=bool)
+                    chosen[candidates] = True
+                keep = chosen[docs] & (positions >= i)
             keys = (docs[keep].astype(numpy.int64) << _POSITION_BITS) | (positions[keep] - i)
             # both key lists are sorted (by document, then position) and unique
             starts = keys if starts is None else starts[_member(starts, keys)]
@@ -309,6 +318,19 @@ class Evaluator:
                 out.mask &= allowed[k]
             found.append((seg, out))
         return found
+
+
+def _runs_of(docs, positions, wanted):
+    """The (docs, positions) entries of the `wanted` documents (sorted,
+    unique), `docs` being sorted: a binary search per wanted document."""
+    start = numpy.searchsorted(docs, wanted, "left")
+    end = numpy.searchsorted(docs, wanted, "right")
+    sizes = end - start
+    total = int(sizes.sum())
+    if not total:
+        return docs[:0], positions[:0]
+    index = numpy.arange(total) + numpy.repeat(start - (numpy.cumsum(sizes) - sizes), sizes)
+    return docs[index], positions[index]
 
 
 def _word_runs(items):

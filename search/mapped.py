@@ -9,6 +9,9 @@ the pages stay the kernel's page cache, shared by every process that maps
 the index. `install()` puts it in Whoosh's compound storage (Whoosh-Reloaded
 is pinned; tests/search/test_live.py checks the memory).
 """
+import io
+import pickle
+
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
@@ -72,6 +75,9 @@ class _ViewReader:
         self._view = memoryview(b"")
 
 
+_PICKLE_WINDOW = 256        # bytes enough for a block info's pickle (~40)
+
+
 class MappedBufferFile(BufferFile):
     """BufferFile without the copy (see the module docstring)."""
 
@@ -82,6 +88,24 @@ class MappedBufferFile(BufferFile):
         self.onclose = onclose
         self.is_real = False
         self.is_closed = False
+
+    def read_pickle(self):
+        """The pickle at the current position (a posting block's info):
+        unpickled from a copy of the next bytes, not through read() calls
+        of a few bytes each (~20 per block info, in Python)."""
+        reader = self.file
+        start = reader._pos
+        for window in (_PICKLE_WINDOW, None):
+            end = None if window is None else start + window
+            buffer = io.BytesIO(reader._view[start:end])
+            try:
+                found = pickle.load(buffer)
+            except (EOFError, pickle.UnpicklingError):
+                if window is None:
+                    raise
+                continue
+            reader._pos = start + buffer.tell()
+            return found
 
     def subset(self, position, length, name=None):
         return MappedBufferFile(self._buf[position:position + length], name=name or self._name)

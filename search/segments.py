@@ -16,6 +16,7 @@ from whoosh.util.numeric import byte_to_length
 __all__ = ["Segment", "warm", "clear_caches", "EMPTY", "EMPTY_POSITIONS"]
 
 CACHE_MIN_POSTINGS = 1000       # shorter lists are cheap to read again
+MAX_KEPT_INFOS = 5000            # term infos kept per segment (about 1 MB)
 # all indexes and segments of the process together: 8 bytes an entry (int32
 # docnum + float32 frequency, or int32 docnum + int32 position)
 CACHE_MAX_ENTRIES = 64_000_000   # about 510 MB
@@ -31,6 +32,7 @@ class _SegmentData:
         self.lengths = {}
         self.columns = {}
         self.twins = {}            # (field, number) -> whether the exact twin's list is the same
+        self.infos = {}            # (field, text) -> term info or None (see Segment.term_info)
         self.live = None           # (deleted count, live mask): deletions only grow
         self.warmed = False
 
@@ -113,7 +115,6 @@ class Segment:
                 deleted = reader.deleted_docs_set
                 self.live[numpy.fromiter(deleted, numpy.int64, len(deleted))] = False
             self.data.live = (deleted_count, self.live)
-        self._infos = {}
 
     def _cached(self, kind, field, text):
         return _LISTS.get(self.key + (kind, field, text))
@@ -127,10 +128,12 @@ class Segment:
 
     def term_info(self, field, text):
         """The term's W3TermInfo in this segment, or None: one look-up in the
-        terms table (kept for this search)."""
+        terms table, kept with the segment (it never changes; a query's
+        common words and numbers are looked up again by the next ones)."""
         key = (field, text)
+        infos = self.data.infos
         try:
-            return self._infos[key]
+            return infos[key]
         except KeyError:
             pass
         terms = getattr(self.reader, "_terms", None)
@@ -141,7 +144,9 @@ class Segment:
                                        else text)
             except (KeyError, ValueError, TermNotFound):
                 info = None
-        self._infos[key] = info
+        if len(infos) >= MAX_KEPT_INFOS:
+            infos.clear()
+        infos[key] = info
         return info
 
     def _matcher(self, field, text):

@@ -118,11 +118,15 @@ def _queries(docs, bench):
     return queries
 
 
-def test_the_same_matches_and_scores_as_whoosh(corpus, monkeypatch):
+@pytest.mark.parametrize("slice_share", [64, 1, 10 ** 9],
+                         ids=["as shipped", "phrases by runs", "phrases by masks"])
+def test_the_same_matches_and_scores_as_whoosh(corpus, monkeypatch, slice_share):
     # BM25F as Whoosh scores it; the lift of words standing together (which
-    # Whoosh has no query for) is tested in test_ranking.py
+    # Whoosh has no query for) is tested in test_ranking.py. Phrases are
+    # checked through both ways of picking the candidates' positions.
     from search import evaluation
     monkeypatch.setattr(evaluation, "PROXIMITY_STEP", 0.0)
+    monkeypatch.setattr(evaluation, "_SLICE_SHARE", slice_share)
     ix, docs, bench = corpus
     searcher = ix._searcher()
     for text in _queries(docs, bench):

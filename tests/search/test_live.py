@@ -214,3 +214,18 @@ def test_segment_files_are_read_from_the_map_not_copied(ix):
     assert isinstance(postfile, mapped.MappedBufferFile)
     assert isinstance(postfile.file, mapped._ViewReader)
     assert ix.search("giấy").total > 0
+
+
+def test_a_pickle_is_read_from_the_map_as_whoosh_reads_it():
+    """MappedBufferFile.read_pickle unpickles from a window of the map (and
+    from the rest of it for a bigger pickle) and leaves the position after
+    the pickle, as StructFile.read_pickle does."""
+    import pickle
+
+    from search import mapped
+    big = list(range(400))                     # (beyond the window)
+    data = pickle.dumps((3, 17, 2.5, -2, 4, 9), 2) + pickle.dumps(big, 2) + b"tail"
+    mapped_file = mapped.MappedBufferFile(memoryview(data))
+    assert mapped_file.read_pickle() == (3, 17, 2.5, -2, 4, 9)
+    assert mapped_file.read_pickle() == big
+    assert mapped_file.read(4) == b"tail"
