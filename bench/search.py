@@ -475,7 +475,8 @@ def apply_latency_fts(path, n, ops, reuse):
 
 def run_apply_bench(work, sizes, count, procs, reuse, skip_fts, built=None):
     print("\napply latency: one paper per apply (new, changed, deleted in turn), %d applies"
-          " per size; Kho checks each is findable right after (ms)" % count)
+          " per size; Kho checks each is findable right after (ms; load average %s)"
+          % (count, _load()))
     print("%-10s %7s %7s %7s %7s %5s %6s   %7s %7s %7s %7s" % (
         "papers", "p50", "p95", "max", "cpu p95", "segs", "missed", "FTS p50", "p95", "max",
         "cpu p95"))
@@ -485,7 +486,18 @@ def run_apply_bench(work, sizes, count, procs, reuse, skip_fts, built=None):
         w_path, f_path, again = os.path.join(work, "apply-%d" % size), \
             os.path.join(work, "apply-%d.sqlite" % size), reuse
         if built and size == built[0]:
-            w_path, f_path, again = built[1], built[2], True
+            # a copy of the query runs' indexes: they stay as built, so
+            # --reuse can query them again
+            for source, copy in ((built[1], w_path), (built[2], f_path)):
+                if os.path.isdir(copy):
+                    shutil.rmtree(copy)
+                elif os.path.exists(copy):
+                    os.remove(copy)
+                if os.path.isdir(source):
+                    shutil.copytree(source, copy)
+                elif os.path.exists(source):
+                    shutil.copyfile(source, copy)
+            again = True
         w, wc, missed, segs = apply_latency_whoosh(w_path, size, ops, procs, again)
         row = "%-10d %7.1f %7.1f %7.1f %7.1f %5d %6d" % (
             size, pct(w, 50), pct(w, 95), max(w) * 1000, pct(wc, 95), segs, missed)
@@ -645,6 +657,10 @@ def two_processes(path, n, queries, engine):
     return found
 
 
+def _load():
+    return "%.1f %.1f %.1f" % os.getloadavg()
+
+
 def pct(times, p):
     times = sorted(times)
     return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] * 1000
@@ -682,6 +698,8 @@ def main(argv=None):
     parser.add_argument("--applies", type=int, default=150)
     parser.add_argument("--names", type=int, default=200,
                         help="held-out names of the proximity run")
+    parser.add_argument("--skip", default="",
+                        help="parts not to run: proximity, memory (comma-separated)")
     parser.add_argument("--memory-child", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("--starts", default="cold,warm",
                         help="Whoosh runs: cold (nothing in memory: the first searches of a"
@@ -699,6 +717,9 @@ def main(argv=None):
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     if not sets or set(sets) - {"broad", "realistic"}:
         parser.error("--sets takes broad, realistic or both")
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if skip - {"proximity", "memory"}:
+        parser.error("--skip takes proximity, memory or both")
     work = args.dir or tempfile.mkdtemp(prefix="kho-search-bench-")
     os.makedirs(work, exist_ok=True)
     whoosh_path = os.path.join(work, "whoosh")
@@ -708,7 +729,8 @@ def main(argv=None):
         syllables = sum(len(d["text"].split()) for d in documents(args.docs))
         gen = time.perf_counter() - t0
         print("corpus: %d documents, %.0f syllables each on average (generated in %.1f s,"
-              " seed %d)" % (args.docs, syllables / args.docs, gen, SEED))
+              " seed %d); load average %s" % (args.docs, syllables / args.docs, gen, SEED,
+                                               _load()))
         query_sets = {}
         if "broad" in sets:
             broad = make_queries(args.queries)
@@ -766,26 +788,28 @@ def main(argv=None):
               " of the sampled paper)." % args.queries)
         print("Whoosh mean over all kinds: %.1f ms" % (statistics.mean(all_times) * 1000))
 
-        kho, fts, names = proximity_share(whoosh_path, None if args.skip_fts else fts_path,
-                                          args.names)
-        print("\nproximity: %d held-out names typed without diacritics and quotes, each"
-              " planted once together and scattered in 4 decoys: in the top 3 for %.1f %%"
-              " (FTS5 bm25: %s)" % (names, kho * 100,
-                                    "%.1f %%" % (fts * 100) if fts is not None else "-"))
+        if "proximity" not in skip:
+            kho, fts, names = proximity_share(whoosh_path, None if args.skip_fts else fts_path,
+                                              args.names)
+            print("\nproximity: %d held-out names typed without diacritics and quotes, each"
+                  " planted once together and scattered in 4 decoys: in the top 3 for %.1f %%"
+                  " (FTS5 bm25: %s)" % (names, kho * 100,
+                                        "%.1f %%" % (fts * 100) if fts is not None else "-"))
 
-        print("\nmemory of two processes searching at once (MB; after warming and the"
-              " realistic queries)")
-        print("%-14s %10s %10s %10s" % ("", "RSS", "PSS", "private"))
-        for engine, path in (("kho", whoosh_path), ("fts5", fts_path)):
-            if engine == "fts5" and args.skip_fts:
-                continue
-            both = two_processes(path, args.docs, min(args.queries, 100), engine)
-            for k, m in enumerate(both):
-                print("%-14s %10.0f %10.0f %10.0f" % ("%s #%d" % (engine, k + 1), m["Rss"],
-                                                      m["Pss"], m["Private"]))
-            print("%-14s %10.0f %10.0f %10.0f" % (
-                "%s, both" % engine, sum(m["Rss"] for m in both),
-                sum(m["Pss"] for m in both), sum(m["Private"] for m in both)))
+        if "memory" not in skip:
+            print("\nmemory of two processes searching at once (MB; after warming and the"
+                  " realistic queries)")
+            print("%-14s %10s %10s %10s" % ("", "RSS", "PSS", "private"))
+            for engine, path in (("kho", whoosh_path), ("fts5", fts_path)):
+                if engine == "fts5" and args.skip_fts:
+                    continue
+                both = two_processes(path, args.docs, min(args.queries, 100), engine)
+                for k, m in enumerate(both):
+                    print("%-14s %10.0f %10.0f %10.0f" % ("%s #%d" % (engine, k + 1), m["Rss"],
+                                                          m["Pss"], m["Private"]))
+                print("%-14s %10.0f %10.0f %10.0f" % (
+                    "%s, both" % engine, sum(m["Rss"] for m in both),
+                    sum(m["Pss"] for m in both), sum(m["Private"] for m in both)))
 
         sizes = [] if args.apply_sizes == "none" else \
             [int(x) for x in args.apply_sizes.split(",") if x.strip()]
