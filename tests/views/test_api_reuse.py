@@ -170,7 +170,8 @@ def test_the_reuse_cycle_through_the_api(as_api, db, testapp):
     for type_code, text in (("CCCD", "CĂN CƯỚC CÔNG DÂN"), ("GKS", "GIẤY KHAI SINH")):
         scans[type_code] = canbo.upload(OWNER, pdf_bytes(text=text), type_code=type_code, provenance="digitized",
                                         number="12/2020", issue_date="2020-03-02",
-                                        dossier_code=first["code"]).json["id"]
+                                        dossier_code=first["code"],
+                                        accept_low_quality="true").json["id"]     # a 75 dpi test scan
     root = db.root()        # signing follows the OCR review in the app; here straight after upload
     for doc_id in scans.values():
         document = root.subjects[OWNER].documents[doc_id]
