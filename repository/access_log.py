@@ -99,6 +99,7 @@ def describe(root, entry, owner_id, cache=None):
         "channel": CHANNELS.get(detail.get("via")) if detail.get("via") else
         ("search" if entry.get("action") == "search_read" else None),
         "component": detail.get("component") if entry.get("action") == "reuse" else None,
+        "scope": detail.get("scope"),
         "paper": papers[0] if papers else None,
         "papers": [{"id": p, "name": _paper_name(root, owner_id, p, cache)} for p in papers],
     }

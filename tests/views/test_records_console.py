@@ -91,6 +91,10 @@ def test_metadata_search_api_is_audited_under_each_owner(reuse_app, reuse_testap
     wait_sealed(reuse_app.registry._zodb_databases[""])
     mine = app.get(f"/api/v1/subjects/{OWNER}/access-log", headers=token(app, "congdan")).json["items"]
     assert any(i["action"] == "search_read" and i["actor"] == "luutru" for i in mine)
+    login(app, "congdan")       # in words that say it was not the content
+    page = app.get(f"/subjects/{OWNER}/access-log")
+    assert "thấy thông tin mô tả giấy tờ của bạn (không xem nội dung)" in page.text
+    app.reset()
     bad = app.get("/api/v1/records/search", {"valid_to": "2020-13-01", "page": "1"}, headers=records,
                   status=400).json
     assert set(bad["errors"]) == {"valid_to"} and "dd/mm/yyyy" in bad["errors"]["valid_to"]

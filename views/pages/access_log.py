@@ -62,6 +62,8 @@ def explain(request, entry):
         return translate(request, _("Read the content"))
     if action == "read_metadata":
         return translate(request, _("Saw the paper's details (not its content)"))
+    if action == "search_read" and entry.get("scope") == "metadata":
+        return translate(request, _("A records search showed your papers' details (not their content)"))
     if action == "search_read":
         return translate(request, _("A search by staff showed excerpts of your papers"))
     if action == "issue_copy":
