@@ -67,6 +67,25 @@ def test_uses_of_lists_reads_reuses_and_searches_newest_first(reuse_app, world):
     conn.close()
 
 
+def test_a_confirmed_reuse_is_listed_as_the_offering_officer_s_use(reuse_app, world):
+    """The owner confirms at the desk, but the use is the desk's: the entry
+    names canbo2, the Bát Xát desk and the dossier (repository.reception)."""
+    from repository.reception import PersonAtDesk, decide_reuse, offer_reuse
+    conn, root = _root(reuse_app)
+    with conn.transaction_manager:
+        second = root.dossiers[world.second]
+        request, _ = offer_reuse(root, second, root.accounts.users["canbo2"], [
+            {"component": "tuy_than", "document": world.id_card}])
+        decide_reuse(root, second, request, PersonAtDesk(OWNER), True, "desk")
+    conn.close()
+    seal_db(reuse_app.registry._zodb_databases[""])
+    conn, root = _root(reuse_app)
+    reuses = [e for e in uses_of(root, OWNER, limit=100)[0] if e["action"] == "reuse"]
+    conn.close()
+    assert [(e["actor"], e["unit"], e["dossier"], e["paper"], e["channel"], e["pending"]) for e in reuses] == [
+        ("canbo2", "000.16.16.H10", world.second, world.id_card, "at the desk", False)]
+
+
 def test_pending_and_sealed_entries_page_together(reuse_app, world):
     db = reuse_app.registry._zodb_databases[""]
     add_uses(reuse_app, world, n=5)
