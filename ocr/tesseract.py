@@ -7,8 +7,9 @@ several tesseracts run side by side (they spin waiting for each other). So
 each run gets its own environment: `threads=1` (pages recognised in
 parallel) sets OMP_THREAD_LIMIT=1 for that tesseract only; `threads=None`
 (one page at a time, as `kho ocr PAGE`) leaves tesseract as it would run
-from the shell, like raw `tesseract PAGE -`. An OMP_THREAD_LIMIT set by the
-user is always respected. This module never changes os.environ.
+from the shell, like raw `tesseract PAGE -`, while a core is idle, and
+gives it one thread when other work fills every core (machine_busy()).
+An OMP_THREAD_LIMIT set by the user is always respected. This module never changes os.environ.
 
 The command is pytesseract's (`pytesseract.pytesseract.tesseract_cmd`, or
 $KHO_TESSERACT), but the process is started here: pytesseract hands every
@@ -51,9 +52,27 @@ def tesseract_available():
 
 def _environment(threads):
     env = dict(os.environ)
-    if threads and "OMP_THREAD_LIMIT" not in env:
+    if "OMP_THREAD_LIMIT" in env:
+        return env
+    if threads is None and machine_busy():
+        threads = 1
+    if threads:
         env["OMP_THREAD_LIMIT"] = str(int(threads))
     return env
+
+
+def machine_busy():
+    """True when other work already fills every core (the last minute's load
+    average is at least the cores this process may use). A page alone then
+    runs tesseract on one thread: its second OpenMP thread finds no idle core
+    and spins waiting for the first, which doubled both the CPU and the wall
+    time of one page on a 2-core machine with a load of 6."""
+    try:
+        load = os.getloadavg()[0]
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return False
+    return load >= cores
 
 
 def recognise_image(binary, dpi, languages, timeout=300, *, pdf=True, threads=1, psm=PSM):

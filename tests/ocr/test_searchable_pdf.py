@@ -13,6 +13,7 @@ import pytesseract
 from PIL import Image
 
 import ocr
+from ocr import tesseract
 from ocr.errors import OcrFailed
 from ocr.tesseract import recognise_image
 from tests.ocr import scans
@@ -115,8 +116,9 @@ def test_text_only_pdf_and_hocr_from_one_pytesseract_run():
 
 def test_each_tesseract_gets_its_own_thread_limit(tmp_path, monkeypatch):
     """threads=1 (pages in parallel) limits that tesseract to one OpenMP
-    thread; threads=None leaves it as the shell would run it; os.environ is
-    never changed, and a limit the user set is kept."""
+    thread; threads=None leaves it as the shell would run it while a core is
+    idle, and gives it one thread when other work fills every core;
+    os.environ is never changed, and a limit the user set is kept."""
     fake = tmp_path / "tesseract"
     fake.write_text('#!/bin/sh\necho "<p class=\'ocrx_word\'>${OMP_THREAD_LIMIT:-unset}</p>" > "$2.hocr"\n')
     fake.chmod(0o755)
@@ -124,10 +126,22 @@ def test_each_tesseract_gets_its_own_thread_limit(tmp_path, monkeypatch):
     monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
     binary = np.full((40, 60), 255, np.uint8)
     assert ">1<" in recognise_image(binary, 300, "vie", pdf=False, threads=1)[0]
+    monkeypatch.setattr(tesseract, "machine_busy", lambda: False)
     assert ">unset<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
+    monkeypatch.setattr(tesseract, "machine_busy", lambda: True)
+    assert ">1<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
     assert "OMP_THREAD_LIMIT" not in os.environ
     monkeypatch.setenv("OMP_THREAD_LIMIT", "3")
     assert ">3<" in recognise_image(binary, 300, "vie", pdf=False, threads=1)[0]
+    assert ">3<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
+
+
+def test_a_busy_machine_is_one_whose_load_fills_its_cores(monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 0.5, 0.0, 0.0))
+    assert tesseract.machine_busy()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.5, 9.0, 9.0))
+    assert not tesseract.machine_busy()
 
 
 def test_tesseract_timeout_and_absence_are_ocr_failures(monkeypatch):
