@@ -221,15 +221,21 @@ def erase_lines(flat, lines):
     closing longer than any glyph's stroke gives the line's own darkness
     (text has gaps, the line has none), and the page is divided by it there."""
     h, w = flat.shape
-    mask = cv2.resize(lines.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
-    ys, xs = np.nonzero(mask)
-    across = (xs.max() - xs.min()) >= (ys.max() - ys.min())
+    sh, sw = lines.shape
+    ys, xs = np.nonzero(lines)
+    across = (xs.max() - xs.min()) >= (ys.max() - ys.min())      # (one scale both ways)
+    # only the band the lines cross is worked on (a crease is a few rows of a page)
+    pad = 40                   # beyond half the closing (30) and the dilation (3)
+    y0, y1 = max(0, ys.min() * h // sh - pad), min(h, (ys.max() + 1) * h // sh + pad)
+    x0, x1 = max(0, xs.min() * w // sw - pad), min(w, (xs.max() + 1) * w // sw + pad)
+    mask = cv2.resize(lines.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)[y0:y1, x0:x1]
     mask = cv2.dilate(mask, np.ones((7, 7), np.uint8))
+    band = flat[y0:y1, x0:x1]
     kernel = np.ones((1, 61) if across else (61, 1), np.uint8)
-    line = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, kernel)
-    lifted = cv2.divide(flat, np.maximum(line, 1), scale=255)
+    line = cv2.morphologyEx(band, cv2.MORPH_CLOSE, kernel)
+    lifted = cv2.divide(band, np.maximum(line, 1), scale=255)
     out = flat.copy()
-    out[mask > 0] = lifted[mask > 0]
+    out[y0:y1, x0:x1][mask > 0] = lifted[mask > 0]
     return out
 
 
