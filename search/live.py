@@ -57,6 +57,7 @@ __all__ = ["View", "load_view", "write_change", "Merger", "pick_merge",
 MAX_SMALL_SEGMENTS = 8       # more segments below MAX_MERGE_DOCS than this: merge
 MERGE_FACTOR = 8             # merge this many of the smallest at a time
 MAX_MERGE_DOCS = bulk.SEGMENT_DOCS   # a segment this big is merged only to drop deletions
+MERGE_SIZE_RATIO = 2         # a segment this many times the ones chosen waits (below)
 EXPUNGE_SHARE = 0.3          # a segment with this share of deleted documents is rewritten
 READ_RETRIES = 10
 
@@ -221,7 +222,10 @@ def _live(segment):
 
 def pick_merge(segments):
     """Segment ids to merge into one, or []: the MERGE_FACTOR smallest when
-    more than MAX_SMALL_SEGMENTS have fewer than MAX_MERGE_DOCS; else a segment
+    more than MAX_SMALL_SEGMENTS have fewer than MAX_MERGE_DOCS (but not a
+    segment MERGE_SIZE_RATIO times bigger than those taken before it: a
+    5 000-paper segment is not rewritten to absorb a few new papers, which
+    would hold the next merges back for seconds); else a segment
     with too many deletions alone (or an empty one)."""
     # (by documents written, not live: a full bulk segment with a few
     # deletions is not small, or it would hold back every merge of the new ones)
@@ -232,7 +236,8 @@ def pick_merge(segments):
         wanted = max(MERGE_FACTOR, len(small) - MAX_SMALL_SEGMENTS + 1)
         chosen, docs = [], 0
         for segment in small:
-            if len(chosen) >= wanted or (len(chosen) >= 2 and docs + _live(segment) > MAX_MERGE_DOCS):
+            if len(chosen) >= 2 and (len(chosen) >= wanted or docs + _live(segment) > MAX_MERGE_DOCS
+                                     or _live(segment) > MERGE_SIZE_RATIO * docs):
                 break
             chosen.append(segment.segment_id())
             docs += _live(segment)
@@ -359,10 +364,13 @@ class MergeWorker:
     a busy machine, so merges lagged behind a stream of applies and each
     apply handled up to ~100 segments. The child ends after WORKER_IDLE
     seconds without work, or when this process ends (its stdin closes).
-    `niceness` is added to the child's priority."""
+    `niceness` is added to the child's priority; with keep=False the child
+    ends after each merge (a big merge's memory is given back at once)."""
 
-    def __init__(self, niceness=0):
+    def __init__(self, niceness=0, keep=True):
         self.niceness = niceness
+        self.keep = keep
+        self.priority = None       # the child's, as it last answered
         self._proc = None
         self._guard = threading.Lock()
 
@@ -405,7 +413,9 @@ class MergeWorker:
                 self._stop()              # it ended (idle, killed): once more with a new one
             else:
                 raise RuntimeError("the merge process ended without an answer")
-        kind, value = answer
+            if not self.keep:
+                self._stop()
+        kind, value, self.priority = answer
         if kind != "built":
             raise RuntimeError("merging segments failed:\n%s" % value[-4000:])
         return value
@@ -413,9 +423,10 @@ class MergeWorker:
 
 # the merges of a few new segments (tens of milliseconds of work) at the
 # requests' priority: at a lower one, a busy machine starved them for seconds
-# while applies piled up segments; the long merges of big segments below it
+# while applies piled up segments; the long merges of big segments below it,
+# in a child that ends after each (it holds the whole segment's postings)
 QUICK_WORKER = MergeWorker(0)
-SLOW_WORKER = MergeWorker(10)
+SLOW_WORKER = MergeWorker(10, keep=False)
 
 
 def build_merged(path, segments):
@@ -459,8 +470,9 @@ def build_here(path, segments):
 
 
 def _child():
-    """The MergeWorker's loop: (path, segments) in, ("built", segment) or
-    ("failed", traceback) out, until stdin ends or WORKER_IDLE passes."""
+    """The MergeWorker's loop: (path, segments) in, ("built", segment,
+    priority) or ("failed", traceback, priority) out, until stdin ends or
+    WORKER_IDLE passes."""
     import gc
     import traceback
 
@@ -475,12 +487,15 @@ def _child():
             return
         gc.disable()       # (see search.bulk: millions of acyclic postings)
         try:
-            answer = ("built", build_here(*job))
+            answer = ("built", build_here(*job), os.getpriority(os.PRIO_PROCESS, 0))
         except Exception:
-            answer = ("failed", traceback.format_exc())
+            answer = ("failed", traceback.format_exc(), os.getpriority(os.PRIO_PROCESS, 0))
         finally:
             gc.enable()
-        _send(out, answer)
+        try:
+            _send(out, answer)
+        except BrokenPipeError:
+            return         # (the parent ended meanwhile)
         del job, answer
         gc.collect()
 

@@ -500,6 +500,16 @@ class WhooshIndex:
             self.merger.request()
         return ApplyReport(upserted=len(prepared), deleted=deleted)
 
+    def _latest_toc(self):
+        """The latest generation's TOC (segments and their deletions)."""
+        for attempt in range(live.READ_RETRIES):
+            try:
+                return TOC.read(self._ix.storage, self._ix.indexname, schema=self._schema)
+            except OSError:
+                # an apply removed it between the listing and the open: the next one
+                if attempt == live.READ_RETRIES - 1:
+                    raise
+
     def _file_lock(self, timeout=WRITE_LOCK_TIMEOUT):
         """Whoosh's WRITELOCK of the directory (other processes, Whoosh's writers)."""
         try:
@@ -518,11 +528,13 @@ class WhooshIndex:
         if not merge_lock.acquire(blocking=False):
             return False
         try:
-            view = self._view()
-            chosen = set(live.pick_merge(view.segments))
+            # (the TOC, not this thread's View: opening readers of every new
+            # segment here would take the GIL from the applies for nothing)
+            toc = self._latest_toc()
+            chosen = set(live.pick_merge(toc.segments))
             if not chosen:
                 return False
-            picked = [seg for seg in view.segments if seg.segment_id() in chosen]
+            picked = [seg for seg in toc.segments if seg.segment_id() in chosen]
             before, mapping = {}, {}
             count = 0
             for seg in picked:
@@ -538,8 +550,8 @@ class WhooshIndex:
             with self._lock:
                 lock = self._file_lock()
                 try:
-                    view = self._view()
-                    present = {s.segment_id(): s for s in view.segments}
+                    toc = self._latest_toc()
+                    present = {s.segment_id(): s for s in toc.segments}
                     gone = chosen - set(present) or (
                         new is not None and not any(True for _ in new.list_files(self._ix.storage)))
                     if gone:       # a rebuild or clear replaced them meanwhile
@@ -552,19 +564,18 @@ class WhooshIndex:
                             mapping[(segid, d)] for segid in chosen
                             for d in present[segid].deleted_docs() if d not in before[segid]])
                     out, placed = [], False
-                    for seg in view.segments:
+                    for seg in toc.segments:
                         if seg.segment_id() not in chosen:
                             out.append(seg)
                         elif not placed:
                             placed = True
                             if new is not None:
                                 out.append(new)
-                    generation = view.generation + 1
+                    generation = toc.generation + 1
                     TOC(self._schema, out, generation).write(self._ix.storage, self._ix.indexname)
                     clean_files(self._ix.storage, self._ix.indexname, generation, out)
                 finally:
                     lock.release()
-            self._view()
             return True
         finally:
             merge_lock.release()

@@ -181,6 +181,7 @@ def test_one_merge_process_serves_the_merges_and_is_replaced_when_gone(ix, docs,
     ix.apply(upserts=docs[304:306])
     assert ix.merger.wait(120)
     assert live.QUICK_WORKER.pid not in (None, first)
+    assert live.QUICK_WORKER.priority == os.getpriority(os.PRIO_PROCESS, 0)
     assert ix.count() == 306
     assert len(ix._ix._segments()) <= 5
     assert docs[305]["doc_id"] in _ids(ix, docs[305]["number"])
@@ -193,9 +194,8 @@ def test_long_merges_run_at_a_lower_priority(ix, docs, monkeypatch):
     monkeypatch.setattr(live, "QUICK_MERGE_DOCS", 2)
     ix.apply(upserts=docs[300:302])
     assert ix.merger.wait(120)
-    pid = live.SLOW_WORKER.pid
-    assert pid is not None
-    assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+    assert live.SLOW_WORKER.priority == os.getpriority(os.PRIO_PROCESS, 0) + 10
+    assert live.SLOW_WORKER.pid is None          # (it ended after its merge)
     assert ix.count() == 302
 
 
@@ -229,3 +229,29 @@ def test_a_pickle_is_read_from_the_map_as_whoosh_reads_it():
     assert mapped_file.read_pickle() == (3, 17, 2.5, -2, 4, 9)
     assert mapped_file.read_pickle() == big
     assert mapped_file.read(4) == b"tail"
+
+
+class _FakeSegment:
+    def __init__(self, name, docs, deleted=0):
+        self.name, self.docs, self.deleted = name, docs, deleted
+
+    def segment_id(self):
+        return self.name
+
+    def doc_count_all(self):
+        return self.docs
+
+    def deleted_count(self):
+        return self.deleted
+
+
+def test_new_segments_are_merged_without_the_big_ones():
+    big = [_FakeSegment("big%d" % k, 5000) for k in range(2)]
+    full = [_FakeSegment("full", live.MAX_MERGE_DOCS, deleted=3)]      # (not small)
+    new = [_FakeSegment("new%d" % k, 1) for k in range(7)]
+    chosen = live.pick_merge(big + full + new)
+    assert sorted(chosen) == sorted(s.name for s in new)
+    # ever growing merged segments are still taken in once the others catch up
+    grown = [_FakeSegment("grown", 40)] + [_FakeSegment("n%d" % k, 5) for k in range(6)]
+    assert "grown" in live.pick_merge(big + grown)
+    assert live.pick_merge(big + new[:6]) == []
