@@ -103,3 +103,59 @@ def test_a_view_finds_a_service(settings):
         assert index is not None and index is lookup(app.registry, ISearchIndex)
     finally:
         shutdown(app.registry)
+
+
+def _settings_read(node):
+    """True for `settings.get(...)`, `settings[...]` or `registry.settings.get(...)`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        node = node.func.value
+    elif isinstance(node, ast.Subscript):
+        node = node.value
+    else:
+        return False
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return name == "settings"
+
+
+FLAG_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
+def _flag_words(node):
+    """A string or a tuple/list/set of strings that spell a boolean."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    return any(isinstance(item, ast.Constant) and isinstance(item.value, str)
+               and item.value.lower() in FLAG_WORDS for item in items)
+
+
+def _hand_parsed_settings(path):
+    """Places where a setting is compared with strings or split by hand, not
+    read with asbool/aslist."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Compare):
+            sides = [node.left] + list(node.comparators)
+            reads = [side for side in sides if _settings_read(side)
+                     or (isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute)
+                         and side.func.attr in ("lower", "strip") and _settings_read(side.func.value))]
+            words = [side for side in sides if _flag_words(side)]
+            if reads and words:
+                found.append(f"{path.name}:{node.lineno}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split"
+              and _settings_read(node.func.value)):
+            found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_settings_are_read_with_asbool_and_aslist():
+    """A flag or a list in the ini is read by Pyramid's asbool/aslist, so
+    'true', 'yes', 'on' and '1' mean the same everywhere."""
+    found = [place for folder in ("views", "repository", "ocr", "signing", "search")
+             for path in (ROOT / folder).rglob("*.py") for place in _hand_parsed_settings(path)]
+    assert found == []
+
+
+def test_the_settings_rule_catches_a_hand_parsed_flag(tmp_path):
+    bad = tmp_path / "probe.py"
+    bad.write_text('def f(settings):\n    return settings.get("kho.x", "").lower() in ("true", "1")\n'
+                   'def g(registry):\n    return registry.settings["kho.y"].split(",")\n', encoding="utf-8")
+    assert _hand_parsed_settings(bad) == ["probe.py:2", "probe.py:4"]

@@ -35,6 +35,7 @@ from repository import audit_view, records_search, retention, rights
 from repository import roles as R
 from repository.errors import ValidationError
 
+from ..audit_status import max_age, status_view
 from ..records_reads import note_seen as _seen
 from .helpers import csrf_unless_token, json_body
 
@@ -232,7 +233,6 @@ def search_api(request):
 
 
 def _status_json(request, force=False):
-    from ..pages.records_console import max_age, status_view
     if force:
         verification = audit_view.trail_status(get_connection(request), force=True,
                                                by=request.user.username)[0]

@@ -48,7 +48,7 @@ def includeme(config):
         config.add_route(name, PREFIX + pattern)
     config.add_route("records_events", PREFIX + "/events")
     # views/pages/records_console.py and views/api/records.py: the metadata search, the audit trail
-    from .records_console import AuditTrail
+    from ..audit_status import AuditTrail
     config.add_route("records_search", PREFIX + "/search")
     config.add_route("records_audit", PREFIX + "/audit", factory=AuditTrail)
     config.add_route("records_audit_verify", PREFIX + "/audit/verify", factory=AuditTrail)
@@ -132,7 +132,7 @@ def audit_status(request):
     """(ok, text, status) of the audit trail's verification for the console:
     the verification kept with its time (views.pages.records_console), not
     recomputed on every view."""
-    from .records_console import status_view
+    from ..audit_status import status_view
     status = status_view(request)
     return status["ok"], status["text"], status
 
