@@ -14,6 +14,7 @@ from repository.calendar import VN
 from repository.db import app_root, close_databases, open_databases
 
 from .conftest import serve, wait_true
+from ..component_count import own_components
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SCREENSHOT = "/tmp/kho-indicators-dashboard.png"
@@ -85,18 +86,6 @@ def busy_year(settings, world, year):
         conn.close()
         close_databases(db)
     return count
-
-
-def own_components(root, attached):
-    """(reused, all) components: each dossier's procedure's required ones and
-    the ones a paper was attached to; reused where a reused paper went."""
-    reused = total = 0
-    for code, dossier in root.dossiers.items():
-        procedure = root.catalogues.procedures[dossier.procedure_code]
-        keys = {c.key for c in procedure.components if c.required} | {k for c, k, _ in attached if c == code}
-        total += len(keys)
-        reused += len({k for c, k, was_reused in attached if c == code and was_reused})
-    return reused, total
 
 
 def _result_paper(root, dossier):

@@ -17,6 +17,7 @@ from repository.reception import PersonAtDesk, decide_reuse, offer_reuse
 from repository.results import issue_result
 
 from ..conftest import write_ini
+from ..component_count import own_components
 
 OWNER = "001090012345"
 COMMUNE, BATXAT, PROVINCE = "000.15.16.H10", "000.16.16.H10", "000.00.00.H10"
@@ -61,22 +62,6 @@ def world_attached(world):
     return [(world.first, "giay_to_tuy_than", False), (world.first, "giay_khai_sinh", False)]
 
 
-def own_count(root, attached):
-    """The test's own count of components, from the catalogue and from what
-    the world and the test attached ([(dossier code, component key, reused)]):
-    a dossier's components are its procedure's required ones and the ones a
-    paper was attached to; those a reused paper went to are satisfied from
-    the warehouse. (reused, all) over every dossier."""
-    reused = total = 0
-    for code, dossier in root.dossiers.items():
-        procedure = root.catalogues.procedures[dossier.procedure_code]
-        keys = {c.key for c in procedure.components if c.required}
-        keys |= {key for c, key, _ in attached if c == code}
-        total += len(keys)
-        reused += len({key for c, key, was_reused in attached if c == code and was_reused})
-    return reused, total
-
-
 def test_periods_and_working_days():
     assert ind.periods_of(datetime.date(2026, 12, 1)) == ["2026-12", "2026-Q4", "2026"]
     assert [ind.period_kind(p) for p in ("2026", "2026-Q2", "2026-07", "2026-13", "26")] == [
@@ -92,7 +77,7 @@ def test_the_reuse_cycle_counts_equal_the_test_s_own(root, world, reuse_settings
     # the world so far: the first dossier's two components were scanned; the
     # second's one required component (the ID card) is still missing
     attached = world_attached(world)
-    assert own_count(root, attached) == (0, 3)
+    assert own_components(root, attached) == (0, 3)
     row = province_year(root)
     assert row["figures"]["reuse"] == {"value": 0.0, "numerator": 0, "denominator": 3}
     # the second dossier (Bát Xát) reuses the ID card and the birth
@@ -103,7 +88,7 @@ def test_the_reuse_cycle_counts_equal_the_test_s_own(root, world, reuse_settings
         {"component": "giay_khai_sinh", "document": world.birth}])
     decide_reuse(root, second, request, PersonAtDesk(OWNER), True, "desk")
     attached += [(world.second, "tuy_than", True), (world.second, "giay_khai_sinh", True)]
-    reused, total = own_count(root, attached)
+    reused, total = own_components(root, attached)
     assert (reused, total) == (2, 4)
     row = province_year(root)
     assert row["figures"]["reuse"] == {"value": 50.0, "numerator": reused, "denominator": total}
@@ -139,7 +124,7 @@ def test_components_not_papers(root, world, reuse_settings):
                                                  {"tuy_than_nguoi_nop"})
     attached = world_attached(world) + [(marriage.code, "tuy_than_nguoi_nop", True),
                                         (marriage.code, "tuy_than_nguoi_nop", False)]
-    reused, total = own_count(root, attached)
+    reused, total = own_components(root, attached)
     assert (reused, total) == (1, 2 + 1 + 4)
     row = province_year(root)
     assert (row["figures"]["reuse"]["numerator"], row["figures"]["reuse"]["denominator"]) == (reused, total)

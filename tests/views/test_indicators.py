@@ -16,6 +16,7 @@ from repository.calendar import VN
 from ..conftest import login
 from .openapi_check import validate
 from .test_language import assert_vietnamese
+from ..component_count import own_components
 
 PROVINCE, COMMUNE, BATXAT = "000.00.00.H10", "000.15.16.H10", "000.16.16.H10"
 
@@ -34,21 +35,6 @@ def client(reuse_app):
 
 def year():
     return str(datetime.datetime.now(VN).year)
-
-
-def own_components(root, attached):
-    """The test's own count of components, from the catalogue and from what
-    the world and the test attached ([(dossier code, component key, reused)]):
-    a dossier's components are its procedure's required ones and the ones a
-    paper was attached to; those a reused paper went to are satisfied from
-    the warehouse. (reused, all) over every dossier."""
-    reused = total = 0
-    for code, dossier in root.dossiers.items():
-        procedure = root.catalogues.procedures[dossier.procedure_code]
-        keys = {c.key for c in procedure.components if c.required} | {k for c, k, _ in attached if c == code}
-        total += len(keys)
-        reused += len({k for c, k, was_reused in attached if c == code and was_reused})
-    return reused, total
 
 
 def reuse_through_the_pages(client, world):
