@@ -250,6 +250,8 @@ def main(argv=None):
     parser.add_argument("--fresh", action="store_true", help="build the cached Data.fs again")
     parser.add_argument("--slow", action="store_true",
                         help="bench/reception.py's object-by-object generator (no cache)")
+    parser.add_argument("--once", action="store_true",
+                        help="no second real run (a long bench: 1 000 000 papers)")
     args = parser.parse_args(argv)
     import reception
     work = args.dir or tempfile.mkdtemp(prefix="kho-bench-retention-")
@@ -270,9 +272,17 @@ def main(argv=None):
                   f"({stats['size'] / 1e6:.0f} MB)", flush=True)
         db.setCacheSize(100_000)
         count, scan1_s = plain_scan(db)
+        print(f"plain scan: {count} papers in {scan1_s:.2f} s", flush=True)
         dry, dry_s = retention_run(db, dry_run=True)
+        print(f"dry run: {dry_s:.2f} s", flush=True)
         first, first_s = retention_run(db, dry_run=False)
-        second, second_s = retention_run(db, dry_run=False)
+        print(f"first run: {first_s:.2f} s", flush=True)
+        runs = [("kho retention run --dry-run", dry, dry_s),
+                ("kho retention run (first: queues, marks)", first, first_s)]
+        if not args.once:
+            second, second_s = retention_run(db, dry_run=False)
+            print(f"second run: {second_s:.2f} s", flush=True)
+            runs.append(("kho retention run (second: nothing new)", second, second_s))
         _count, scan2_s = plain_scan(db)
         scan_s = (scan1_s + scan2_s) / 2
         print(f"plain scans: {scan1_s:.2f} s (first), {scan2_s:.2f} s (last)")
@@ -280,9 +290,7 @@ def main(argv=None):
         print(f"papers: {count}, dossiers: {first.dossiers} (the generator stores no dossier objects)")
         print(f"{'plain scan (load every paper, read 3 fields), mean':52} {scan_s:8.2f} s  "
               f"{count / scan_s:10.0f} papers/s")
-        for label, report, seconds in (("kho retention run --dry-run", dry, dry_s),
-                                       ("kho retention run (first: queues, marks)", first, first_s),
-                                       ("kho retention run (second: nothing new)", second, second_s)):
+        for label, report, seconds in runs:
             print(f"{label:52} {seconds:8.2f} s  {count / seconds:10.0f} papers/s  "
                   f"× {seconds / scan_s:4.2f} scan   due {len(report.due)}, queued {len(report.queued)}, "
                   f"re-indexed {len(report.revalidated)}")
