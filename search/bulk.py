@@ -14,6 +14,7 @@ commit, in document order, replacing the old content.
 import gc
 import multiprocessing
 import os
+import struct
 import traceback
 from array import array
 
@@ -23,7 +24,7 @@ from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .codec import KhoCodec
-from .postings import TermPostings, TermTable, write_field
+from .postings import TermPostings, TermTable, write_field, write_single_field
 
 __all__ = ["write_index", "bulk_codec", "SEGMENT_DOCS"]
 
@@ -40,10 +41,23 @@ def bulk_codec():
 
 # --- one segment ----------------------------------------------------------------
 
-class SegmentBuilder:
-    """Gathers the documents of one segment, then writes its files."""
+_F32 = struct.Struct("f")
 
-    def __init__(self, storage, schema, codec, segment):
+
+def _float32(value):
+    """`value` as an array("f") (TermPostings' weights) gives it back."""
+    return _F32.unpack(_F32.pack(value))[0]
+
+
+class SegmentBuilder:
+    """Gathers the documents of one segment, then writes its files.
+
+    With single=True the segment holds one document (an apply's): each term
+    is kept as a (weight, value) pair, not a TermPostings of arrays, and
+    written by search.postings.write_single_field (the same bytes)."""
+
+    def __init__(self, storage, schema, codec, segment, single=False):
+        self.single = single
         self.storage = storage
         self.schema = schema
         self.codec = codec
@@ -64,6 +78,10 @@ class SegmentBuilder:
     def _post(self, fieldname, items, docnum):
         """items: (term bytes, weight, value bytes) of one document."""
         terms = self._terms(fieldname)
+        if self.single:
+            for tbytes, weight, vbytes in items:
+                terms[tbytes] = (_float32(weight), vbytes or b"")
+            return
         for tbytes, weight, vbytes in items:
             postings = terms.get(tbytes)
             if postings is None:
@@ -88,6 +106,8 @@ class SegmentBuilder:
         get = terms.get
         multiple = self._doc_encoded
         length = 0
+        single_doc = self.single
+        exact_boost = boost == 1.0
         for text, poslist in field.analyzer.positions(value).items():
             count = len(poslist)
             length += count
@@ -101,6 +121,10 @@ class SegmentBuilder:
                 if vbytes is None:
                     vbytes = multiple[key] = encode(poslist)
             tbytes = text.encode("utf-8")
+            if single_doc:
+                terms[tbytes] = (float(count) if exact_boost else _float32(count * boost),
+                                 vbytes)
+                continue
             postings = get(tbytes)
             if postings is None:
                 postings = terms[tbytes] = TermPostings(array("I"), array("f"), [])
@@ -114,6 +138,8 @@ class SegmentBuilder:
         schema = self.schema
         perdoc = self.perdoc
         docnum = self.docnum
+        if self.single and docnum:
+            raise ValueError("a single-document segment gets one document")
         self._doc_encoded.clear()
         perdoc.start_doc(docnum)
         for fieldname in sorted(name for name in fields if not name.startswith("_")):
@@ -158,7 +184,11 @@ class SegmentBuilder:
         for fieldname in sorted(self.terms):
             terms = self.terms.pop(fieldname)
             writer.start_field(fieldname, self.schema[fieldname])
-            write_field(writer, terms, self.lengths.get(fieldname), self.codec._blocklimit)
+            if self.single:
+                lengths = self.lengths.get(fieldname)
+                write_single_field(writer, terms, lengths[0] if lengths else 0)
+            else:
+                write_field(writer, terms, self.lengths.get(fieldname), self.codec._blocklimit)
             writer.finish_field()
         writer.close()
         if compound and segment.should_assemble():

@@ -161,7 +161,7 @@ def write_segment(ix, schema, prepared):
     codec = KhoCodec()
     ram = RamStorage()
     segment = codec.new_segment(ix.storage, ix.indexname)
-    builder = bulk.SegmentBuilder(ram, schema, codec, segment)
+    builder = bulk.SegmentBuilder(ram, schema, codec, segment, single=len(prepared) == 1)
     for fields in prepared:
         builder.add(fields)
     builder.finish(compound=False)

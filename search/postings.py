@@ -8,6 +8,7 @@ block data, term info record) from whole per-term arrays, into the field
 writer's own postings file and term table. Whoosh-Reloaded is pinned;
 tests/search/test_bulk.py checks the bytes against the per-posting writer.
 """
+import struct
 from hashlib import md5
 from operator import itemgetter
 from pickle import dumps
@@ -19,12 +20,13 @@ from whoosh.util.numeric import length_to_byte
 
 from .codec import encode_any
 
-__all__ = ["TermPostings", "write_field", "TermTable"]
+__all__ = ["TermPostings", "write_field", "write_single_field", "TermTable"]
 
 _TERMINFO = W3TermInfo._struct     # "!BfIBBfII": flags, weight, df, lengths, ...
 _KEY_LENGTHS = filetables._lengths      # "!ii"
 _POINTER = filetables._pointer          # "!Iq"
 _EMPTY_SLOT = _POINTER.pack(0, 0)
+_EXTENT = struct.Struct("!qi")          # pack_long(offset) + pack_int(length)
 # (docnum, weight, value) -> encode_any's (flag, data) of a one-posting term:
 # a small segment (one apply) has its documents at docnum 0, 1..., so the
 # same positions come back from one apply to the next
@@ -62,7 +64,8 @@ class TermTable(filetables.OrderedHashWriter):
         dbfile = self.dbfile
         pos = dbfile.tell()
         lastkey = self.lastkey
-        remember = self.index.append
+        starts = []
+        remember = starts.append
         buckets = self.buckets
         md5_keys = self.hashtype == 0
         hashfn = self.hashfn
@@ -81,6 +84,13 @@ class TermTable(filetables.OrderedHashWriter):
             buckets[h & 255].append((h, pos))
             pos += 8 + len(key) + len(value)
             lastkey = key
+        index = self.index
+        before = len(index)
+        try:
+            index.array.extend(starts)
+        except (OverflowError, AttributeError, TypeError):
+            del index.array[before:]
+            index.extend(starts)         # (GrowableArray widens its type itself)
         dbfile.write(b"".join(parts))
         self.lastkey = lastkey
 
@@ -209,3 +219,56 @@ def write_field(fieldwriter, terms, doclengths, blocklimit):
         offset += len(chunk)
     if added:
         table.add_ordered(added)
+
+
+def write_single_field(fieldwriter, terms, length):
+    """write_field for a segment of one document (docnum 0): `terms` is
+    {term bytes: (weight, value bytes or b"")}, `length` the document's
+    field length (0 for none). The same bytes, without per-term arrays."""
+    prefix = pack_ushort(fieldwriter._fieldid)
+    postfile = fieldwriter._postfile.file
+    offset = postfile.tell()
+    table = fieldwriter._tindex
+    pack_extent = _EXTENT.pack
+    single_get = _SINGLES.get
+    chunks, added = [], []
+    for tbytes in sorted(terms):
+        weight, value = terms[tbytes]
+        key = (0, weight, value)
+        found = single_get(key)
+        if found is None:
+            found = _encode_single(0, weight, value)
+        flag, data = found
+        head = _single_head(weight, length, flag, len(data))
+        chunks.append(head[0])
+        chunks.append(data)
+        size = len(head[0]) + len(data)
+        added.append((prefix + tbytes, head[1] + pack_extent(offset, size)))
+        offset += size
+    postfile.write(b"".join(chunks))
+    if isinstance(table, TermTable):
+        table.add_ordered(added)
+    else:
+        for key, value in added:
+            table.add(key, value)
+
+
+_HEADS = {}
+
+
+def _single_head(weight, length, flag, size):
+    """(the chunk's bytes before the block data, the term info record
+    before its extent) of a one-posting term at docnum 0."""
+    key = (weight, length, flag, size)
+    found = _HEADS.get(key)
+    if found is None:
+        block_weight = weight if weight > 0 else 0
+        info = dumps((1, 0, block_weight, flag,
+                      length_to_byte(length or None), length_to_byte(length)), 2)
+        found = (WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + size)) + info,
+                 _TERMINFO.pack(0, weight, 1, length_to_byte(length) if length else 0,
+                                length_to_byte(length), block_weight, 0, 0))
+        if len(_HEADS) >= _SINGLES_MAX:
+            _HEADS.clear()
+        _HEADS[key] = found
+    return found

@@ -268,3 +268,26 @@ def test_a_rebuild_reports_its_progress(tmp_path, small_runs):
         assert seen and seen[-1] == (len(DOCS), len(DOCS))
         assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     ix.close()
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_a_one_document_segment_is_written_as_the_general_path_writes_it(which):
+    """SegmentBuilder(single=True), an apply's segment, writes the very files
+    of the general path (terms as pairs, not arrays of postings)."""
+    from whoosh.filedb.filestore import RamStorage
+
+    from search.codec import KhoCodec
+    from search.whoosh_index import make_schema
+    schema = make_schema()
+    record = _whoosh_record(documents.clean_record(DOCS[which]))
+    files = []
+    for single in (False, True):
+        storage, codec = RamStorage(), KhoCodec()
+        segment = codec.new_segment(storage, "T")
+        segment.segid = "fixed"                     # (the same file names)
+        builder = bulk.SegmentBuilder(storage, schema, codec, segment, single=single)
+        builder.add(record)
+        builder.finish(compound=False)
+        files.append({name: storage.open_file(name).read() for name in storage.list()})
+    assert files[0] == files[1]
+    assert len(files[0]) > 3
