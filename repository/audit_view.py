@@ -111,12 +111,11 @@ def forget():
 # --- the entries -------------------------------------------------------------------
 
 def _day(value, name):
-    from .records_search import parse_date
+    from .calendar import DATE_ERROR, parse_date
     try:
         return parse_date(value)
     except ValueError:
-        raise ValidationError({name: "Ngày phải có dạng dd/mm/yyyy / a date is dd/mm/yyyy (or YYYY-MM-DD)"}) \
-            from None
+        raise ValidationError({name: DATE_ERROR}) from None
 
 
 def parse_filters(params):

@@ -4,6 +4,8 @@ are the ones a person sees (Vietnamese first, English after a slash)."""
 import datetime
 import re
 
+from .calendar import parse_date as read_date
+
 ENTERPRISE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 # ASCII digits only: Python's \d (and str.isdigit) also match full-width and
@@ -13,7 +15,6 @@ _DIGITS12 = re.compile(r"[0-9]{12}\Z", re.ASCII)
 _ENTERPRISE = re.compile(r"([0-9]{10})(?:-?([0-9]{3}))?\Z", re.ASCII)
 _UNIT = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z", re.ASCII)
 _DOSSIER = re.compile(r"([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})-([0-9]{6})-([0-9]{4})\Z", re.ASCII)
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 
 
 class InvalidIdentifier(ValueError):
@@ -131,11 +132,8 @@ def parse_date(value):
     """'YYYY-MM-DD' (ASCII digits) → date; a clear message otherwise."""
     if isinstance(value, datetime.date):
         return value
-    text = str(value).strip()
     try:
-        if not _ISO_DATE.match(text):
-            raise ValueError(text)
-        return datetime.date.fromisoformat(text)
+        return read_date(value, iso_only=True)
     except ValueError:
         raise InvalidIdentifier(
             f"Ngày '{value}' không đúng dạng YYYY-MM-DD / Date '{value}' is not YYYY-MM-DD") from None

@@ -53,6 +53,9 @@ def create_warehouse(root, subject_id, name, actor, birth_date=None, sex=None):
     return warehouse
 
 
+DATE_FIELDS = ("issue_date", "valid_from", "valid_until")      # YYYY-MM-DD here; forms: calendar.form_dates
+
+
 def clean_metadata(raw, catalogues):
     """Turn submitted strings into Document fields, or raise ValidationError."""
     errors, clean = {}, {}
@@ -68,7 +71,7 @@ def clean_metadata(raw, catalogues):
     clean["name"] = name
     for field in ("number", "issuer", "summary", "validity_scope", "procedure_code"):
         clean[field] = (raw.get(field) or "").strip()
-    for field in ("issue_date", "valid_from", "valid_until"):
+    for field in DATE_FIELDS:
         value = (raw.get(field) or "").strip()
         try:
             clean[field] = parse_date(value) if value else None

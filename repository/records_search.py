@@ -41,6 +41,7 @@ import re
 import unicodedata
 
 from . import audit, retention
+from .calendar import DATE_ERROR, parse_date
 from .errors import ValidationError
 from .identifiers import InvalidIdentifier, validate_subject_id
 from .indexing import find_document
@@ -59,8 +60,6 @@ TEXT_FILTERS = ("owner", "name", "type", "number", "issuer", "dossier")
 DATE_FILTERS = ("issued_from", "issued_to", "valid_from", "valid_to")
 FILTERS = TEXT_FILTERS + DATE_FILTERS + ("state", "retention")
 _CODE = re.compile(r"^[0-9A-Za-zĐđ./_()\- ]{1,60}$")
-_VN_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -68,21 +67,6 @@ def _fold(text):
     """Tones, marks and case removed: issuers and names repeat, so it is kept."""
     from search.analysis import fold_vi
     return fold_vi(unicodedata.normalize("NFC", text)).casefold().strip()
-
-
-def parse_date(text):
-    """dd/mm/yyyy (as people write it) or YYYY-MM-DD (as the API does) → date."""
-    text = text.strip()
-    try:
-        match = _VN_DATE.match(text)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return datetime.date(year, month, day)
-        if _ISO_DATE.match(text):
-            return datetime.date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise ValueError(text)
 
 
 def parse_filters(params):
@@ -117,7 +101,7 @@ def parse_filters(params):
             try:
                 found[name] = parse_date(found[name])
             except ValueError:
-                errors[name] = "Ngày phải có dạng dd/mm/yyyy / a date is dd/mm/yyyy (or YYYY-MM-DD)"
+                errors[name] = DATE_ERROR
     if "state" in found and found["state"] not in VALIDITY:
         errors["state"] = "Tình trạng là in_force, expired hoặc revoked / unknown state"
     if "retention" in found and found["retention"] not in RETENTION:

@@ -31,6 +31,7 @@ from persistent import Persistent
 from persistent.list import PersistentList
 
 from . import audit
+from .calendar import parse_date
 from .errors import Conflict, ValidationError
 
 EVENTS = {
@@ -308,7 +309,7 @@ def record_event(root, target, event, actor, *, on=None, note=""):
     on = on or today_vn()
     if isinstance(on, str):
         try:
-            on = datetime.date.fromisoformat(on)
+            on = parse_date(on, iso_only=True)
         except ValueError:
             raise ValidationError({"on": "Ngày dạng YYYY-MM-DD / a date YYYY-MM-DD"}) from None
     if on > today_vn():
@@ -591,7 +592,7 @@ def defer(root, keys, actor, *, until, reason):
     errors = {}
     if isinstance(until, str):
         try:
-            until = datetime.date.fromisoformat(until.strip())
+            until = parse_date(until, iso_only=True)
         except ValueError:
             errors["until"] = "Ngày dạng YYYY-MM-DD / a date YYYY-MM-DD"
     if not errors and (not isinstance(until, datetime.date) or until <= today_vn()):

@@ -66,7 +66,7 @@ def test_scan_is_recognised_reviewed_and_signed(as_user, wsgi_app, settings, tok
     form = review.forms["review-form"]
     assert "GIẤY KHAI SINH" in form["page_text_0"].value
     assert form["number"].value == "123/QĐ-UBND"
-    assert form["issue_date"].value == "2022-07-21"
+    assert form["issue_date"].value == "21/07/2022"
     assert "002322001234" in review.text          # the paper names another person's id: flagged
     assert 'class="page-image"' in review.text
     image = review.html.select_one(".page-image img")["src"]

@@ -61,7 +61,7 @@ def test_upload_form_shows_errors_and_keeps_values(as_user, open_root):
     form["issue_date"] = "2020-02-30"
     page = form.submit(status=400)
     assert "Chỉ nhận PDF, PNG, JPEG hoặc TIFF" in page.text
-    assert "không đúng dạng" in page.text
+    assert "Ngày phải có dạng dd/mm/yyyy" in page.text
     assert 'value="12/2020"' in page.text
     assert len(open_root().subjects[OWNER].documents) == 0
 

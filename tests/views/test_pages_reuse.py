@@ -90,7 +90,7 @@ def test_posted_qr_shows_mismatches_and_fills_a_new_warehouse(client, world):
     new = app.post("/desk/identify", {"id": NEW_QR, "csrf_token": token})
     form = new.forms["create-form"]
     assert form["name"].value == "Lê Văn Bình"
-    assert form["birth_date"].value == "2003-04-05" and form["sex"].value == "male"
+    assert form["birth_date"].value == "05/04/2003" and form["sex"].value == "male"      # dd/mm/yyyy
     assert "mismatches" not in new.text
     created = form.submit().follow()
     assert "Lê Văn Bình" in created.text and "Tiếp nhận hồ sơ mới" in created.text

@@ -27,7 +27,9 @@ import binascii
 from pyramid.view import view_config
 
 from repository import roles as R
+from repository.calendar import form_dates
 from repository.errors import ValidationError
+from repository.operations import DATE_FIELDS
 from repository.reading import authorize_review
 from repository.resources import Document, Root
 from repository.review import EDITABLE
@@ -58,7 +60,10 @@ def _review(document, fields):
         raise ValidationError({"review": "Cần các trường của biểu mẫu soát xét / the review form's fields"})
     pages = len(document.ocr.pages) if document.ocr is not None else 0
     texts = [str(fields.get(f"page_text_{i}") or "") for i in range(pages)]
-    return texts, {k: str(fields.get(k) or "") for k in EDITABLE}
+    values, bad_dates = form_dates({k: str(fields.get(k) or "") for k in EDITABLE}, DATE_FIELDS)
+    if bad_dates:                       # the form's dates are dd/mm/yyyy (or YYYY-MM-DD): nothing prepared
+        raise ValidationError(bad_dates)
+    return texts, values
 
 
 def _refused(request, exc):

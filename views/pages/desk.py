@@ -5,6 +5,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from repository import roles as R
+from repository.calendar import form_dates
 from repository.dossiers import open_dossiers_for, receive_dossier
 from repository.errors import ValidationError
 from repository.operations import create_warehouse
@@ -75,14 +76,15 @@ def desk_identify(request):
              request_method="POST")
 def desk_create(request):
     form = {k: request.POST.get(k, "").strip() for k in ("subject_id", "name", "birth_date", "sex")}
+    dated, bad_dates = form_dates(form, ("birth_date",))      # dd/mm/yyyy as typed, or YYYY-MM-DD
     try:
         warehouse = create_warehouse(request.kho_root, form["subject_id"], form["name"], request.user,
-                                     birth_date=form["birth_date"] or None, sex=form["sex"] or None)
+                                     birth_date=dated["birth_date"] or None, sex=form["sex"] or None)
     except ValidationError as exc:
         request.tm.doom()
         request.response.status = 400
         return desk_values(request, query=form["subject_id"], create=form,
-                           errors=errors_for(request, exc.errors))
+                           errors=errors_for(request, {**exc.errors, **bad_dates}))
     request.session.flash(translate(request, _("Created the warehouse of ${name}.", mapping={"name": warehouse.name})))
     return HTTPFound(request.application_url + "/desk?id=" + warehouse.subject_id)
 

@@ -30,6 +30,7 @@ from pyramid.view import view_config
 
 from repository import retention, rights
 from repository import roles as R
+from repository.calendar import form_dates
 from repository.errors import Conflict, ValidationError
 from repository.resources import Warehouse
 
@@ -137,9 +138,10 @@ def audit_status(request):
     return status["ok"], status["text"], status
 
 
-def _fail(request, exc):
+def _fail(request, exc, bad_dates=None):
+    """Each refusal flashed; bad_dates (calendar.form_dates) name the form's way of a date."""
     if isinstance(exc, ValidationError):
-        for message in errors_for(request, exc.errors).values():
+        for message in errors_for(request, {**exc.errors, **(bad_dates or {})}).values():
             request.session.flash(message, "error")
     else:
         request.session.flash(domain_message(str(exc), request.locale_name), "error")
@@ -184,8 +186,7 @@ def review_page(request):
         target = retention.resolve(root, item.key)
         rows.append({"item": item, "held": bool(target is not None and retention.holds_on(root, target))})
     _seen(root, request.user, [i.owner_id for i in items], "review_queue")
-    return {"rows": rows, "state": state, "ITEM_STATES": retention.ITEM_STATES,
-            "tomorrow": (datetime.date.today() + datetime.timedelta(days=1)).isoformat()}
+    return {"rows": rows, "state": state, "ITEM_STATES": retention.ITEM_STATES}
 
 
 @view_config(route_name="records_review", permission=R.MANAGE_RECORDS, request_method="POST")
@@ -194,6 +195,7 @@ def review_post(request):
     keys = request.POST.getall("items")
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
+    bad_dates = {}
     try:
         if action == "approve":
             certificate = retention.approve(root, keys, user, request.registry.settings, reason=reason)
@@ -201,12 +203,13 @@ def review_post(request):
                 "${count} item(s) destroyed. Disposition certificate ${id}.",
                 mapping={"count": len(certificate.items), "id": certificate.id})))
         elif action == "defer":
-            retention.defer(root, keys, user, until=request.POST.get("until", ""), reason=reason)
+            dated, bad_dates = form_dates({"until": request.POST.get("until", "")}, ("until",))  # dd/mm/yyyy
+            retention.defer(root, keys, user, until=dated["until"], reason=reason)
             request.session.flash(translate(request, _("${count} item(s) deferred.", mapping={"count": len(keys)})))
         else:
             raise ValidationError({"action": "Chọn duyệt huỷ hoặc hoãn / approve or defer"})
     except (ValidationError, Conflict) as exc:      # refused before anything was written
-        _fail(request, exc)
+        _fail(request, exc, bad_dates)
     return HTTPFound(request.route_url("records_review"))
 
 
@@ -250,15 +253,16 @@ def record_event(request):
     root = request.kho_root
     key = request.POST.get("target", "").strip()
     target = retention.resolve(root, key)
+    dated, bad_dates = form_dates({"on": request.POST.get("on", "")}, ("on",))      # dd/mm/yyyy
     try:
         if target is None:
             raise ValidationError({"target": "Không có giấy tờ, hồ sơ hoặc kho này / no such paper, dossier or "
                                              "warehouse"})
         retention.record_event(root, target, request.POST.get("event", ""), request.user,
-                               on=request.POST.get("on") or None, note=request.POST.get("note", ""))
+                               on=dated["on"] or None, note=request.POST.get("note", ""))
         request.session.flash(translate(request, _("Event recorded on ${target}.", mapping={"target": key})))
     except (ValidationError, Conflict) as exc:
-        _fail(request, exc)
+        _fail(request, exc, bad_dates)
     return HTTPFound(request.route_url("records_holds"))
 
 

@@ -13,7 +13,9 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from repository import roles as R
+from repository.calendar import form_dates
 from repository.errors import ValidationError
+from repository.operations import DATE_FIELDS
 from repository.ocr_jobs import FAILED, SEARCHABLE, job_of, job_queue
 from repository.reading import authorize_review, review_refusal
 from repository.resources import Document
@@ -86,8 +88,9 @@ def review_post(context, request):
     authorize_review(context, request.user, opened(request, context))
     texts = [request.POST.get(f"page_text_{i}", "") for i in range(len(context.ocr.pages))]
     values = {k: request.POST.get(k, "") for k in EDITABLE}
+    dated, bad_dates = form_dates(values, DATE_FIELDS)        # dd/mm/yyyy as typed, or YYYY-MM-DD
     try:
-        unsigned = confirm_and_sign_with(request.kho_root, context, request.user, texts, values,
+        unsigned = confirm_and_sign_with(request.kho_root, context, request.user, texts, dated,
                                          request.registry.settings, request.POST)
     except SigningFailed as exc:
         request.tm.doom()                  # nothing confirmed, nothing signed
@@ -97,7 +100,7 @@ def review_post(context, request):
     except ValidationError as exc:
         request.tm.doom()
         request.response.status = 400
-        return review_values(request, context, values, exc.errors, texts=texts)
+        return review_values(request, context, values, {**exc.errors, **bad_dates}, texts=texts)
     message = "Đã xác nhận kết quả số hoá. / The digitized result is confirmed."
     if unsigned:
         request.session.flash(unsigned, "error")

@@ -17,6 +17,7 @@ from pyramid.view import view_config
 
 from repository import corrections
 from repository import roles as R
+from repository.calendar import form_dates
 from repository.errors import Conflict, ValidationError
 from repository.reading import record_metadata_read
 from repository.resources import STATES as DOCUMENT_STATES
@@ -128,17 +129,20 @@ def answer_view(context, request):
         raise HTTPForbidden()
     request_id = request.POST.get("request", "")
     reason = request.POST.get("reason", "")
+    bad_dates = {}
     try:
         if request.POST.get("decision") == "refuse":
             corrections.refuse(root, context, request_id, user, reason)
         else:
-            changes = {f: request.POST.get(f"value_{f}") for f in corrections.flaggable()
-                       if request.POST.get(f"value_{f}") is not None
-                       and request.POST.get(f"value_{f}") != _current(context)[f]}
+            typed = {f: request.POST.get(f"value_{f}") for f in corrections.flaggable()
+                     if request.POST.get(f"value_{f}") is not None}
+            typed, bad_dates = form_dates(typed, DATE_FIELDS)     # dd/mm/yyyy, or YYYY-MM-DD
+            current = _current(context)
+            changes = {f: v for f, v in typed.items() if v != current[f]}
             corrections.correct(root, context, request_id, user, changes, reason)
     except (ValidationError, Conflict) as exc:
         request.response.status = 400 if isinstance(exc, ValidationError) else 409
-        errors = exc.errors if isinstance(exc, ValidationError) else {"request": str(exc)}
+        errors = {**exc.errors, **bad_dates} if isinstance(exc, ValidationError) else {"request": str(exc)}
         return corrections_values(request, context, answer_errors=errors_for(request, errors),
                                   form=dict(request.POST))
     request.session.flash(translate(request, _("The answer was recorded.")))

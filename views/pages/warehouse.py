@@ -4,11 +4,11 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from repository import roles as R
-from repository.calendar import now_vn
+from repository.calendar import form_dates, now_vn
 from repository.dossiers import open_dossiers_for
 from repository.errors import ValidationError
 from repository.intake import quality_rules, record_scan_quality, scan_warnings
-from repository.operations import add_document
+from repository.operations import DATE_FIELDS, add_document
 from repository.reception import why_not_reusable
 from repository.resources import PROVENANCES, STATES, Warehouse
 from repository.signatures import trust_roots
@@ -58,10 +58,11 @@ def upload_get(context, request):
              request_method="POST")
 def upload_post(context, request):
     values = {k: request.POST.get(k, "") for k in METADATA_FIELDS}
+    dated, bad_dates = form_dates(values, DATE_FIELDS)        # dd/mm/yyyy as typed, or YYYY-MM-DD
     settings = request.registry.settings
     try:
         data, filename = read_upload(request)
-        document = add_document(request.kho_root, context, data, filename, values, request.user,
+        document = add_document(request.kho_root, context, data, filename, dated, request.user,
                                 max_bytes=max_upload_bytes(request),
                                 trust_roots=trust_roots(settings))
         if values.get("provenance") == "digitized" and not document.signature_report:
@@ -78,6 +79,6 @@ def upload_post(context, request):
     except ValidationError as exc:
         request.tm.doom()
         request.response.status = 400
-        return upload_form(request, values, errors_for(request, exc.errors))
+        return upload_form(request, values, errors_for(request, {**exc.errors, **bad_dates}))
     request.session.flash(translate(request, _("Saved the paper ${name}.", mapping={"name": document.name})))
     return HTTPFound(request.resource_url(document))       # the paper's page: its OCR, then its review
