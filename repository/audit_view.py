@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from . import audit
 from .calendar import VN
-from .errors import ValidationError
+from .errors import ValidationError, text_filters
 
 MAX_AGE = 600.0              # seconds a verification is trusted by a page
 PAGE = 50
@@ -121,17 +121,7 @@ def _day(value, name):
 def parse_filters(params):
     """The viewer's filters (actor, owner, action, since, until) and
     `before` (a sequence number), checked; ValidationError names each bad one."""
-    found, errors = {}, {}
-    for name in ("actor", "owner", "action", "since", "until", "before"):
-        value = params.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            errors[name] = "Cần một chuỗi / a string is expected"
-            continue
-        value = value.strip()
-        if value:
-            found[name] = value
+    found, errors = text_filters(params, ("actor", "owner", "action", "since", "until", "before"))
     if len(found.get("actor", "")) > 64:
         errors["actor"] = "Tên tài khoản quá dài / the username is too long"
     if len(found.get("owner", "")) > 32:

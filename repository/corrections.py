@@ -28,7 +28,7 @@ from persistent.list import PersistentList
 
 from . import audit
 from . import roles as R
-from .errors import Conflict, Refused, ValidationError
+from .errors import NOT_A_STRING, Conflict, Refused, ValidationError
 
 OPEN, CORRECTED, REFUSED = "open", "corrected", "refused"
 STATES = {OPEN: "Đang chờ xử lý", CORRECTED: "Đã đính chính", REFUSED: "Không đính chính"}
@@ -129,7 +129,7 @@ def open_requests(root):
 def _clean_note(text, field="note", what="Cần ghi rõ điều chưa đúng / say what is wrong"):
     text = (text or "").strip() if isinstance(text, str) else None
     if text is None:
-        raise ValidationError({field: "Cần một chuỗi / a string is expected"})
+        raise ValidationError({field: NOT_A_STRING})
     if not text:
         raise ValidationError({field: what})
     if len(text) > MAX_NOTE:

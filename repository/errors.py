@@ -21,3 +21,24 @@ class Refused(PermissionError):
 
 class Conflict(ValueError):
     """A request that does not fit the object's current state (409)."""
+
+
+NOT_A_STRING = "Cần một chuỗi / a string is expected"
+
+
+def text_filters(params, names, clean=str.strip):
+    """The filters of a request or a command (a mapping of strings) among
+    `names`, cleaned, empty ones dropped: ({name: value}, {name: error}) for
+    the caller to add its own checks to before raising ValidationError."""
+    found, errors = {}, {}
+    for name in names:
+        value = params.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors[name] = NOT_A_STRING
+            continue
+        value = clean(value)
+        if value:
+            found[name] = value
+    return found, errors

@@ -42,7 +42,7 @@ import unicodedata
 
 from . import audit, retention
 from .calendar import DATE_ERROR, parse_date
-from .errors import ValidationError
+from .errors import ValidationError, text_filters
 from .identifiers import InvalidIdentifier, validate_subject_id
 from .indexing import find_document
 from .reading import METADATA
@@ -72,17 +72,7 @@ def _fold(text):
 def parse_filters(params):
     """The filters of a request or CLI (a mapping of strings), checked:
     {name: value} with dates as dates; ValidationError names each bad one."""
-    errors, found = {}, {}
-    for name in FILTERS:
-        value = params.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            errors[name] = "Cần một chuỗi / a string is expected"
-            continue
-        value = unicodedata.normalize("NFC", value).strip()
-        if value:
-            found[name] = value
+    found, errors = text_filters(params, FILTERS, lambda value: unicodedata.normalize("NFC", value).strip())
     if "owner" in found:
         try:
             validate_subject_id(found["owner"])
