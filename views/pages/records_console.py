@@ -29,9 +29,10 @@ from . import errors_for
 
 # --- the metadata search ------------------------------------------------------------------
 
-def _page_link(request, page):
-    params = [(k, v) for k, v in request.params.items() if k != "page" and v]
-    return request.route_url("records_search") + "?" + urlencode(params + [("page", page)])
+def _link(request, route, name, value):
+    """The same search or view with one parameter changed (the next page)."""
+    params = [(k, v) for k, v in request.params.items() if k != name and v]
+    return request.route_url(route) + "?" + urlencode(params + [(name, value)])
 
 
 @view_config(route_name="records_search", permission=R.MANAGE_RECORDS, renderer="records_search.jinja2",
@@ -52,17 +53,12 @@ def search_page(request):
         values["errors"] = errors_for(request, exc.errors)
         return values
     values["result"] = result
-    values["previous"] = _page_link(request, result["page"] - 1) if result["page"] > 1 else None
-    values["next"] = _page_link(request, result["page"] + 1) if result["page"] < result["pagecount"] else None
+    values["previous"] = _link(request, "records_search", "page", result["page"] - 1) if result["page"] > 1 else None
+    values["next"] = _link(request, "records_search", "page", result["page"] + 1) if result["page"] < result["pagecount"] else None
     return values
 
 
 # --- the audit trail viewer -----------------------------------------------------------------
-
-def _before_link(request, before):
-    params = [(k, v) for k, v in request.params.items() if k != "before" and v]
-    return request.route_url("records_audit") + "?" + urlencode(params + [("before", before)])
-
 
 @view_config(route_name="records_audit", permission=R.READ_AUDIT, renderer="records_audit.jinja2",
              request_method="GET")
@@ -81,7 +77,7 @@ def audit_page(request):
     found = audit_view.trail_entries(get_connection(request), filters, limit=limit)
     audit_view.log_trail_read(request.kho_root, request.user, filters, found["items"])
     values.update(items=found["items"], scanned=found["scanned"],
-                  next=_before_link(request, found["next_before"]) if found["next_before"] else None)
+                  next=_link(request, "records_audit", "before", found["next_before"]) if found["next_before"] else None)
     return values
 
 
