@@ -26,7 +26,6 @@
 
 Keys name targets: "paper:<owner>/<doc id>", "dossier:<code>", "warehouse:<owner>"."""
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from pyramid_zodbconn import get_connection
@@ -36,6 +35,7 @@ from repository import roles as R
 from repository.errors import ValidationError
 
 from ..audit_status import max_age, status_view
+from ..records_reads import certificate_response
 from ..records_reads import note_seen as _seen
 from .helpers import csrf_unless_token, json_body
 
@@ -134,12 +134,7 @@ def record_event_api(request):
 
 @view_config(route_name="api_records_certificate", permission=R.MANAGE_RECORDS, request_method="GET")
 def certificate_api(request):
-    certificate = retention.state_of(request.kho_root).certificates.get(request.matchdict["certificate"])
-    if certificate is None:
-        raise HTTPNotFound()
-    response = Response(body=certificate.pdf_bytes(), content_type="application/pdf")
-    response.content_disposition = f'attachment; filename="{certificate.id}.pdf"'
-    return response
+    return certificate_response(request)
 
 
 @view_config(route_name="api_records_retention", permission=R.MANAGE_RECORDS, request_method="GET", **JSON)

@@ -25,7 +25,6 @@ import datetime
 
 from pyramid.events import BeforeRender, subscriber
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from repository import retention, rights
@@ -34,6 +33,7 @@ from repository.calendar import form_dates
 from repository.errors import Conflict, ValidationError
 from repository.resources import Warehouse
 
+from ..records_reads import certificate_response
 from ..records_reads import note_seen as _seen
 from . import _, domain_message, errors_for, translate
 from .mine import owner_only
@@ -300,12 +300,7 @@ def answer_request(request):
 
 @view_config(route_name="records_certificate", permission=R.MANAGE_RECORDS, request_method="GET")
 def certificate_pdf(request):
-    certificate = retention.state_of(request.kho_root).certificates.get(request.matchdict["certificate"])
-    if certificate is None:
-        raise HTTPNotFound()
-    response = Response(body=certificate.pdf_bytes(), content_type="application/pdf")
-    response.content_disposition = f'attachment; filename="{certificate.id}.pdf"'
-    return response
+    return certificate_response(request)
 
 
 # --- the owner's deletion requests ----------------------------------------------------------
