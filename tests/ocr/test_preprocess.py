@@ -119,3 +119,22 @@ def test_toner_specks_go_and_tone_marks_stay():
 def test_text_only_makes_no_colour_page():
     assert prepared("stamp", colour=False).colour is None
     assert prepared("stamp").colour.shape[:2] == prepared("stamp").image.shape
+
+
+@pytest.mark.parametrize("lines, seed", [(scans.HELDOUT_LINES, 13), (scans.PAPER_LINES, 13), (scans.PAPER_LINES, 14)])
+def test_a_copy_with_dark_margins_is_not_turned(lines, seed):
+    # a copier's dark strip down the left side and along the bottom once
+    # turned these landscape pages a quarter or upside down
+    image = scans.degraded("photocopy2", lines=lines, seed=seed)
+    page = preprocess.prepare_page(np.asarray(image.convert("RGB")), 300, colour=False)
+    assert page.quarter_turns == 0 and abs(page.skew_degrees) < 2
+
+
+def test_edge_strips_leave_the_orientation_ink():
+    ink = np.zeros((300, 500), np.uint8)
+    ink[:, :8] = 1                     # a dark margin down the side
+    ink[100:110, 100:130] = 1          # a letter
+    ink[290:, 480:] = 1                # a small mark at the corner: not a strip
+    out = preprocess.without_edge_strips(ink)
+    assert not out[:, :8].any()
+    assert out[100:110, 100:130].all() and out[290:, 480:].all()
