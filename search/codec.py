@@ -29,13 +29,14 @@ from whoosh.codec import whoosh3
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import length_to_byte
 
-__all__ = ["KhoCodec", "encode_block", "decode_block", "encode_any", "decode_any",
+__all__ = ["KhoCodec", "encode_block", "decode_block", "encode_any", "encode_one", "decode_any",
            "BLOCK_LIMIT", "ARRAY_BLOCK", "PACKED_BLOCK"]
 
 BLOCK_LIMIT = 512                  # postings per block (W3's default is 128)
 ARRAY_BLOCK = -1                   # the "compression" of a block in this layout
 PACKED_BLOCK = -2                  # the same, packed (see encode_packed)
 _COUNT = struct.Struct("<I")
+_F32 = struct.Struct("<f")
 _PACKED_HEAD = struct.Struct("<IIBBBB")    # count, first id, widths: id gaps, weights,
                                            # position counts, position gaps
 _UINT = {1: "<u1", 2: "<u2", 4: "<u4"}
@@ -127,6 +128,39 @@ def decode_packed(data):
     positions = numpy.frombuffer(data, dtype=_UINT[pos_w], count=total, offset=at)
     return (ids, weights, counts.astype(numpy.uint32) * 4,
             positions.astype("<u4").tobytes())
+
+
+_ONE_POSITION = struct.Struct("<I")
+
+
+def encode_one(docnum, weight, value):
+    """encode_any((docnum,), (weight,), [value] if value else []) of one
+    posting (most terms of an apply's segment), without the lists."""
+    size = len(value)
+    if size % 4:
+        return ARRAY_BLOCK, encode_block((docnum,), (weight,), [value] if value else [])
+    if weight == int(weight) and 0 <= weight < 0x10000:
+        whole = int(weight)
+        weight_w = _width(whole)
+        weight_bytes = struct.pack("<" + _STRUCT[weight_w], whole)
+    else:
+        weight_w, weight_bytes = 4, _F32.pack(weight)
+    if not size:
+        return PACKED_BLOCK, _PACKED_HEAD.pack(1, docnum, 1, weight_w, 0, 0) + weight_bytes
+    count = size // 4
+    if count == 1:
+        position = _ONE_POSITION.unpack(value)[0]
+        pos_w = _width(position)
+        positions = value if pos_w == 4 else struct.pack("<" + _STRUCT[pos_w], position)
+    else:
+        unpacked = struct.unpack("<%dI" % count, value)
+        pos_w = _width(max(unpacked))
+        positions = value if pos_w == 4 else \
+            struct.pack("<%d%s" % (count, _STRUCT[pos_w]), *unpacked)
+    count_w = _width(count)
+    return PACKED_BLOCK, b"".join((_PACKED_HEAD.pack(1, docnum, 1, weight_w, count_w, pos_w),
+                                   weight_bytes,
+                                   struct.pack("<" + _STRUCT[count_w], count), positions))
 
 
 def encode_any(ids, weights, values):

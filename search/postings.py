@@ -10,6 +10,7 @@ tests/search/test_bulk.py checks the bytes against the per-posting writer.
 """
 import struct
 from hashlib import md5
+from itertools import accumulate
 from operator import itemgetter
 from pickle import dumps
 
@@ -18,7 +19,7 @@ from whoosh.filedb import filetables
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from .codec import encode_any
+from .codec import encode_any, encode_one
 
 __all__ = ["TermPostings", "write_field", "write_single_field", "TermTable"]
 
@@ -38,11 +39,32 @@ def _encode_single(docnum, weight, value):
     key = (docnum, weight, value)
     found = _SINGLES.get(key)
     if found is None:
-        found = encode_any((docnum,), (weight,), [value] if value else [])
+        found = encode_one(docnum, weight, value)
         if len(_SINGLES) >= _SINGLES_MAX:
             _SINGLES.clear()
         _SINGLES[key] = found
     return found
+
+
+# a terms table key (field prefix + term bytes) -> its md5 hash as Whoosh's
+# table stores it: the vocabulary comes back from one apply to the next
+_HASHES = {}
+_HASHES_MAX = 200_000
+
+
+def _key_hashes(keys):
+    """filetables.md5_hash of each of `keys` (the digest's last four bytes)."""
+    found = _HASHES.get
+    out = []
+    for key in keys:
+        h = found(key)
+        if h is None:
+            if len(_HASHES) >= _HASHES_MAX:
+                _HASHES.clear()
+            h = _HASHES[key] = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:],
+                                              "big")
+        out.append(h)
+    return out
 
 
 class TermTable(filetables.OrderedHashWriter):
@@ -61,29 +83,33 @@ class TermTable(filetables.OrderedHashWriter):
 
     def add_ordered(self, pairs):
         """add() of each (key, value) of `pairs`, keys ascending."""
-        dbfile = self.dbfile
-        pos = dbfile.tell()
+        pairs = list(pairs)
+        self.add_sorted([key for key, _ in pairs], [value for _, value in pairs])
+
+    def add_sorted(self, keys, values):
+        """add_ordered() of two lists: `keys` ascending, `values` theirs."""
+        if not keys:
+            return
         lastkey = self.lastkey
-        starts = []
-        remember = starts.append
-        buckets = self.buckets
-        md5_keys = self.hashtype == 0
-        hashfn = self.hashfn
+        if keys[0] <= lastkey or any(a >= b for a, b in zip(keys, keys[1:])):
+            bad = next(k for k, key in enumerate(keys)
+                       if key <= (keys[k - 1] if k else lastkey))
+            raise ValueError("Keys must increase: %r..%r"
+                             % (keys[bad - 1] if bad else lastkey, keys[bad]))
+        dbfile = self.dbfile
         pack = _KEY_LENGTHS.pack
         parts = []
-        for key, value in pairs:
-            if key <= lastkey:
-                raise ValueError("Keys must increase: %r..%r" % (lastkey, key))
-            remember(pos)
-            parts.append(pack(len(key), len(value)))
-            parts.append(key)
-            parts.append(value)
-            # (filetables.md5_hash: the digest's last four bytes)
-            h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big") \
-                if md5_keys else hashfn(key)
-            buckets[h & 255].append((h, pos))
-            pos += 8 + len(key) + len(value)
-            lastkey = key
+        sizes = []
+        for key, value in zip(keys, values):
+            head = pack(len(key), len(value))
+            parts.append(head + key + value)
+            sizes.append(8 + len(key) + len(value))
+        sizes.pop()
+        starts = list(accumulate(sizes, initial=dbfile.tell()))
+        buckets = self.buckets
+        hashes = _key_hashes(keys) if self.hashtype == 0 else map(self.hashfn, keys)
+        for h, start in zip(hashes, starts):
+            buckets[h & 255].append((h, start))
         index = self.index
         before = len(index)
         try:
@@ -92,7 +118,7 @@ class TermTable(filetables.OrderedHashWriter):
             del index.array[before:]
             index.extend(starts)         # (GrowableArray widens its type itself)
         dbfile.write(b"".join(parts))
-        self.lastkey = lastkey
+        self.lastkey = keys[-1]
 
     def _write_hashes(self):
         dbfile = self.dbfile
@@ -231,7 +257,7 @@ def write_single_field(fieldwriter, terms, length):
     table = fieldwriter._tindex
     pack_extent = _EXTENT.pack
     single_get = _SINGLES.get
-    chunks, added = [], []
+    chunks, keys, records = [], [], []
     for tbytes in sorted(terms):
         weight, value = terms[tbytes]
         key = (0, weight, value)
@@ -243,13 +269,14 @@ def write_single_field(fieldwriter, terms, length):
         chunks.append(head[0])
         chunks.append(data)
         size = len(head[0]) + len(data)
-        added.append((prefix + tbytes, head[1] + pack_extent(offset, size)))
+        keys.append(prefix + tbytes)
+        records.append(head[1] + pack_extent(offset, size))
         offset += size
     postfile.write(b"".join(chunks))
     if isinstance(table, TermTable):
-        table.add_ordered(added)
+        table.add_sorted(keys, records)
     else:
-        for key, value in added:
+        for key, value in zip(keys, records):
             table.add(key, value)
 
 

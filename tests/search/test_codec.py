@@ -1,6 +1,6 @@
 """search.codec: array posting blocks, still readable through Whoosh's API."""
 from search import open_index
-from search.codec import KhoCodec, decode_block, encode_block
+from search.codec import KhoCodec, decode_block, encode_any, encode_block, encode_one
 from search.postings_format import encode_deltas
 
 
@@ -85,3 +85,16 @@ def test_an_index_with_plain_blocks_is_still_read(tmp_path, monkeypatch):
     ix.apply(upserts=[{"doc_id": "new", "text": "giấy khai sinh mới"}])
     assert ix.search("giay khai sinh").total == 51
     assert [h.doc_id for h in ix.search('"khai sinh số 7"').hits] == ["old-7"]
+
+
+def test_one_posting_is_encoded_as_encode_any_does():
+    # (an apply's segment encodes its terms with encode_one: same bytes)
+    weights = (0.0, 0.5, 1.0, 3.0, 255.0, 256.0, 65535.0, 65536.0, 1.7000000476837158)
+    values = [b"", encode_deltas([7]), encode_deltas([0, 3, 300]),
+              encode_deltas([70000]), encode_deltas(list(range(0, 2600, 10))),
+              encode_deltas([1, 2**32 - 2]), b"odd"]
+    for docnum in (0, 1, 300, 70000):
+        for weight in weights:
+            for value in values:
+                assert encode_one(docnum, weight, value) == \
+                    encode_any((docnum,), (weight,), [value] if value else [])
