@@ -66,6 +66,7 @@ def document_json(document, request):
         "deleted": iso(document.deleted),
         "review_state": document.review_state,
         "active_content": list(document.active_content),
+        "scan_quality": document.scan_quality,      # what the scan offered at the desk, and who accepted it
         "created": iso(document.created),
         "created_by": document.created_by,
         "retention": retention_json(document, request),

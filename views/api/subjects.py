@@ -79,7 +79,7 @@ def list_documents(context, request):
     owner = context.__parent__.subject_id
     record_metadata_read(context, request.user, owner,
                          detail={"via": "api_list", "papers": [d.__name__ for d in documents]})
-    return {"items": [paper_json(d, request) for d in documents], "total": len(documents)}
+    return {"items": [document_json(d, request) for d in documents], "total": len(documents)}
 
 
 @view_config(route_name="api", context=Documents, request_method="POST",
@@ -112,7 +112,7 @@ def upload_document(context, request):
         request.tm.doom()
         raise
     request.response.status = 201
-    return paper_json(document, request)
+    return document_json(document, request)
 
 
 def _flag(value, field):
@@ -124,38 +124,33 @@ def _flag(value, field):
     raise ValidationError({field: "Cần true hoặc false / true or false expected"})
 
 
-def paper_json(document, request):
-    """A paper's JSON, with what its scan offered at the desk (scan_quality)."""
-    return dict(document_json(document, request), scan_quality=document.scan_quality)
-
-
 @view_config(route_name="api", context=Document, request_method="GET",
              permission=R.VIEW_WAREHOUSE, renderer="json")
 def get_document(context, request):
     record_metadata_read(context, request.user, context.owner_id, document=context.__name__,
                          detail={"via": "api"})
-    return paper_json(context, request)
+    return document_json(context, request)
 
 
 @view_config(route_name="api", context=Document, request_method="PATCH",
              permission=R.ADD_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
 def patch_document(context, request):
     update_metadata(request.kho_root, context, json_body(request), request.user)
-    return paper_json(context, request)
+    return document_json(context, request)
 
 
 @view_config(route_name="api", context=Document, request_method="DELETE",
              permission=R.DELETE_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
 def delete_doc(context, request):
     delete_document(request.kho_root, context, request.user, request.params.get("reason", ""))
-    return paper_json(context, request)
+    return document_json(context, request)
 
 
 @view_config(route_name="api", context=Document, name="restore", request_method="POST",
              permission=R.DELETE_DOCUMENT, renderer="json", require_csrf=False, decorator=csrf_unless_token)
 def restore_doc(context, request):
     restore_document(request.kho_root, context, request.user)
-    return paper_json(context, request)
+    return document_json(context, request)
 
 
 @view_config(route_name="api", context=Document, name="content", request_method="GET",
