@@ -27,6 +27,7 @@ _TERMINFO = W3TermInfo._struct     # "!BfIBBfII": flags, weight, df, lengths, ..
 _KEY_LENGTHS = filetables._lengths      # "!ii"
 _POINTER = filetables._pointer          # "!Iq"
 _EMPTY_SLOT = _POINTER.pack(0, 0)
+_DIR_ENTRY = filetables._dir_entry      # "!qi"
 _EXTENT = struct.Struct("!qi")          # pack_long(offset) + pack_int(length)
 # (docnum, weight, value) -> encode_any's (flag, data) of a one-posting term:
 # a small segment (one apply) has its documents at docnum 0, 1..., so the
@@ -124,11 +125,18 @@ class TermTable(filetables.OrderedHashWriter):
         dbfile = self.dbfile
         pos = dbfile.tell()
         pack = _POINTER.pack
+        directory = self.directory
         out = []
         for entries in self.buckets:
             numslots = 2 * len(entries)
-            self.directory.append((pos, numslots))
+            directory.append((pos, numslots))
             if not numslots:
+                continue
+            pos += _POINTER.size * numslots
+            if numslots == 2:          # (most buckets of a small segment's table)
+                hashval, position = entries[0]
+                entry = pack(hashval, position)
+                out.append(_EMPTY_SLOT + entry if (hashval >> 8) & 1 else entry + _EMPTY_SLOT)
                 continue
             table = [None] * numslots
             for hashval, position in entries:
@@ -137,8 +145,12 @@ class TermTable(filetables.OrderedHashWriter):
                     slot = (slot + 1) % numslots
                 table[slot] = pack(hashval, position)
             out.append(b"".join(_EMPTY_SLOT if entry is None else entry for entry in table))
-            pos += _POINTER.size * numslots
         dbfile.write(b"".join(out))
+
+    def _write_directory(self):
+        pack = _DIR_ENTRY.pack
+        self.dbfile.write(b"".join(pack(position, numslots)
+                                   for position, numslots in self.directory))
 
 
 class TermPostings:

@@ -11,9 +11,11 @@ from search.analysis, without Whoosh Token objects.
 This class is pickled into the index's schema: its module path and name
 must not change (or rebuild the index).
 """
+import struct
 import sys
 from array import array
 from itertools import accumulate
+from operator import sub
 
 from whoosh import formats
 
@@ -22,13 +24,20 @@ __all__ = ["DeltaPositions", "encode_deltas", "BIG_ENDIAN"]
 BIG_ENDIAN = sys.byteorder == "big"
 
 
+_PACKERS = {}      # count -> struct.Struct("<%dI" % count).pack
+
+
 def encode_deltas(positions):
-    """uint32 little-endian deltas of ascending `positions`."""
-    deltas = array("I", [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
-                   if len(positions) > 1 else positions)
-    if BIG_ENDIAN:
-        deltas.byteswap()
-    return deltas.tobytes()
+    """uint32 little-endian deltas of ascending `positions` (a sequence)."""
+    count = len(positions)
+    pack = _PACKERS.get(count)
+    if pack is None:
+        pack = struct.Struct("<%dI" % count).pack
+        if count <= 4096:
+            _PACKERS[count] = pack
+    if count < 2:
+        return pack(*positions)
+    return pack(positions[0], *map(sub, positions[1:], positions))
 
 
 def _deltas(value):

@@ -98,3 +98,12 @@ def test_one_posting_is_encoded_as_encode_any_does():
             for value in values:
                 assert encode_one(docnum, weight, value) == \
                     encode_any((docnum,), (weight,), [value] if value else [])
+
+
+def test_position_deltas_are_little_endian_uint32():
+    from search.postings_format import DeltaPositions
+    for positions in ([], [0], [7], [3, 40, 77], list(range(5, 3000, 3)), [1, 2**32 - 1]):
+        expected = b"".join(d.to_bytes(4, "little") for d in
+                            [p - q for p, q in zip(positions, [0] + positions)])
+        assert encode_deltas(positions) == expected
+        assert DeltaPositions().decode_positions(expected) == positions
