@@ -9,6 +9,7 @@ import unicodedata
 from lxml import etree
 
 from .errors import OcrFailed
+from .reading_order import reading_order
 from .result import Word
 
 _BBOX = re.compile(r"bbox\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)")
@@ -35,7 +36,8 @@ def nfc(text):
 
 
 def parse_hocr(hocr):
-    """(page_bbox, words, text) of the first ocr_page in `hocr` (str or bytes)."""
+    """(page_bbox, words, text) of the first ocr_page in `hocr` (str or bytes),
+    its blocks in reading order (ocr.reading_order), words in the text's order."""
     data = hocr.encode("utf-8") if isinstance(hocr, str) else hocr
     try:
         root = etree.fromstring(data, safe_parser())
@@ -44,11 +46,11 @@ def parse_hocr(hocr):
     page = next((e for e in root.iter() if "ocr_page" in _classes(e)), None)
     if page is None:
         raise OcrFailed("tesseract's hOCR has no page")
-    words, blocks = [], []
+    blocks = []
     for block in page.iter():
         if "ocr_carea" not in _classes(block):
             continue
-        lines = []
+        lines, words = [], []
         for line in block.iter():
             if not _classes(line) & _LINE_CLASSES:
                 continue
@@ -61,14 +63,16 @@ def parse_hocr(hocr):
                 if not text or box is None:
                     continue
                 conf = _WCONF.search(span.get("title") or "")
-                word = Word(text, box, float(conf.group(1)) if conf else 0.0)
-                words.append(word)
+                words.append(Word(text, box, float(conf.group(1)) if conf else 0.0))
                 line_words.append(text)
             if line_words:
                 lines.append(" ".join(line_words))
         if lines:
-            blocks.append("\n".join(lines))
-    return _bbox(page.get("title")), words, "\n\n".join(blocks)
+            blocks.append((_bbox(block.get("title")), "\n".join(lines), words))
+    # words in the order of the text: word n of the text is words[n] (review, PDF text layer)
+    order = reading_order([box for box, _, _ in blocks])
+    words = [word for n in order for word in blocks[n][2]]
+    return _bbox(page.get("title")), words, "\n\n".join(blocks[n][1] for n in order)
 
 
 def build_hocr(width, height, words, page_number=1):

@@ -72,3 +72,54 @@ def test_built_hocr_round_trips():
     assert bbox == (0, 0, 600, 800)
     assert parsed == words
     assert text == "GIẤY KHAI\nSố: 1 < 2 & 3"
+
+
+def _page(*blocks):
+    """hOCR of a page whose blocks, in the order given, are (bbox, lines),
+    each line a list of words laid left to right on the block's top rows."""
+    areas = []
+    for (x0, y0, x1, y1), lines in blocks:
+        spans = []
+        for row, line in enumerate(lines):
+            top = y0 + row * 60
+            words = "".join(
+                f"<span class='ocrx_word' title='bbox {x0 + k * 100} {top} {x0 + k * 100 + 90} {top + 50};"
+                f" x_wconf 90'>{word}</span>" for k, word in enumerate(line.split()))
+            spans.append(f"<span class='ocr_line' title='bbox {x0} {top} {x1} {top + 50}'>{words}</span>")
+        areas.append(f"<div class='ocr_carea' title='bbox {x0} {y0} {x1} {y1}'>"
+                     f"<p class='ocr_par'>{''.join(spans)}</p></div>")
+    return ("<html xmlns='http://www.w3.org/1999/xhtml'><body>"
+            f"<div class='ocr_page' title='bbox 0 0 2480 3508'>{''.join(areas)}</div></body></html>")
+
+
+def _words_follow_text(words, text):
+    return [w.text for w in words] == text.split()
+
+
+def test_a_block_above_another_in_its_column_is_read_first():
+    # tesseract's order on a dot-matrix page: the short "Số:" line came after the body under it
+    hocr = _page(((296, 213, 1816, 366), ["CÔNG AN XÃ", "Độc lập"]),
+                 ((296, 547, 1928, 1195), ["Xác nhận ông", "cư trú tại"]),
+                 ((296, 472, 662, 528), ["Số: 47/XN-CAX"]))
+    _, words, text = parse_hocr(hocr)
+    assert text == "CÔNG AN XÃ\nĐộc lập\n\nSố: 47/XN-CAX\n\nXác nhận ông\ncư trú tại"
+    assert _words_follow_text(words, text)
+    assert words[5].text == "Số:" and words[5].bbox == (296, 472, 386, 522)
+
+
+def test_two_columns_keep_column_order_under_their_heading():
+    # the right column starts a little higher than the left: still read after it;
+    # the heading over both, emitted last, is read first; the footer under both, last
+    hocr = _page(((236, 416, 1149, 957), ["trái một", "trái hai"]),
+                 ((1322, 405, 2085, 957), ["phải một", "phải hai"]),
+                 ((236, 1100, 2085, 1160), ["cuối trang"]),
+                 ((236, 216, 2085, 276), ["BẢN TIN"]))
+    _, words, text = parse_hocr(hocr)
+    assert text == "BẢN TIN\n\ntrái một\ntrái hai\n\nphải một\nphải hai\n\ncuối trang"
+    assert _words_follow_text(words, text)
+
+
+def test_blocks_without_a_box_keep_tesseract_order():
+    from ocr.reading_order import reading_order
+    assert reading_order([None, (0, 500, 100, 600), None, (0, 100, 100, 200)]) == [0, 2, 3, 1]
+    assert reading_order([]) == []
