@@ -68,6 +68,15 @@ def _key_hashes(keys):
     return out
 
 
+def _check_ascending(keys, lastkey):
+    """ValueError unless `keys` strictly increase after `lastkey`."""
+    previous = lastkey
+    for key in keys:
+        if key <= previous:
+            raise ValueError("Keys must increase: %r..%r" % (previous, key))
+        previous = key
+
+
 class TermTable(filetables.OrderedHashWriter):
     """Whoosh's terms table writer with the same bytes written a field at a
     time: add_ordered() takes a field's sorted (key, value) pairs in one
@@ -85,28 +94,23 @@ class TermTable(filetables.OrderedHashWriter):
     def add_ordered(self, pairs):
         """add() of each (key, value) of `pairs`, keys ascending."""
         pairs = list(pairs)
-        self.add_sorted([key for key, _ in pairs], [value for _, value in pairs])
+        keys = [key for key, _ in pairs]
+        _check_ascending(keys, self.lastkey)
+        self.add_sorted(keys, [value for _, value in pairs])
 
     def add_sorted(self, keys, values):
-        """add_ordered() of two lists: `keys` ascending, `values` theirs."""
+        """add_ordered() of two lists: `keys` strictly ascending (a field's
+        sorted terms behind its prefix: only the first is checked, against
+        the last key of the table), `values` theirs."""
         if not keys:
             return
-        lastkey = self.lastkey
-        if keys[0] <= lastkey or any(a >= b for a, b in zip(keys, keys[1:])):
-            bad = next(k for k, key in enumerate(keys)
-                       if key <= (keys[k - 1] if k else lastkey))
-            raise ValueError("Keys must increase: %r..%r"
-                             % (keys[bad - 1] if bad else lastkey, keys[bad]))
+        if keys[0] <= self.lastkey:
+            _check_ascending(keys, self.lastkey)
         dbfile = self.dbfile
         pack = _KEY_LENGTHS.pack
-        parts = []
-        sizes = []
-        for key, value in zip(keys, values):
-            head = pack(len(key), len(value))
-            parts.append(head + key + value)
-            sizes.append(8 + len(key) + len(value))
-        sizes.pop()
-        starts = list(accumulate(sizes, initial=dbfile.tell()))
+        parts = [pack(len(key), len(value)) + key + value for key, value in zip(keys, values)]
+        starts = list(accumulate(map(len, parts), initial=dbfile.tell()))
+        starts.pop()
         buckets = self.buckets
         hashes = _key_hashes(keys) if self.hashtype == 0 else map(self.hashfn, keys)
         for h, start in zip(hashes, starts):
