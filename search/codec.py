@@ -26,7 +26,10 @@ from pickle import dumps
 
 import numpy
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.matching import ListMatcher
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import length_to_byte
 
 __all__ = ["KhoCodec", "encode_block", "decode_block", "encode_any", "encode_one", "decode_any",
@@ -277,6 +280,47 @@ class KhoLeafMatcher(whoosh3.W3LeafMatcher):
         self._values = tuple(out)
 
 
+class KhoTermsTable(filetables.OrderedHashReader):
+    """Whoosh's terms table reader, its 256-entry directory read in one
+    piece (256 reads were most of opening an apply's new segment)."""
+
+    def __init__(self, dbfile, length):
+        self.dbfile = dbfile
+        self.startoffset = 0
+        self.is_closed = False
+        dbfile.seek(0)
+        filemagic = dbfile.read(4)
+        if filemagic != b"HSH3":
+            raise FileFormatError("Unknown file header %r" % filemagic)
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = filetables._hash_functions[self.hashtype]
+        dbfile.read_int()
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        exptr = length - _INT_SIZE
+        expos = exptr - dbfile.get_int(exptr)
+        dbfile.seek(expos)
+        self._read_extras()
+        entry = filetables._dir_entry
+        directory = dbfile.get(expos - filetables._directory_size, filetables._directory_size)
+        self.tables = list(entry.iter_unpack(directory))
+        self.endofdata = self.tables[0][0]
+
+
+class KhoTermsReader(whoosh3.W3TermsReader):
+    """W3's terms reader over a KhoTermsTable."""
+
+    def __init__(self, codec, dbfile, length, postfile):
+        self._codec = codec
+        self._dbfile = dbfile
+        self._tindex = KhoTermsTable(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
+
+
 class KhoCodec(whoosh3.W3Codec):
     """W3Codec whose posting blocks are arrays (see the module docstring)."""
 
@@ -288,6 +332,11 @@ class KhoCodec(whoosh3.W3Codec):
         return KhoPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                  compression=self._compression,
                                  inlinelimit=self._inlinelimit)
+
+    def terms_reader(self, storage, segment):
+        name = segment.make_filename(self.TERMS_EXT)
+        return KhoTermsReader(self, storage.open_file(name), storage.file_length(name),
+                              segment.open_file(storage, self.POSTS_EXT))
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():

@@ -107,3 +107,23 @@ def test_position_deltas_are_little_endian_uint32():
                             [p - q for p, q in zip(positions, [0] + positions)])
         assert encode_deltas(positions) == expected
         assert DeltaPositions().decode_positions(expected) == positions
+
+
+def test_the_terms_table_is_read_as_whoosh_reads_it(tmp_path):
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    from search.codec import KhoTermsTable
+    ix = open_index(tmp_path / "ix")
+    ix.apply(upserts=[{"doc_id": "d%d" % n, "text": "giấy khai sinh số %d" % n}
+                      for n in range(300)])
+    segment = ix._ix._segments()[0]
+    storage = segment.open_compound_file(ix._ix.storage) if segment.is_compound() \
+        else ix._ix.storage
+    name = segment.make_filename(KhoCodec.TERMS_EXT)
+    ours = KhoTermsTable(storage.open_file(name), storage.file_length(name))
+    theirs = OrderedHashReader(storage.open_file(name), storage.file_length(name))
+    assert ours.tables == theirs.tables and ours.extras == theirs.extras
+    assert ours.endofdata == theirs.endofdata and ours.indexbase == theirs.indexbase
+    assert list(ours.keys()) == list(theirs.keys()) and len(list(ours.keys())) > 300
+    assert ix.search("khai sinh số 123", facets=()).hits[0].doc_id == "d123"
+    ix.close()
