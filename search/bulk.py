@@ -25,6 +25,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .codec import KhoCodec
 from .postings import TermPostings, TermTable, write_field, write_single_field
+from .postings_format import DeltaPositions, encode_deltas
 
 __all__ = ["write_index", "bulk_codec", "SEGMENT_DOCS"]
 
@@ -42,6 +43,9 @@ def bulk_codec():
 # --- one segment ----------------------------------------------------------------
 
 _F32 = struct.Struct("f")
+# format class -> {position: its encoded single position}, for apply builders
+_SINGLE_POSITIONS = {}
+_SINGLE_POSITIONS_MAX = 200_000
 
 
 def _float32(value):
@@ -99,8 +103,18 @@ class SegmentBuilder:
         fields share most)."""
         single = self._encoders.get(fieldname)
         if single is None:
-            single = self._encoders[fieldname] = {}
+            if self.single:
+                # (an apply's builder lives for one paper: the positions'
+                # bytes are kept across applies, per format)
+                single = _SINGLE_POSITIONS.setdefault(type(field.format), {})
+                if len(single) > _SINGLE_POSITIONS_MAX:
+                    single.clear()
+            else:
+                single = {}
+            self._encoders[fieldname] = single
         encode = field.format.encode
+        if isinstance(field.format, DeltaPositions):
+            encode = encode_deltas         # (its encode() without a copy of the list)
         boost = field.format.field_boost
         terms = self._terms(fieldname)
         get = terms.get
