@@ -130,6 +130,7 @@ class TermTable(filetables.OrderedHashWriter):
         pos = dbfile.tell()
         pack = _POINTER.pack
         directory = self.directory
+        empty = _EMPTY_SLOT
         out = []
         for entries in self.buckets:
             numslots = 2 * len(entries)
@@ -140,15 +141,21 @@ class TermTable(filetables.OrderedHashWriter):
             if numslots == 2:          # (most buckets of a small segment's table)
                 hashval, position = entries[0]
                 entry = pack(hashval, position)
-                out.append(_EMPTY_SLOT + entry if (hashval >> 8) & 1 else entry + _EMPTY_SLOT)
+                if (hashval >> 8) & 1:
+                    out.append(empty)
+                    out.append(entry)
+                else:
+                    out.append(entry)
+                    out.append(empty)
                 continue
-            table = [None] * numslots
+            # (an empty slot is that very object: a packed entry is another)
+            table = [empty] * numslots
             for hashval, position in entries:
                 slot = (hashval >> 8) % numslots
-                while table[slot] is not None:
+                while table[slot] is not empty:
                     slot = (slot + 1) % numslots
                 table[slot] = pack(hashval, position)
-            out.append(b"".join(_EMPTY_SLOT if entry is None else entry for entry in table))
+            out.extend(table)
         dbfile.write(b"".join(out))
 
     def _write_directory(self):

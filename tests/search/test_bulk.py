@@ -291,3 +291,31 @@ def test_a_one_document_segment_is_written_as_the_general_path_writes_it(which):
         files.append({name: storage.open_file(name).read() for name in storage.list()})
     assert files[0] == files[1]
     assert len(files[0]) > 3
+
+
+def test_the_terms_table_writes_whooshs_bytes_with_crowded_buckets():
+    """TermTable (whole fields at a time, hash tables in one piece) against
+    Whoosh's own table, with enough keys that buckets hold several."""
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    from search.postings import TermTable
+    rng = random.Random(5)
+    keys = sorted({bytes(rng.choices(b"abcdefgh", k=rng.randint(1, 6))) for _ in range(3000)})
+    values = [b"v%d" % rng.randrange(10**6) for _ in keys]
+    written = []
+    for ours in (False, True):
+        storage = RamStorage()
+        table = OrderedHashWriter(storage.create_file("t"))
+        if ours:
+            table.__class__ = TermTable
+            table.add_sorted(keys[:1000], values[:1000])
+            table.add_ordered(zip(keys[1000:], values[1000:]))
+        else:
+            for key, value in zip(keys, values):
+                table.add(key, value)
+        table.close()
+        written.append(storage.open_file("t").read())
+    assert written[0] == written[1] and len(keys) > 1500
+    with pytest.raises(ValueError):
+        TermTable(RamStorage().create_file("u")).add_ordered([(b"b", b""), (b"a", b"")])
