@@ -88,15 +88,23 @@ class View:
                 pass
 
 
+def _shallow_copy(obj):
+    """copy.copy(obj) of a plain object (no __slots__, __copy__ or
+    __reduce__ of its own: Whoosh's readers), without copy's protocol."""
+    fresh = object.__new__(type(obj))
+    fresh.__dict__.update(obj.__dict__)
+    return fresh
+
+
 def _rebind(reader, segment, generation):
     """A copy of `reader` (same open files) seeing `segment`'s deletions."""
     if reader._segment is segment:
         return reader
-    fresh = copy.copy(reader)
+    fresh = _shallow_copy(reader)
     fresh.__dict__.pop("deleted_docs_set", None)       # a cached_property
     fresh._segment = segment
     fresh._gen = generation
-    perdoc = copy.copy(reader._perdoc)
+    perdoc = _shallow_copy(reader._perdoc)
     perdoc._segment = segment
     fresh._perdoc = perdoc
     return fresh
