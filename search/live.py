@@ -161,13 +161,23 @@ def acquire(ix, timeout, delay=0.01):
     return lock
 
 
+class _MemoryStorage(RamStorage):
+    """RamStorage whose temporary storage is in memory too: Whoosh's
+    per-document writer gathers the columns in a temporary storage, which
+    RamStorage puts on disk (a directory and a file created and removed in
+    the system's temporary directory at each apply)."""
+
+    def temp_storage(self, name=None):
+        return RamStorage()
+
+
 def write_segment(ix, schema, prepared):
     """A new segment of `prepared` (add_document arguments), written and
     assembled but not yet in any TOC. Its files are written in memory and
     go to disk as the one compound file (opening ~20 files costs more than
     writing a small segment's bytes)."""
     codec = KhoCodec()
-    ram = RamStorage()
+    ram = _MemoryStorage()
     segment = codec.new_segment(ix.storage, ix.indexname)
     builder = bulk.SegmentBuilder(ram, schema, codec, segment, single=len(prepared) == 1)
     for fields in prepared:
