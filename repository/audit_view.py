@@ -20,6 +20,7 @@ times (they are sealed in time order), so old days are reached at once.
 Reading the trail is itself audited (`audit_read`, detail: the filters, how
 many entries were shown and the owners they concern)."""
 import datetime
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -134,11 +135,14 @@ def parse_filters(params):
                 found[name] = _day(found[name], name)
             except ValidationError as exc:
                 errors.update(exc.errors)
+                continue
+            if not 1900 <= found[name].year <= 2100:
+                errors[name] = "Năm từ 1900 đến 2100 / a year from 1900 to 2100"
     if isinstance(found.get("since"), datetime.date) and isinstance(found.get("until"), datetime.date) \
             and found["since"] > found["until"]:
         errors["until"] = "Ngày kết thúc trước ngày bắt đầu / the end is before the start"
     if "before" in found:
-        if not found["before"].isdigit() or not 1 <= int(found["before"]) <= 10 ** 12:
+        if not re.fullmatch(r"[0-9]{1,13}", found["before"]) or not 1 <= int(found["before"]) <= 10 ** 12:
             errors["before"] = "Cần một số thứ tự / a sequence number is expected"
         else:
             found["before"] = int(found["before"])

@@ -106,6 +106,7 @@ def apply_review(root, document, actor, review, pdf=None):
         document.derivatives[SEARCHABLE] = _blob(pdf)
     document.review_state = "confirmed"
     document.reviewed_by = actor.username
+    document.desk_signing = None        # a desk signature prepared before this confirmation is void
     touched(root, document)
     audit.record(document, actor, "confirm_review", subject=document.owner_id,
                  document=document.__name__,
@@ -142,7 +143,9 @@ def confirm_and_sign(root, document, actor, page_texts, raw_metadata, settings):
     certificate is not the account's is refused (ValidationError on
     'signing') before anything is confirmed; with no key configured the
     review is confirmed unsigned and the reason returned, else None."""
-    from .signatures import CertificateRefused, SignerNotConfigured, sign_digitized, server_signer
+    import signing
+
+    from .signatures import CertificateRefused, SignerNotConfigured, SigningFailed, sign_digitized, server_signer
     review = read_review(root, document, page_texts, raw_metadata)
     if document.provenance != "digitized" or document.signature_report:
         apply_review(root, document, actor, review, confirmed_pdf(root, document, review))
@@ -159,8 +162,11 @@ def confirm_and_sign(root, document, actor, page_texts, raw_metadata, settings):
         apply_review(root, document, actor, review, pdf)
         if data is not None:
             sign_digitized(document, data, settings, actor, signer=signer)
+    except signing.TimestampError as exc:
+        raise SigningFailed("timestamp", str(exc)) from None
+    except signing.SigningError as exc:
+        raise SigningFailed("failed", str(exc)) from None
     finally:
-        import signing
         signing.close_signer(signer)
     return None
 

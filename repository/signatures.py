@@ -376,6 +376,8 @@ def finish_desk_signature(root, document, actor, session_id, signature_value, se
     except signing.SignatureMismatch:
         raise CertificateRefused("Chữ ký không khớp với chứng thư số đã đăng ký: không nhận / "
                                  "the signature does not match the registered certificate: refused") from None
+    except signing.SigningError as exc:
+        raise Conflict(f"Không gắn được chữ ký vào giấy tờ / the signature could not be embedded: {exc}") from None
     session = dict(session, signed=_blob(signed), prepared=None)
     document.desk_signing = session
     audit.record(document, actor, "finish_desk_signature", subject=document.owner_id,
@@ -396,6 +398,12 @@ def confirm_with_desk_signature(root, document, actor, settings, session_id, pag
         raise ValidationError({"signing": "Chưa có chữ ký từ thiết bị ký tại bàn / "
                                           "no signature from the desk's token yet"})
     stored = session.get("review")
+    if document.signature_report:
+        raise ValidationError({"signing": "Giấy tờ đã được ký / the paper is already signed"})
+    if document.review_state == "confirmed" and stored is not None:
+        # prepared with a review that was then confirmed another way: not the copy confirmed
+        raise ValidationError({"signing": "Kết quả soát xét đã được xác nhận sau khi chuẩn bị ký, hãy ký lại / "
+                                          "the review was confirmed after this signature was prepared: sign again"})
     if document.review_state != "confirmed":
         if stored is None:
             raise ValidationError({"signing": "Bản đã ký không mang nội dung soát xét, hãy ký lại / "

@@ -254,6 +254,36 @@ def test_a_review_confirmed_without_the_token_is_signed_later(testapp, wsgi_app,
     check_signed(testapp, token_for, review, settings, app_pki, tmp_path, dossier_code)
 
 
+def test_a_desk_signature_prepared_before_another_confirmation_is_void(testapp, wsgi_app, settings, dossier_code,
+                                                                      token_for, app_pki, tmp_path):
+    """Signed at the token with one review, then confirmed without it (and
+    another text): the token's copy, which carries the first review, is
+    never attached afterwards."""
+    register(testapp, token_for, "canbo", app_pki.officer_p12, app_pki.passphrase)
+    review = review_page(testapp, wsgi_app, settings, dossier_code)
+    form = corrected(review.forms["review-form"])
+    csrf = form["csrf_token"].value
+    token = make_token(tmp_path / "hsm", app_pki.officer_p12, app_pki.passphrase)
+    with AgentProcess(token, ORIGIN, tmp_path) as agent:
+        hello = agent_call(agent, "/v1/certificate")
+        prepared = testapp.post_json(session_url(review), {"certificate": hello["certificate"],
+                                                           "chain": hello["chain"],
+                                                           "review": review_fields(form)},
+                                     headers={"X-CSRF-Token": csrf}, status=201).json
+        signature = agent_call(agent, "/v1/sign", {"to_be_signed": prepared["to_be_signed"],
+                                                   "paper": prepared["paper"], "owner": prepared["owner"]})
+        testapp.post_json(session_url(review, "finish"), {"id": prepared["id"], "signature": signature["signature"]},
+                          headers={"X-CSRF-Token": csrf})
+    form["page_text_0"] = form["page_text_0"].value + " khác"
+    form.submit().follow()                              # confirmed unsigned, with another text
+    assert review_state(testapp, token_for, review) == "confirmed"
+    form["signed_at_desk"] = prepared["id"]
+    again = form.submit(status=400)
+    assert again.html.select_one("#sign-agent .field-error") is not None
+    paper = testapp.get("/api/v1" + review.request.path.rsplit("/review", 1)[0], headers=token_for("canbo")).json
+    assert not paper["signatures"] and not paper["signed_by"]
+
+
 def test_desk_token_of_another_person_is_refused(testapp, wsgi_app, settings, dossier_code, app_pki,
                                                  tmp_path, token_for):
     review = review_page(testapp, wsgi_app, settings, dossier_code)

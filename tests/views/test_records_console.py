@@ -153,6 +153,9 @@ def test_the_audit_trail_api_pages_backwards(reuse_app, reuse_testapp):
     assert checked["ok"] is True and checked["by"] == "kiemtoan" and checked["verified"] >= checked["sealed"]
     bad = app.get("/api/v1/records/audit", {"before": "abc", "limit": "0"}, headers=auditor, status=400).json
     assert set(bad["errors"]) == {"before", "limit"}
+    odd = app.get("/api/v1/records/audit", {"before": "²", "since": "01/01/0001", "until": "31/12/9999"},
+                  headers=auditor, status=400).json       # no 500 on digits int() refuses or dates past the clock
+    assert set(odd["errors"]) == {"before", "since", "until"}
     # a broken chain is reported, on demand
     tm = transaction.TransactionManager()
     conn = reuse_app.registry._zodb_databases[""].open(tm)

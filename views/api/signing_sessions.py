@@ -77,8 +77,8 @@ def prepare(context, request):
     body = json_body(request)
     certificate = _b64(body.get("certificate"), "certificate")
     chain = [_b64(c, "chain") for c in (body.get("chain") or [])[:5]]
-    review = _review(context, body.get("review"))
     authorize_review(context, request.user, content_purpose(request, context))
+    review = _review(context, body.get("review"))
     try:
         result = prepare_desk_signature(request.kho_root, context, request.user, certificate,
                                         request.registry.settings, chain, review)
