@@ -23,7 +23,7 @@ CHANNELS = {
     "text": "web page (text)", "api": "API", "api_list": "API", "online": "online",
     "list": "web page", "search": "search",
 }
-ACTIONS = ("read_content", "read_metadata", "reuse", "search_read", "issue_copy")
+ACTIONS = ("read_content", "read_metadata", "reuse", "search_read", "issue_copy", "audit_read")
 
 
 def format_time(iso):

@@ -55,7 +55,7 @@ ENTRY_KEYS = ("subject", "document", "purpose", "detail", "when")
 
 # what the owner's access log lists: every read and reuse of the owner's papers
 # (staff searches that showed them included); not the owner's own reads
-USE_ACTIONS = frozenset({"read_content", "read_metadata", "reuse", "search_read", "issue_copy"})
+USE_ACTIONS = frozenset({"read_content", "read_metadata", "reuse", "search_read", "issue_copy", "audit_read"})
 OWN_PURPOSE = "owner"            # repository.reading.OWNER
 
 

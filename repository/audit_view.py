@@ -265,10 +265,15 @@ def described(filters):
 
 
 def log_trail_read(root, user, filters, items):
-    """Reading the trail is itself audited: one `audit_read` entry."""
+    """Reading the trail is itself audited: one `audit_read` entry per owner
+    whose entries the page showed (so each sees it in their access log),
+    or one without an owner when it showed none."""
     owners = sorted({e.get("subject") for e in items if e.get("subject")})
-    audit.record(root, user, "audit_read", detail={"filters": described(filters), "shown": len(items),
-                                                   "owners": owners[:200]})
+    detail = {"filters": described(filters), "shown": len(items)}
+    for owner in owners:
+        audit.record(root, user, "audit_read", subject=owner, detail=detail)
+    if not owners:
+        audit.record(root, user, "audit_read", detail=detail)
 
 
 def log_verification(root, user, verification):

@@ -66,6 +66,8 @@ def explain(request, entry):
         return translate(request, _("A records search showed your papers' details (not their content)"))
     if action == "search_read":
         return translate(request, _("A search by staff showed excerpts of your papers"))
+    if action == "audit_read":
+        return translate(request, _("Read the audit trail's entries about your papers"))
     if action == "issue_copy":
         return translate(request, _("Issued an electronic copy"))
     return action
