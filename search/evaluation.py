@@ -114,7 +114,7 @@ class Evaluator:
             out.mask[ids] = True
             out.score[ids] += boost * self._bm25(seg, field, text, ids, freqs)
 
-    def _phrase(self, seg, out, field, words, boost):
+    def _phrase(self, seg, out, field, words, boost, whole=None):
         if len(words) == 1:
             return self._term(seg, out, field, words[0], boost)
         # a word missing from the segment (a paper number is in one segment)
@@ -125,11 +125,36 @@ class Evaluator:
                  for word in dict.fromkeys(words)}
         if any(not len(ids) for ids, _ in lists.values()):
             return
-        candidates = None
+        candidates = None           # the documents holding every word
         for ids, _ in sorted(lists.values(), key=lambda pair: len(pair[0])):
             candidates = ids if candidates is None else candidates[_member(candidates, ids)]
             if not len(candidates):
                 return
+        if whole is not None and self._only_whole(seg, field, whole, candidates):
+            found = candidates
+        else:
+            found = self._phrase_starts(seg, words, field, candidates)
+            if found is None:
+                return
+        score = numpy.zeros(len(found))
+        for word in words:          # (a repeated word counts each time, as in Whoosh)
+            ids, freqs = lists[word]
+            where = numpy.searchsorted(ids, found)
+            score += self._bm25(seg, field, word, found, freqs[where])
+        out.mask[found] = True
+        out.score[found] += boost * score
+
+    def _only_whole(self, seg, field, whole, candidates):
+        """Whether the documents holding every part of a code are exactly
+        those holding the code kept whole: the tokenizer puts a whole code's
+        parts right after it, in order, so each of them holds the phrase of
+        the parts and the others cannot (no positions need reading)."""
+        ids, _ = seg.postings(self._source(seg, field, whole), whole)
+        return numpy.array_equal(ids, candidates)
+
+    def _phrase_starts(self, seg, words, field, candidates):
+        """The documents among `candidates` (sorted, unique) where `words`
+        stand in order, found by position; None if none."""
         chosen = None
         starts = None
         for i, word in enumerate(words):
@@ -148,15 +173,8 @@ class Evaluator:
             # both key lists are sorted (by document, then position) and unique
             starts = keys if starts is None else starts[_member(starts, keys)]
             if not len(starts):
-                return
-        found = numpy.unique(starts >> _POSITION_BITS)
-        score = numpy.zeros(len(found))
-        for word in words:          # (a repeated word counts each time, as in Whoosh)
-            ids, freqs = lists[word]
-            where = numpy.searchsorted(ids, found)
-            score += self._bm25(seg, field, word, found, freqs[where])
-        out.mask[found] = True
-        out.score[found] += boost * score
+                return None
+        return numpy.unique(starts >> _POSITION_BITS)
 
     def _keys(self, seg, field, text, chosen):
         """Sorted docnum << 32 | position of `text` in the `chosen` documents."""
@@ -243,12 +261,13 @@ class Evaluator:
         for field, boost in self.plan.folded:
             self._term(seg, out, field, folded, boost)
 
-    def _phrase_fields(self, seg, out, parts):
+    def _phrase_fields(self, seg, out, parts, whole=None):
         folded = tuple(analysis.fold_token(p) for p in parts)
+        folded_whole = None if whole is None else analysis.fold_token(whole)
         for field, boost in self.plan.exact:
-            self._phrase(seg, out, field, parts, boost)
+            self._phrase(seg, out, field, parts, boost, whole)
         for field, boost in self.plan.folded:
-            self._phrase(seg, out, field, folded, boost)
+            self._phrase(seg, out, field, folded, boost, folded_whole)
 
     # -- the tree -------------------------------------------------------------------
 
@@ -262,7 +281,7 @@ class Evaluator:
             if node.whole is not None:
                 key = node.whole
                 self._word_fields(seg, out, key)
-                self._phrase_fields(seg, out, node.parts)
+                self._phrase_fields(seg, out, node.parts, key)
             else:
                 key = node.parts[0]
                 self._word_fields(seg, out, key)
