@@ -380,8 +380,9 @@ def query_fts(path, queries, owner_queries):
         hits += db.execute("SELECT count(*) FROM fts JOIN meta ON meta.rowid = fts.rowid"
                            " WHERE fts MATCH ? AND meta.owner_id = ?", (q, owner)).fetchone()[0]
         times.append(time.perf_counter() - t0)
-    lat[OWNER_KIND] = times
-    totals[OWNER_KIND] = hits / len(owner_queries)
+    if owner_queries:
+        lat[OWNER_KIND] = times
+        totals[OWNER_KIND] = hits / len(owner_queries)
     db.close()
     return lat, totals
 
@@ -600,6 +601,36 @@ def exact_queries(n, count, seed=SEED + 13):
             "exact: paper number": [[d["number"]] for d in docs]}
 
 
+def exact_lookups(whoosh_path, fts_path, n, count):
+    """Exact lookups (one code typed: a personal id, a paper number) on a
+    warmed index: Kho's wall and CPU time (this thread's) per query, and
+    FTS5's wall time on the same queries in the same process, with the load
+    average (the fixed cost per query is what is measured here)."""
+    queries = exact_queries(n, count)
+    f_lat = query_fts(fts_path, queries, [])[0] if fts_path else {}
+    segments.clear_caches()
+    index = open_index(whoosh_path, create=False)
+    index.warm()
+    print("\nexact lookups, warm, top 20 with snippets (ms; load average %s)" % _load())
+    print("%-22s %8s %8s %8s %8s   %8s %8s" % ("", "wall p50", "p95", "CPU p50", "p95",
+                                               "FTS5 p50", "p95"))
+    for kind, items in queries.items():
+        for words in items[:20]:              # (once each: the terms table's look-ups)
+            index.search(whoosh_text(kind, words), facets=(), pagelen=20)
+        wall, cpu = [], []
+        for words in items:
+            t0, c0 = time.perf_counter(), time.thread_time()
+            index.search(whoosh_text(kind, words), facets=(), pagelen=20)
+            cpu.append(time.thread_time() - c0)
+            wall.append(time.perf_counter() - t0)
+        row = "%-22s %8.2f %8.2f %8.2f %8.2f" % (kind, pct(wall, 50), pct(wall, 95),
+                                                 pct(cpu, 50), pct(cpu, 95))
+        if kind in f_lat:
+            row += "   %8.2f %8.2f" % (pct(f_lat[kind], 50), pct(f_lat[kind], 95))
+        print(row)
+    index.close()
+
+
 # -- memory of two processes -------------------------------------------------------------
 
 def _memory():
@@ -699,7 +730,7 @@ def main(argv=None):
     parser.add_argument("--names", type=int, default=200,
                         help="held-out names of the proximity run")
     parser.add_argument("--skip", default="",
-                        help="parts not to run: proximity, memory (comma-separated)")
+                        help="parts not to run: proximity, memory, exact (comma-separated)")
     parser.add_argument("--memory-child", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("--starts", default="cold,warm",
                         help="Whoosh runs: cold (nothing in memory: the first searches of a"
@@ -718,8 +749,8 @@ def main(argv=None):
     if not sets or set(sets) - {"broad", "realistic"}:
         parser.error("--sets takes broad, realistic or both")
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    if skip - {"proximity", "memory"}:
-        parser.error("--skip takes proximity, memory or both")
+    if skip - {"proximity", "memory", "exact"}:
+        parser.error("--skip takes proximity, memory, exact")
     work = args.dir or tempfile.mkdtemp(prefix="kho-search-bench-")
     os.makedirs(work, exist_ok=True)
     whoosh_path = os.path.join(work, "whoosh")
@@ -787,6 +818,10 @@ def main(argv=None):
               " searches one owner's papers (broad: a random owner; realistic: the owner"
               " of the sampled paper)." % args.queries)
         print("Whoosh mean over all kinds: %.1f ms" % (statistics.mean(all_times) * 1000))
+
+        if "exact" not in skip:
+            exact_lookups(whoosh_path, None if args.skip_fts else fts_path, args.docs,
+                          args.queries)
 
         if "proximity" not in skip:
             kho, fts, names = proximity_share(whoosh_path, None if args.skip_fts else fts_path,
