@@ -195,6 +195,7 @@ def test_a_zipped_package_verifies(package, tmp_path, reuse_settings):
     assert report.ok, report.render()
 
 
+@pytest.mark.slow  # `kho archive` in subprocesses (~5 s)
 def test_kho_archive_commands(reuse_settings, world, tmp_path):
     ini = write_ini(tmp_path, reuse_settings)
     kho = [sys.executable, "-m", "repository.cli", "-c", ini, "archive"]

@@ -275,6 +275,7 @@ def test_evolve_step_keeps_an_old_chain_verifying_and_indexes_it(db):
     conn.close()
 
 
+@pytest.mark.slow  # `kho audit verify` in subprocesses (~2 s); the verify tests above stay in test-fast
 def test_kho_audit_verify_command_names_the_broken_link(settings, tmp_path):
     db = open_databases(settings)
     conn = db.open(transaction.TransactionManager())

@@ -201,6 +201,7 @@ def test_lookups_are_counted_and_limited_per_address(root):
     assert verification.note_lookup(root, "192.0.2.1", now + verification.LOOKUP_SPAN + 400) == 0
 
 
+@pytest.mark.slow  # `kho verify` and pdfsig in subprocesses (~5 s)
 @pytest.mark.skipif(not shutil.which("pdfsig") or not shutil.which("certutil"), reason="poppler/NSS tools")
 def test_kho_verify_and_pdfsig_accept_result_and_copy_and_catch_a_flipped_byte(
         root, world, reuse_settings, tmp_path):

@@ -28,6 +28,7 @@ def scan(tmp_path):
     return path
 
 
+@pytest.mark.slow  # `kho pki init` in subprocesses (~2 s)
 def test_pki_init_refuses_overwrite(tmp_path):
     first = kho("pki", "init", tmp_path / "pki")
     assert first.returncode == 0, first.stderr
@@ -37,6 +38,7 @@ def test_pki_init_refuses_overwrite(tmp_path):
     assert kho("pki", "init", tmp_path / "pki", "--force").returncode == 0
 
 
+@pytest.mark.slow  # `kho sign` and four `kho verify` in subprocesses (~5 s)
 def test_sign_then_verify_and_tampering_exit_codes(tmp_path, scan, pki):
     out = tmp_path / "signed.pdf"
     done = kho("sign", scan, out, "--profile", "digitized", "--p12", pki.officer_p12,
@@ -95,6 +97,7 @@ def _module():
         pytest.skip("SoftHSM2 not installed")
 
 
+@pytest.mark.slow  # a SoftHSM token through `kho` subprocesses (~2 s)
 @pytest.mark.skipif(shutil.which("softhsm2-util") is None, reason="softhsm2 not installed")
 def test_pkcs11_token_signs_and_verifies(tmp_path, scan, pki):
     token = init_softhsm_token(tmp_path / "hsm", pki.officer_p12, pki.passphrase,

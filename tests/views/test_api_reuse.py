@@ -155,6 +155,7 @@ def verified(pdf, settings):
 
 # --- the whole cycle --------------------------------------------------------------------
 
+@pytest.mark.slow  # the whole cycle (~6 s); its steps are the other tests here
 def test_the_reuse_cycle_through_the_api(as_api, db, testapp):
     canbo, canbo2, xuly, xuly2, citizen = (as_api(u) for u in ("canbo", "canbo2", "xuly", "xuly2", "congdan"))
     settings = db.settings

@@ -57,6 +57,7 @@ def crawl_order(view):
     return (matrix.CASES[view][0] != "GET", view)
 
 
+@pytest.mark.slow  # a crawl of every route × role (~9 s); the other header tests stay in test-fast
 def test_every_response_of_a_crawl_carries_the_headers(reuse_app, reuse_testapp, names):
     matrix.SESSIONS.clear()       # sessions of another test's app are not this app's
     fields, tokens = names

@@ -154,6 +154,7 @@ def content(app, owner, paper, purpose, headers):
     app.get(f"/api/v1/subjects/{owner}/documents/{paper}/content", {"purpose": purpose}, headers=headers)
 
 
+@pytest.mark.slow  # the whole loop through the API (~4 s)
 def test_the_loop_closed_the_result_reused_and_counted(client, world, reuse_app, reuse_open_root):
     """The reuse cycle closed: canbo2 reuses the two papers for the second
     dossier (the citizen agrees on the screen facing them) and reads one;

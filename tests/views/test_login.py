@@ -30,6 +30,7 @@ def limited_app(settings):
                                       "kho.login.window_minutes": "15"}))
 
 
+@pytest.mark.slow  # many argon2 log-ins (~4 s); the address throttling test stays in test-fast
 def test_an_account_is_throttled_after_five_failures_from_anywhere(limited_app):
     for _ in range(2):          # a success in between forgets the account's failures
         for i in range(4):
@@ -71,6 +72,7 @@ def unthrottled_app(settings):
                                       "kho.login.max_failures_address": "1000"}))
 
 
+@pytest.mark.slow  # many argon2 verifications on purpose (~2.5 s)
 def test_a_known_and_an_unknown_account_take_about_the_same_time(unthrottled_app):
     client = browser(unthrottled_app)
     csrf = csrf_from(client.get("/login"))

@@ -32,6 +32,9 @@ from repository.db import app_root
 from ..conftest import copy_template
 from .matrix_reuse_api import prepare
 
+# ~35 s on one core: `make test` runs it, `make test-fast` leaves it out
+pytestmark = [pytest.mark.slow]
+
 EXAMPLES = int(os.environ.get("KHO_SCHEMATHESIS_EXAMPLES", "25"))
 RANDOM = os.environ.get("KHO_SCHEMATHESIS_RANDOM") == "1"
 PATHS = re.compile(os.environ.get("KHO_SCHEMATHESIS_PATHS", ""))

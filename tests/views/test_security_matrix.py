@@ -229,7 +229,17 @@ def ask(testapp, username, tokens, view, names, ready=None):
     return testapp.post(path, data, status="*")
 
 
-@pytest.mark.parametrize("view", sorted(CASES))
+def matrix_views():
+    """Every view of CASES; all but the first of each module (by name) are `slow`,
+    so `make test-fast` asks one view per module and `make test` all of them."""
+    seen = set()
+    for view in sorted(CASES):
+        module = view.rsplit(".", 1)[0]
+        yield pytest.param(view, id=view, marks=() if module not in seen else (pytest.mark.slow,))
+        seen.add(module)
+
+
+@pytest.mark.parametrize("view", matrix_views())
 def test_each_role_is_refused_or_served(view, reuse_app, reuse_testapp, names):
     fields, tokens = names
     testapp = reuse_testapp
