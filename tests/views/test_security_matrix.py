@@ -232,11 +232,12 @@ def ask(testapp, username, tokens, view, names, ready=None):
 def matrix_views():
     """Every view of CASES; all but the first of each module (by name) are `slow`,
     so `make test-fast` asks one view per module and `make test` all of them."""
-    seen = set()
+    seen, params = set(), []
     for view in sorted(CASES):
         module = view.rsplit(".", 1)[0]
-        yield pytest.param(view, id=view, marks=() if module not in seen else (pytest.mark.slow,))
+        params.append(pytest.param(view, id=view, marks=() if module not in seen else (pytest.mark.slow,)))
         seen.add(module)
+    return params
 
 
 @pytest.mark.parametrize("view", matrix_views())
