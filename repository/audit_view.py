@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from . import audit
 from .calendar import VN
-from .errors import ValidationError, text_filters
+from .errors import ValidationError, checked_together, text_filters
 
 MAX_AGE = 600.0              # seconds a verification is trusted by a page
 PAGE = 50
@@ -163,17 +163,7 @@ def limit_arg(params):
 
 def parse_request(params):
     """(filters, limit) of a request, every bad parameter named at once."""
-    errors, filters, limit = {}, {}, PAGE
-    try:
-        filters = parse_filters(params)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    try:
-        limit = limit_arg(params)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
+    filters, limit = checked_together(lambda: parse_filters(params), lambda: limit_arg(params))
     return filters, limit
 
 

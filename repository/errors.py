@@ -42,3 +42,19 @@ def text_filters(params, names, clean=str.strip):
         if value:
             found[name] = value
     return found, errors
+
+
+def checked_together(*checks):
+    """Run each check (a callable without arguments) and return their
+    results; if any raise ValidationError, raise one naming every bad field,
+    so a request's parameters are all reported at once."""
+    errors, results = {}, []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            results.append(None)
+    if errors:
+        raise ValidationError(errors)
+    return results

@@ -42,7 +42,7 @@ import unicodedata
 
 from . import audit, retention
 from .calendar import DATE_ERROR, parse_date
-from .errors import ValidationError, text_filters
+from .errors import ValidationError, checked_together, text_filters
 from .identifiers import InvalidIdentifier, validate_subject_id
 from .indexing import find_document
 from .reading import METADATA
@@ -121,17 +121,7 @@ def page_args(params):
 
 def parse_request(params):
     """(filters, page, pagelen) of a request, every bad parameter named at once."""
-    errors, filters, page, pagelen = {}, {}, 1, PAGELEN
-    try:
-        filters = parse_filters(params)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    try:
-        page, pagelen = page_args(params)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
+    filters, (page, pagelen) = checked_together(lambda: parse_filters(params), lambda: page_args(params))
     return filters, page, pagelen
 
 

@@ -12,25 +12,11 @@ import signing
 import transaction
 
 from repository.audit import audit_log
-from repository.operations import add_document
 
 from ..conftest import csrf_from, login, write_ini
-from ..files import pdf_bytes
+from .records_papers import add_paper
 
 OWNER = "001090012345"
-
-
-def add_paper(reuse_app, meta):
-    tm = transaction.TransactionManager()
-    conn = reuse_app.registry._zodb_databases[""].open(tm)
-    try:
-        with tm:
-            root = conn.root()["kho"]
-            document = add_document(root, root.subjects[OWNER], pdf_bytes(text="GIẤY RIÊNG"), "x.pdf",
-                                    dict({"provenance": "uploaded"}, **meta), root.accounts.users["canbo"])
-            return document.__name__
-    finally:
-        conn.close()
 
 
 def audit_actions(reuse_app):

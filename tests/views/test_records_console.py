@@ -8,27 +8,17 @@ import transaction
 from repository import audit as audit_module
 from repository import audit_view
 from repository.audit import audit_log, wait_sealed
-from repository.operations import add_document
 
 from ..conftest import csrf_from, login
-from ..files import pdf_bytes
 from .openapi_check import validate
+from .records_papers import add_paper as _add_paper
 
 OWNER = "001090012345"
 SECRET = "QUOKKAZEBRA"
 
 
 def add_paper(app, meta, owner=OWNER):
-    tm = transaction.TransactionManager()
-    conn = app.registry._zodb_databases[""].open(tm)
-    try:
-        with tm:
-            root = conn.root()["kho"]
-            document = add_document(root, root.subjects[owner], pdf_bytes(text=f"{SECRET} GIẤY"), "x.pdf",
-                                    dict({"provenance": "uploaded"}, **meta), root.accounts.users["canbo"])
-            return document.__name__
-    finally:
-        conn.close()
+    return _add_paper(app, meta, owner, text=f"{SECRET} GIẤY")
 
 
 def trail(app):
