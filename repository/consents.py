@@ -233,7 +233,7 @@ def scope_label(root, consent):
 
 def _receipt(root, consent, name, settings):
     """The printable proof: a PDF signed with the agency key, kept with the consent."""
-    from ZODB.blob import Blob
+    from .blobs import blob_of
     from .printing import consent_receipt_pdf
     from .signatures import sign_as_agency
     from . import verification
@@ -261,9 +261,7 @@ def _receipt(root, consent, name, settings):
         "verify_url": public_url(settings) + "/verify",
     })
     signed = sign_as_agency(pdf, settings, "Phiếu ghi nhận sự đồng ý")
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(signed)
+    blob = blob_of(signed)
     consent.receipts[name] = blob
 
 

@@ -287,7 +287,7 @@ BASIS = {"retention": "Hết thời hạn lưu trữ theo danh mục", "deletion
 
 def certify(root, stubs, actor, settings, *, basis, reason):
     """Make, sign and keep the certificate of a destruction; returns it."""
-    from ZODB.blob import Blob
+    from .blobs import blob_of
     from .retention import state_of
     from .signatures import agency_name, sign_as_agency
     if not stubs:
@@ -299,9 +299,7 @@ def certify(root, stubs, actor, settings, *, basis, reason):
                            "agency": agency_name(settings), "reason": reason,
                            "basis_label": BASIS.get(basis, basis), "items": stubs})
     signed = sign_as_agency(pdf, settings, CERTIFICATE_TITLE)
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(signed)
+    blob = blob_of(signed)
     for stub in stubs:
         stub["certificate"] = cert_id
     items = tuple({k: v for k, v in stub.items()} for stub in stubs)

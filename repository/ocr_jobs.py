@@ -18,10 +18,10 @@ import transaction
 from BTrees.OOBTree import OOTreeSet
 from persistent import Persistent
 from persistent.list import PersistentList
-from ZODB.blob import Blob
 from ZODB.POSException import ConflictError
 
 from . import audit
+from .blobs import blob_of
 from .db import app_root
 from .folder import Folder
 from .indexing import touched
@@ -277,9 +277,7 @@ class OcrWorker:
         document.ocr = OcrData(result, self.languages or "default",
                                suggestions_for(result.text, root.catalogues))
         if not keep_original:        # a signed PDF is kept as it came; its text lives beside it
-            blob = Blob()
-            with blob.open("w") as out:
-                out.write(result.searchable_pdf)
+            blob = blob_of(result.searchable_pdf)
             document.derivatives[SEARCHABLE] = blob
         document.review_state = "pending"
         touched(root, document)

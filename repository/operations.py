@@ -5,10 +5,10 @@ leaves nothing half-written, and records what it did in the audit trail."""
 import secrets
 import uuid
 
-from ZODB.blob import Blob
 
 from . import audit
 from . import roles as R
+from .blobs import blob_of
 from .content import ContentError, extension_for, inspect
 from .errors import Conflict, Refused, ValidationError
 from .identifiers import (InvalidIdentifier, parse_date, validate_dossier_code,
@@ -222,9 +222,7 @@ def add_document(root, warehouse, data, filename, raw_metadata, actor,
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(data)
+    blob = blob_of(data)
     document = Document(
         owner_id=warehouse.subject_id, original=blob,
         filename=_safe_filename(filename, facts.content_type),

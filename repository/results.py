@@ -20,9 +20,9 @@ No Pyramid here: the caller passes the settings (signing keys, public URL)."""
 import datetime
 import hashlib
 
-from ZODB.blob import Blob
 
 from . import audit, verification
+from .blobs import blob_of
 from .calendar import in_vn
 from .consents import SYSTEM_NAME, public_url
 from .dossiers import RESOLVED, _role_in, note, utcnow
@@ -148,9 +148,7 @@ def issue_result(root, dossier, actor, settings, upload=None, decision_text="", 
             "issued": issued, "decision": text, "qr_text": qr, "valid_until": valid_until,
             "validity_scope": RESULT_SCOPE, "verify_url": f"{base}/verify", "system": SYSTEM_NAME})
     signed = _sign(pdf, settings, "result")
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(signed)
+    blob = blob_of(signed)
     document = Document(
         type_code=doctype.code, owner_id=warehouse.subject_id, name=doctype.name,
         original=blob, filename=f"{dossier.code}-ket-qua.pdf", content_type="application/pdf",
@@ -236,9 +234,7 @@ def issue_copy(root, document, actor, settings, now=None):
                      [COPY_TITLE, f"{document.name}" + (f" số {document.number}" if document.number else ""),
                       f"Cơ quan sao y: {agency}", f"Kiểm tra: {base}/verify/{code}"])
     signed = _sign(pdf, settings, "copy", copy_kind=COPY_KIND)
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(signed)
+    blob = blob_of(signed)
     record = verification.register(root, code, "copy", fields, owner_id=document.owner_id,
                                    dossier_code=document.dossier_code,
                                    source=(document.owner_id, document.__name__), issued=issued,

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from . import audit
+from .blobs import blob_of
 from .errors import ValidationError
 from .operations import EDITABLE, FIXED_AFTER_UPLOAD, clean_metadata, current_metadata
 from .indexing import touched
@@ -103,7 +104,7 @@ def apply_review(root, document, actor, review, pdf=None):
         document.ocr.text = "\f".join(review.page_texts)
     document.extraction = review.extraction
     if pdf is not None:
-        document.derivatives[SEARCHABLE] = _blob(pdf)
+        document.derivatives[SEARCHABLE] = blob_of(pdf)
     document.review_state = "confirmed"
     document.reviewed_by = actor.username
     document.desk_signing = None        # a desk signature prepared before this confirmation is void
@@ -191,13 +192,6 @@ def desk_of(root, username):
     desk = root.catalogues.desks.get(code)
     return getattr(desk, "name", None) or code
 
-
-def _blob(data):
-    from ZODB.blob import Blob
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(data)
-    return blob
 
 
 def _squash(text):

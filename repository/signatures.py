@@ -7,6 +7,7 @@ import datetime
 import shlex
 
 from . import audit
+from .blobs import blob_of
 from .errors import Conflict, Refused, ValidationError
 
 SIGNED = "signed"          # the derivative name of a desk-signed searchable PDF
@@ -281,13 +282,6 @@ def _reviewed_pdf(root, document, review):
     return data, confirmed
 
 
-def _blob(data):
-    from ZODB.blob import Blob
-    blob = Blob()
-    with blob.open("w") as out:
-        out.write(data)
-    return blob
-
 
 def _paper_label(document, review=None):
     name = review.metadata.get("name") if review is not None else document.name
@@ -335,8 +329,8 @@ def prepare_desk_signature(root, document, actor, certificate, settings, chain=(
     session = {"id": secrets.token_urlsafe(12), "username": actor.username, "state": state,
                "created": now.isoformat(),
                "expires": (now + datetime.timedelta(minutes=DESK_SIGNING_MINUTES)).isoformat(),
-               "prepared": _blob(prepared.pdf), "signed": None, "review": stored,
-               "confirmed": _blob(confirmed) if confirmed is not None else None}
+               "prepared": blob_of(prepared.pdf), "signed": None, "review": stored,
+               "confirmed": blob_of(confirmed) if confirmed is not None else None}
     document.desk_signing = session
     document._p_changed = True
     digest = signing.split.message_digest(prepared.to_be_signed).hex()
@@ -378,7 +372,7 @@ def finish_desk_signature(root, document, actor, session_id, signature_value, se
                                  "the signature does not match the registered certificate: refused") from None
     except signing.SigningError as exc:
         raise Conflict(f"Không gắn được chữ ký vào giấy tờ / the signature could not be embedded: {exc}") from None
-    session = dict(session, signed=_blob(signed), prepared=None)
+    session = dict(session, signed=blob_of(signed), prepared=None)
     document.desk_signing = session
     audit.record(document, actor, "finish_desk_signature", subject=document.owner_id,
                  document=document.__name__, detail={"session": session_id})
@@ -425,7 +419,7 @@ def confirm_with_desk_signature(root, document, actor, settings, session_id, pag
 
 
 def _keep_signed(document, signed, settings, actor, via):
-    document.derivatives[SIGNED] = _blob(signed)
+    document.derivatives[SIGNED] = blob_of(signed)
     document.signature_report = check_signatures(signed, trust_roots(settings))
     document.signed_by = actor.username
     audit.record(document, actor, "sign_digitized", subject=document.owner_id,
