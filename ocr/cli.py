@@ -40,8 +40,8 @@ def run(args):
             print(f"\rpage {done}/{total}", end="\n" if done == total else "",
                   file=sys.stderr, flush=True)
     try:
-        # one page alone: tesseract runs as from the shell (its own threads);
-        # the PDF is made only when asked for
+        # one page alone: tesseract gets as many threads as cores (see
+        # ocr.tesseract); the PDF is made only when asked for
         result = recognize(args.path, languages=args.lang, progress=progress,
                            workers=args.workers, searchable=searchable,
                            tesseract_threads=None, started=started)

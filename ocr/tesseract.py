@@ -6,10 +6,14 @@ Threads: tesseract's OpenMP threads help one page a little and hurt when
 several tesseracts run side by side (they spin waiting for each other). So
 each run gets its own environment: `threads=1` (pages recognised in
 parallel) sets OMP_THREAD_LIMIT=1 for that tesseract only; `threads=None`
-(one page at a time, as `kho ocr PAGE`) leaves tesseract as it would run
-from the shell, like raw `tesseract PAGE -`, while a core is idle, and
-gives it one thread when other work fills every core (machine_busy()).
-An OMP_THREAD_LIMIT set by the user is always respected. This module never changes os.environ.
+(one page at a time, as `kho ocr PAGE`) lets tesseract use the cores this
+process may run on (thread_limit()): its LSTM asks OpenMP for 4 threads
+whatever the machine, and on 2 cores those 4 spin for each other, so raw
+`tesseract PAGE -` took 2.4-2.9 s of wall time on a page that takes
+0.5-0.7 s limited to 2 threads or 1 (measured idle, bench/ocr.py). When
+other work fills every core (machine_busy()) it gets one thread. An
+OMP_THREAD_LIMIT set by the user is always respected. This module never
+changes os.environ.
 
 The command is pytesseract's (`pytesseract.pytesseract.tesseract_cmd`, or
 $KHO_TESSERACT), but the process is started here: pytesseract hands every
@@ -54,11 +58,20 @@ def _environment(threads):
     env = dict(os.environ)
     if "OMP_THREAD_LIMIT" in env:
         return env
-    if threads is None and machine_busy():
-        threads = 1
+    if threads is None:
+        threads = 1 if machine_busy() else thread_limit()
     if threads:
         env["OMP_THREAD_LIMIT"] = str(int(threads))
     return env
+
+
+def thread_limit():
+    """The cores this process may run on (tesseract never needs more threads
+    than that; see the module docstring)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def machine_busy():

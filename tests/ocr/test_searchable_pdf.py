@@ -116,8 +116,9 @@ def test_text_only_pdf_and_hocr_from_one_pytesseract_run():
 
 def test_each_tesseract_gets_its_own_thread_limit(tmp_path, monkeypatch):
     """threads=1 (pages in parallel) limits that tesseract to one OpenMP
-    thread; threads=None leaves it as the shell would run it while a core is
-    idle, and gives it one thread when other work fills every core;
+    thread; threads=None gives it as many threads as the cores this process
+    may use while a core is idle (its LSTM would start 4 whatever the
+    cores), and one when other work fills every core;
     os.environ is never changed, and a limit the user set is kept."""
     fake = tmp_path / "tesseract"
     fake.write_text('#!/bin/sh\necho "<p class=\'ocrx_word\'>${OMP_THREAD_LIMIT:-unset}</p>" > "$2.hocr"\n')
@@ -127,7 +128,8 @@ def test_each_tesseract_gets_its_own_thread_limit(tmp_path, monkeypatch):
     binary = np.full((40, 60), 255, np.uint8)
     assert ">1<" in recognise_image(binary, 300, "vie", pdf=False, threads=1)[0]
     monkeypatch.setattr(tesseract, "machine_busy", lambda: False)
-    assert ">unset<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
+    cores = len(os.sched_getaffinity(0))
+    assert f">{cores}<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
     monkeypatch.setattr(tesseract, "machine_busy", lambda: True)
     assert ">1<" in recognise_image(binary, 300, "vie", pdf=False, threads=None)[0]
     assert "OMP_THREAD_LIMIT" not in os.environ
