@@ -52,6 +52,7 @@ bench: system venv
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/upload.py --docs 10000 --uploads 20
 	$(BIN)/python bench/reception.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/audit.py --seconds 3 --repeat 1 --entries 100000 --owners 5000
