@@ -40,6 +40,8 @@ class ScanPage:
     grey: bool
     text_pdf: bytes
     size_pt: tuple = None
+    corrected: bool = False     # words changed after tesseract (ocr.formulae): its
+                                # text layer is laid again from them
 
 
 def scan_page(colour, dpi, text_pdf, quality=JPEG_QUALITY, size_pt=None):

@@ -6,6 +6,7 @@ or out), the page is cleaned in one pass at full size, tesseract runs once
 (as from the shell: its own threads) and, with `searchable=False`, writes
 no PDF and none is assembled."""
 import concurrent.futures
+import dataclasses
 import os
 import tempfile
 
@@ -88,6 +89,8 @@ def recognize(source, *, languages=DEFAULT_LANGUAGES, progress=None, workers=Non
             source_pdf = data if any(isinstance(part, int) for part in parts) else None
             try:
                 pdf = merge_pages(parts, source_pdf, title=title or name, author=author)
+                if any(getattr(part, "corrected", False) for part in parts):
+                    pdf = _corrected_text_layers(pdf, results, title or name, author)
             except pikepdf.PdfError as exc:
                 raise OcrFailed(f"{name}: cannot assemble the searchable PDF ({exc})") from None
     return OcrResult([page for page, _ in results], pdf)
@@ -117,6 +120,7 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
+    words, text, corrected = _with_formulae(words, text)
     h, w = prepared.image.shape
     part = None
     if searchable:
@@ -133,7 +137,33 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
                   needs_review=mean < review_threshold,
                   quarter_turns=prepared.quarter_turns, skew_degrees=prepared.skew_degrees,
                   dewarped=prepared.dewarped)
+    if part is not None and corrected:
+        part = dataclasses.replace(part, corrected=True)
     return result, part
+
+
+def _corrected_text_layers(pdf, results, title, author):
+    """The searchable PDF whose pages with corrected words carry those words
+    (tesseract's own text-only page has what it read)."""
+    from .hocr import place_words
+    from .pdf import replace_text_layer
+    specs = [(place_words(page.text, page.words), (page.width, page.height))
+             if getattr(part, "corrected", False) else None
+             for page, part in results]
+    return replace_text_layer(pdf, specs, title=title, author=author)
+
+
+def _with_formulae(words, text):
+    """(words, text, whether any changed) with the formulae's marks put
+    back (ocr.formulae); a changed word keeps its box and confidence."""
+    from .formulae import correct_text
+    text, changed = correct_text(text)
+    if changed:
+        tokens = text.split()
+        words = list(words)
+        for n in changed:
+            words[n] = dataclasses.replace(words[n], text=tokens[n])
+    return words, text, bool(changed)
 
 
 def _text_page(page, review_threshold):

@@ -97,6 +97,17 @@ def test_a_crease_is_lifted_and_no_ink_row_crosses_the_page():
     assert abs((page.image < 128).sum() / (clean.image < 128).sum() - 1) < 0.08
 
 
+@pytest.mark.parametrize("lines", [scans.HELDOUT_LINES, scans.PAPER_LINES])
+def test_a_fold_shadow_is_not_taken_for_the_desk(lines):
+    # the lower third of this folded page, grey in a fold's shadow, was once
+    # taken for the desk around a photographed page: the page was cut there
+    image = scans.degraded("folded", lines=lines, seed=17)
+    pixels = np.asarray(image.convert("RGB"))
+    assert preprocess.find_page_quad(pixels) is None
+    page = preprocess.prepare_page(pixels, 300, colour=False)
+    assert not page.dewarped and page.image.shape == pixels.shape[:2]
+
+
 def test_dot_matrix_is_seen_and_clean_print_is_not():
     dotted = scans.degraded("dot_matrix", lines=scans.HELDOUT_LINES, seed=1)
     grey = np.asarray(dotted.convert("L"))
@@ -114,6 +125,17 @@ def test_toner_specks_go_and_tone_marks_stay():
     for y, x in zip(ys, xs):
         specked[y:y + 3, x:x + 3] = 0
     assert (preprocess.remove_edge_strips(specked)[:45] == 255).all()
+
+
+def test_dust_beside_a_letter_goes_and_a_faint_mark_above_it_stays():
+    page = np.full((200, 300), 255, np.uint8)
+    page[100:160, 100:140] = 0                 # a letter's body
+    page[88:90, 116:118] = 0                   # a tiny tone mark straight above it
+    page[120:122, 146:148] = 0                 # dust of the same size beside it
+    out = preprocess.remove_edge_strips(page)
+    assert (out[88:90, 116:118] == 0).all()
+    assert (out[120:122, 146:148] == 255).all()
+    assert (out[100:160, 100:140] == 0).all()
 
 
 def test_text_only_makes_no_colour_page():
