@@ -12,11 +12,17 @@ Whoosh's query classes), so the index stays a Whoosh index.
 
 Blocks written now are packed (PACKED_BLOCK): docnums as gaps, whole
 weights, position counts and position gaps (search.postings_format's uint32
-deltas) each in 1, 2 or 4 bytes as the block's largest value needs, so the
-postings take under half the room, and decode_packed gives back the very
-arrays of the plain layout with a few numpy calls. Each block's info says
-its layout, so an index written with plain ARRAY_BLOCK blocks is read as it
-is (no rebuild at start); merges and rebuilds rewrite it packed.
+deltas) each in 1, 2 or 4 bytes as the block's largest value needs; no
+weights where each is its posting's count of positions (a text field's:
+weight width _COUNTED), no counts where each is 1 (_ONES), and positions in a
+byte each with the few larger ones after them (_ESCAPED) when that is
+smaller (a rare syllable's first position, a common one's first in each
+paper); so the postings take about a fifth of the plain layout, and
+decode_packed gives back the very arrays of the plain layout with a few
+numpy calls. Each block's info says its layout and each packed block's
+header its widths, so indexes written with plain ARRAY_BLOCK blocks, or
+packed before the three shortcuts, are read as they are (no rebuild at
+start); merges and rebuilds rewrite them in the newest layout.
 
 KhoCodec is pickled into each segment's record in the TOC: its module path
 and name must not change (or rebuild the index).
@@ -45,6 +51,11 @@ _PACKED_HEAD = struct.Struct("<IIBBBB")    # count, first id, widths: id gaps, w
 _UINT = {1: "<u1", 2: "<u2", 4: "<u4"}
 _STRUCT = {1: "B", 2: "H", 4: "I"}
 _SMALL = 32                        # blocks up to this size are packed with struct
+_COUNTED = 0                       # weights width 0: each weight is its position count
+_ONES = 0xFF                       # counts width: each posting has one position (no bytes)
+_ESCAPE = 0xFF                     # an escaped position's byte: its value is after them
+_ESCAPED = {0x12: 2, 0x14: 4}      # positions width: a byte each, the escaped ones in 2 or 4
+_ESCAPED_CODE = {w: code for code, w in _ESCAPED.items()}
 
 
 def _width(largest):
@@ -54,17 +65,17 @@ def _width(largest):
 def encode_packed(ids, weights, values):
     """A block's data packed: ids as gaps, whole weights and position counts
     and gaps (search.postings_format's uint32 deltas) in 1, 2 or 4 bytes as
-    the block's largest needs; about a third of encode_block's size. None if
-    the block cannot be packed (values that are not uint32 deltas)."""
+    the block's largest needs, weights left out when they are the counts,
+    counts left out when each is 1, and positions in one byte each with the
+    few larger ones after them when that is smaller (blocks written before
+    those three have them all); about a fifth of encode_block's size. None
+    if the block cannot be packed (values that are not uint32 deltas)."""
     count = len(ids)
     if count <= _SMALL:
         gaps = [b - a for a, b in zip(ids, ids[1:])]
         gap_w = _width(max(gaps)) if gaps else 1
-        if all(w == int(w) and 0 <= w < 0x10000 for w in weights):
-            weight_w, weight_fmt = _width(int(max(weights))), None
-            packed_weights = [int(w) for w in weights]
-        else:
-            weight_w, weight_fmt, packed_weights = 4, "f", list(weights)
+        counts = None
+        count_w = pos_w = 0
         if values:
             lengths = [len(v) for v in values]
             if any(n % 4 for n in lengths):
@@ -72,40 +83,95 @@ def encode_packed(ids, weights, values):
             joined = b"".join(values)
             positions = struct.unpack("<%dI" % (len(joined) // 4), joined)
             counts = [n // 4 for n in lengths]
-            count_w = _width(max(counts))
-            pos_w = _width(max(positions)) if positions else 1
+            count_w, pos_w, value_bytes = _pack_values(counts, positions)
+        if counts is not None and list(weights) == counts:
+            weight_w, weight_bytes = _COUNTED, b""
+        elif all(w == int(w) and 0 <= w < 0x10000 for w in weights):
+            weight_w = _width(int(max(weights)))
+            weight_bytes = struct.pack("<%d%s" % (count, _STRUCT[weight_w]),
+                                       *[int(w) for w in weights])
         else:
-            count_w = pos_w = 0
+            weight_w, weight_bytes = 4, struct.pack("<%df" % count, *weights)
         out = [_PACKED_HEAD.pack(count, ids[0], gap_w, weight_w, count_w, pos_w),
-               struct.pack("<%d%s" % (len(gaps), _STRUCT[gap_w]), *gaps),
-               struct.pack("<%d%s" % (count, weight_fmt or _STRUCT[weight_w]), *packed_weights)]
+               struct.pack("<%d%s" % (len(gaps), _STRUCT[gap_w]), *gaps), weight_bytes]
         if values:
-            out.append(struct.pack("<%d%s" % (count, _STRUCT[count_w]), *counts))
-            out.append(struct.pack("<%d%s" % (len(positions), _STRUCT[pos_w]), *positions))
+            out.append(value_bytes)
         return b"".join(out)
     ids_a = numpy.asarray(ids, dtype=numpy.int64)
     gaps = numpy.diff(ids_a)
     gap_w = _width(int(gaps.max())) if len(gaps) else 1
-    w = numpy.asarray(weights, dtype=numpy.float64)
-    if (w == numpy.floor(w)).all() and w.min() >= 0 and w.max() < 0x10000:
-        weight_w = _width(int(w.max()))
-        weight_bytes = w.astype(_UINT[weight_w]).tobytes()
-    else:
-        weight_w, weight_bytes = 4, w.astype("<f4").tobytes()
-    out = [None, gaps.astype(_UINT[gap_w]).tobytes(), weight_bytes]
+    out = [None, gaps.astype(_UINT[gap_w]).tobytes(), None]
     count_w = pos_w = 0
+    counts = None
     if values:
         lengths = numpy.fromiter(map(len, values), dtype=numpy.int64, count=count)
         if (lengths % 4).any():
             return None
-        positions = numpy.frombuffer(b"".join(values), dtype="<u4")
         counts = lengths // 4
-        count_w = _width(int(counts.max()))
-        pos_w = _width(int(positions.max())) if len(positions) else 1
-        out.append(counts.astype(_UINT[count_w]).tobytes())
-        out.append(positions.astype(_UINT[pos_w]).tobytes())
+        count_w, pos_w, value_bytes = _pack_value_arrays(
+            counts, numpy.frombuffer(b"".join(values), dtype="<u4"))
+        out.append(value_bytes)
+    w = numpy.asarray(weights, dtype=numpy.float64)
+    if counts is not None and numpy.array_equal(w, counts):
+        weight_w, out[2] = _COUNTED, b""
+    elif (w == numpy.floor(w)).all() and w.min() >= 0 and w.max() < 0x10000:
+        weight_w = _width(int(w.max()))
+        out[2] = w.astype(_UINT[weight_w]).tobytes()
+    else:
+        weight_w, out[2] = 4, w.astype("<f4").tobytes()
     out[0] = _PACKED_HEAD.pack(count, int(ids_a[0]), gap_w, weight_w, count_w, pos_w)
     return b"".join(out)
+
+
+def _pack_values(counts, positions):
+    """(counts width, positions width, bytes) of a small block's position
+    counts and positions (lists: struct, quicker than numpy there)."""
+    if all(n == 1 for n in counts):
+        count_w, out = _ONES, b""
+    else:
+        count_w = _width(max(counts))
+        out = struct.pack("<%d%s" % (len(counts), _STRUCT[count_w]), *counts)
+    pos_w = _width(max(positions)) if positions else 1
+    if pos_w > 1:
+        big = [p for p in positions if p >= _ESCAPE]
+        big_w = _width(max(big))
+        if len(positions) + big_w * len(big) < pos_w * len(positions):
+            return count_w, _ESCAPED_CODE[big_w], b"".join((
+                out, bytes(min(p, _ESCAPE) for p in positions),
+                struct.pack("<%d%s" % (len(big), _STRUCT[big_w]), *big)))
+    return count_w, pos_w, out + struct.pack("<%d%s" % (len(positions), _STRUCT[pos_w]),
+                                             *positions)
+
+
+def _pack_value_arrays(counts, positions):
+    """_pack_values of numpy arrays (a big block)."""
+    if (counts == 1).all():
+        count_w, out = _ONES, b""
+    else:
+        count_w = _width(int(counts.max()))
+        out = counts.astype(_UINT[count_w]).tobytes()
+    pos_w = _width(int(positions.max())) if len(positions) else 1
+    if pos_w > 1:
+        big = positions[positions >= _ESCAPE]
+        big_w = _width(int(big.max()))
+        if len(positions) + big_w * len(big) < pos_w * len(positions):
+            return count_w, _ESCAPED_CODE[big_w], b"".join((
+                out, numpy.minimum(positions, _ESCAPE).astype(numpy.uint8).tobytes(),
+                big.astype(_UINT[big_w]).tobytes()))
+    return count_w, pos_w, out + positions.astype(_UINT[pos_w]).tobytes()
+
+
+def _unpack_positions(data, pos_w, total, at):
+    """The `total` positions (uint32) packed at `at` with width `pos_w`."""
+    big_w = _ESCAPED.get(pos_w)
+    if big_w is None:
+        return numpy.frombuffer(data, dtype=_UINT[pos_w], count=total, offset=at)
+    small = numpy.frombuffer(data, dtype=numpy.uint8, count=total, offset=at)
+    where = numpy.flatnonzero(small == _ESCAPE)
+    positions = small.astype("<u4")
+    positions[where] = numpy.frombuffer(data, dtype=_UINT[big_w], count=len(where),
+                                        offset=at + total)
+    return positions
 
 
 def decode_packed(data):
@@ -119,16 +185,24 @@ def decode_packed(data):
         gaps = numpy.frombuffer(data, dtype=_UINT[gap_w], count=count - 1, offset=at)
         ids[1:] = first + numpy.cumsum(gaps, dtype=numpy.uint64)
         at += gap_w * (count - 1)
-    # whole weights were packed as unsigned ints unless 4 bytes: a float32
-    kind = "<f4" if weight_w == 4 else _UINT[weight_w]
-    weights = numpy.frombuffer(data, dtype=kind, count=count, offset=at).astype(numpy.float32)
-    at += weight_w * count
+    weights = None
+    if weight_w != _COUNTED:
+        # whole weights were packed as unsigned ints unless 4 bytes: a float32
+        kind = "<f4" if weight_w == 4 else _UINT[weight_w]
+        weights = numpy.frombuffer(data, dtype=kind, count=count, offset=at).astype(numpy.float32)
+        at += weight_w * count
     if not count_w:
         return ids, weights, None, b""
-    counts = numpy.frombuffer(data, dtype=_UINT[count_w], count=count, offset=at)
-    at += count_w * count
-    total = int(counts.sum(dtype=numpy.int64))
-    positions = numpy.frombuffer(data, dtype=_UINT[pos_w], count=total, offset=at)
+    if count_w == _ONES:
+        counts = numpy.ones(count, dtype=numpy.uint32)
+        total = count
+    else:
+        counts = numpy.frombuffer(data, dtype=_UINT[count_w], count=count, offset=at)
+        at += count_w * count
+        total = int(counts.sum(dtype=numpy.int64))
+    if weights is None:
+        weights = counts.astype(numpy.float32)
+    positions = _unpack_positions(data, pos_w, total, at)
     return (ids, weights, counts.astype(numpy.uint32) * 4,
             positions.astype("<u4").tobytes())
 
@@ -142,7 +216,10 @@ def encode_one(docnum, weight, value):
     size = len(value)
     if size % 4:
         return ARRAY_BLOCK, encode_block((docnum,), (weight,), [value] if value else [])
-    if weight == int(weight) and 0 <= weight < 0x10000:
+    count = size // 4
+    if size and weight == count:
+        weight_w, weight_bytes = _COUNTED, b""
+    elif weight == int(weight) and 0 <= weight < 0x10000:
         whole = int(weight)
         weight_w = _width(whole)
         weight_bytes = struct.pack("<" + _STRUCT[weight_w], whole)
@@ -150,20 +227,17 @@ def encode_one(docnum, weight, value):
         weight_w, weight_bytes = 4, _F32.pack(weight)
     if not size:
         return PACKED_BLOCK, _PACKED_HEAD.pack(1, docnum, 1, weight_w, 0, 0) + weight_bytes
-    count = size // 4
     if count == 1:
+        # (one position: never escaped, its count left out)
         position = _ONE_POSITION.unpack(value)[0]
         pos_w = _width(position)
-        positions = value if pos_w == 4 else struct.pack("<" + _STRUCT[pos_w], position)
+        count_w, value_bytes = _ONES, \
+            value if pos_w == 4 else struct.pack("<" + _STRUCT[pos_w], position)
     else:
-        unpacked = struct.unpack("<%dI" % count, value)
-        pos_w = _width(max(unpacked))
-        positions = value if pos_w == 4 else \
-            struct.pack("<%d%s" % (count, _STRUCT[pos_w]), *unpacked)
-    count_w = _width(count)
+        count_w, pos_w, value_bytes = _pack_values((count,),
+                                                   struct.unpack("<%dI" % count, value))
     return PACKED_BLOCK, b"".join((_PACKED_HEAD.pack(1, docnum, 1, weight_w, count_w, pos_w),
-                                   weight_bytes,
-                                   struct.pack("<" + _STRUCT[count_w], count), positions))
+                                   weight_bytes, value_bytes))
 
 
 def encode_any(ids, weights, values):

@@ -127,3 +127,57 @@ def test_the_terms_table_is_read_as_whoosh_reads_it(tmp_path):
     assert list(ours.keys()) == list(theirs.keys()) and len(list(ours.keys())) > 300
     assert ix.search("khai sinh số 123", facets=()).hits[0].doc_id == "d123"
     ix.close()
+
+
+def test_counted_weights_single_positions_and_escaped_positions_round_trip():
+    """Weights that are the position counts and counts that are all 1 are
+    left out, and positions go in a byte each with the larger ones after
+    them when that is smaller: the arrays read back are the same."""
+    from search import codec
+    from search.codec import decode_packed, encode_packed
+    cases = [  # (positions of each posting, counts left out, positions escaped)
+        ([[5, 40, 300]] * 60, False, True),      # a common syllable: a few large ones
+        ([[5, 40, 300]] * 20, False, True),      # (the same, packed with struct)
+        ([[p] for p in range(0, 400, 10)], True, True),       # a rare one, one each
+        ([[p] for p in range(200, 600, 10)], True, False),    # (most large: widths kept)
+        ([[70_000], [4], [90_000]], True, True),               # (3 + 8 bytes, not 12)
+        ([[66_000 + p] for p in range(33)], True, False),     # all large: widths kept
+    ]
+    for lists, ones, escaped in cases:
+        ids = list(range(0, 3 * len(lists), 3))
+        weights = [float(len(ps)) for ps in lists]
+        values = [encode_deltas(ps) for ps in lists]
+        data = encode_packed(ids, weights, values)
+        head = codec._PACKED_HEAD.unpack_from(data)
+        assert head[3] == codec._COUNTED
+        assert (head[4] == codec._ONES) == ones and (head[5] in codec._ESCAPED) == escaped
+        got = decode_packed(data)
+        plain = decode_block(encode_block(ids, weights, values))
+        assert got[0].tolist() == plain[0].tolist() and got[1].tolist() == plain[1].tolist()
+        assert got[2].tolist() == plain[2].tolist() and got[3] == bytes(plain[3])
+    # escaped positions take about a byte each
+    data = encode_packed(list(range(60)), [3.0] * 60, [encode_deltas([5, 40, 300])] * 60)
+    assert len(data) < 12 + 60 + 60 + 180 + 60 * 2
+
+
+def test_blocks_packed_before_the_counted_layout_are_still_read():
+    """A block of the first packed layout (weights and counts written, each
+    position in its width) reads as it did: no rebuild."""
+    import struct
+
+    from search import codec
+    ids, weights, counts, positions = [7, 9, 300], [2, 1, 1], [2, 1, 1], [5, 300, 8, 70]
+    data = (codec._PACKED_HEAD.pack(3, 7, 2, 1, 1, 2) + struct.pack("<HH", 2, 291)
+            + bytes(weights) + bytes(counts) + struct.pack("<4H", *positions))
+    got = codec.decode_packed(data)
+    assert got[0].tolist() == ids and got[1].tolist() == weights
+    assert got[2].tolist() == [8, 4, 4]
+    assert got[3] == struct.pack("<4I", *positions)
+
+
+def test_one_posting_with_escaped_positions_is_encoded_as_encode_any_does():
+    for value in (encode_deltas([300, 301, 302, 303, 304]), encode_deltas([2, 70_000, 70_001]),
+                  encode_deltas([400]), encode_deltas([1, 2, 3])):
+        count = len(value) // 4
+        assert encode_one(12, float(count), value) == encode_any((12,), (float(count),), [value])
+        assert encode_one(12, 2.5, value) == encode_any((12,), (2.5,), [value])
