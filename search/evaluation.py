@@ -35,6 +35,9 @@ B = 0.75
 PROXIMITY_STEP = 1000.0
 _POSITION_BITS = 32              # phrase keys: docnum << 32 | start position
 _SLICE_SHARE = 64                # fewer candidates than 1/64 of the occurrences: slice runs
+SPARSE_SHARE = 16                # Matches stay sparse up to 1/16 of the segment
+_NO_IDS = numpy.zeros(0, numpy.int64)
+_NO_SCORES = numpy.zeros(0, numpy.float64)
 
 
 class FieldPlan:
@@ -50,13 +53,97 @@ class FieldPlan:
 
 
 class Matches:
-    """One segment's matching documents: a boolean mask and their scores."""
+    """One segment's matching documents and their scores.
 
-    __slots__ = ("mask", "score")
+    Sparse (sorted docnums and their scores) while they are few: a code or a
+    name matches a handful of papers, and arrays over every document of the
+    segment cost more than finding them (about 40 µs a query and segment of
+    25 000 papers, growing with the segment). Dense (a mask and scores over
+    every document) once they are more than 1/SPARSE_SHARE of the segment,
+    or for And and Not. Either way each document's score is the same sum,
+    added in the same order."""
+
+    __slots__ = ("size", "ids", "values", "mask", "score")
 
     def __init__(self, size):
-        self.mask = numpy.zeros(size, dtype=bool)
-        self.score = numpy.zeros(size, dtype=numpy.float64)
+        self.size = size
+        self.ids, self.values = _NO_IDS, _NO_SCORES       # (sparse while mask is None)
+        self.mask = self.score = None
+
+    def dense(self):
+        """This, as a mask and scores over every document of the segment."""
+        if self.mask is None:
+            self.mask = numpy.zeros(self.size, dtype=bool)
+            self.score = numpy.zeros(self.size, dtype=numpy.float64)
+            self.mask[self.ids] = True
+            self.score[self.ids] = self.values
+            self.ids = self.values = None
+        return self
+
+    def add(self, ids, values):
+        """`values` (one each, or one for all) added to the documents `ids`
+        (sorted, unique), which match from now on."""
+        if not len(ids):
+            return
+        if self.mask is None and len(self.ids) + len(ids) > self.size // SPARSE_SHARE:
+            self.dense()
+        if self.mask is not None:
+            self.mask[ids] = True
+            self.score[ids] += values
+        elif not len(self.ids):
+            self.ids, self.values = ids, numpy.zeros(len(ids)) + values
+        else:
+            union = numpy.union1d(self.ids, ids)
+            score = numpy.zeros(len(union))
+            score[numpy.searchsorted(union, self.ids)] = self.values
+            score[numpy.searchsorted(union, ids)] += values
+            self.ids, self.values = union, score
+
+    def add_any(self, lists, value):
+        """`value` added once to each document in any of `lists` (docnums)."""
+        lists = [ids for ids in lists if len(ids)]
+        if self.mask is None and sum(len(ids) for ids in lists) <= self.size // SPARSE_SHARE:
+            if lists:
+                self.add(lists[0] if len(lists) == 1 else numpy.unique(numpy.concatenate(lists)),
+                         value)
+            return
+        self.dense()
+        hit = numpy.zeros(self.size, dtype=bool)
+        for ids in lists:
+            hit[ids] = True
+        self.mask |= hit
+        self.score[hit] += value
+
+    def merge(self, other):
+        """Add `other`'s matches and scores (an Or)."""
+        if other.mask is None:
+            self.add(other.ids, other.values)
+        else:
+            self.dense()
+            self.mask |= other.mask
+            self.score += other.score
+
+    def keep(self, mask):
+        """Only the documents `mask` (over the segment) allows."""
+        if self.mask is None:
+            chosen = mask[self.ids]
+            self.ids, self.values = self.ids[chosen], self.values[chosen]
+        else:
+            self.mask &= mask
+
+    def found(self):
+        """(docnums, scores) of the matching documents, in docnum order."""
+        if self.mask is None:
+            return self.ids, self.values
+        local = numpy.flatnonzero(self.mask)
+        return local, self.score[local]
+
+    def count(self):
+        return len(self.ids) if self.mask is None else int(self.mask.sum())
+
+    def selected(self, array):
+        """The items of `array` (one per document) of the matching documents."""
+        return array[self.ids] if self.mask is None else array[self.mask]
 
 
 class Evaluator:
@@ -74,6 +161,7 @@ class Evaluator:
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
         self._stats = {}            # per search: idf and average lengths, prefix terms
+        self._lists = {}            # per search: (segment, field, text) -> postings
         # folded field -> its exact twin (numbers: see Segment.source_of)
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
 
@@ -92,8 +180,17 @@ class Evaluator:
                 if info is not None:
                     df += info.doc_frequency()
             idf = log(searcher.doc_count_all() / (df + 1)) + 1
-            found = (idf, searcher.avg_field_length(field) or 1.0)
+            found = (idf, self._avg_length(field))
             self._stats[key] = found
+        return found
+
+    def _avg_length(self, field):
+        """The field's average length in the index, once per search (Whoosh
+        sums it over the segments at each call)."""
+        key = ("avgfl", field)
+        found = self._stats.get(key)
+        if found is None:
+            found = self._stats[key] = self.searcher.avg_field_length(field) or 1.0
         return found
 
     # -- leaves ---------------------------------------------------------------------
@@ -108,25 +205,38 @@ class Evaluator:
         """The field to read `text` from (see Segment.source_of)."""
         return seg.source_of(field, text, self._twin.get(field))
 
+    def _postings(self, seg, field, text):
+        """seg.postings of `text` in `field` (or its twin, see _source), read
+        once per search: a code's whole is asked for by its word, its phrase
+        and its prefix, a number by a folded field and by its exact twin."""
+        source = self._source(seg, field, text)
+        key = (seg.key, source, text)
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = seg.postings(source, text)
+        return found
+
     def _term(self, seg, out, field, text, boost):
-        ids, freqs = seg.postings(self._source(seg, field, text), text)
+        ids, freqs = self._postings(seg, field, text)
         if len(ids):
-            out.mask[ids] = True
-            out.score[ids] += boost * self._bm25(seg, field, text, ids, freqs)
+            out.add(ids, boost * self._bm25(seg, field, text, ids, freqs))
 
     def _phrase(self, seg, out, field, words, boost, whole=None):
         if len(words) == 1:
             return self._term(seg, out, field, words[0], boost)
         # a word missing from the segment (a paper number is in one segment)
         # ends it before the common words' lists are read
-        if any(seg.term_info(self._source(seg, field, word), word) is None for word in words):
-            return
-        lists = {word: seg.postings(self._source(seg, field, word), word)
-                 for word in dict.fromkeys(words)}
-        if any(not len(ids) for ids, _ in lists.values()):
-            return
-        candidates = None           # the documents holding every word
-        for ids, _ in sorted(lists.values(), key=lambda pair: len(pair[0])):
+        infos = {}
+        for word in dict.fromkeys(words):
+            infos[word] = seg.term_info(self._source(seg, field, word), word)
+            if infos[word] is None:
+                return
+        # the documents holding every word, rarest word first: a number's
+        # few papers end it before the common words' lists are read
+        lists = {}
+        candidates = None
+        for word in sorted(infos, key=lambda word: infos[word].doc_frequency()):
+            ids, _ = lists[word] = self._postings(seg, field, word)
             candidates = ids if candidates is None else candidates[_member(candidates, ids)]
             if not len(candidates):
                 return
@@ -141,15 +251,14 @@ class Evaluator:
             ids, freqs = lists[word]
             where = numpy.searchsorted(ids, found)
             score += self._bm25(seg, field, word, found, freqs[where])
-        out.mask[found] = True
-        out.score[found] += boost * score
+        out.add(found, boost * score)
 
     def _only_whole(self, seg, field, whole, candidates):
         """Whether the documents holding every part of a code are exactly
         those holding the code kept whole: the tokenizer puts a whole code's
         parts right after it, in order, so each of them holds the phrase of
         the parts and the others cannot (no positions need reading)."""
-        ids, _ = seg.postings(self._source(seg, field, whole), whole)
+        ids, _ = self._postings(seg, field, whole)
         return numpy.array_equal(ids, candidates)
 
     def _phrase_starts(self, seg, words, field, candidates):
@@ -224,35 +333,36 @@ class Evaluator:
             out.score += PROXIMITY_STEP * level
 
     def _prefix(self, seg, out, fields_boosts, prefix, explicit):
-        """Terms starting with `prefix` (expanded over the whole index, so the
-        limit does not depend on segments); a constant score per field."""
+        """Terms starting with `prefix` (see _expand); a constant score per field."""
         for field, boost, texts in fields_boosts:
-            hit = numpy.zeros(seg.size, dtype=bool)
-            for text in texts:
-                for term in self._expand(field, text, prefix, explicit):
-                    ids, _ = seg.postings(field, term)
-                    hit[ids] = True
-            out.mask |= hit
-            out.score[hit] += boost
+            out.add_any([self._postings(seg, field, term)[0] for text in texts
+                         for term in self._expand(seg, field, text, prefix, explicit)], boost)
 
-    def _expand(self, field, text, prefix, explicit):
-        """The index's terms of `field` starting with `text` (once per search:
-        every segment asks); none when there are too many and the prefix was
-        not typed, QuerySyntaxError when it was."""
+    def _expand(self, seg, field, text, prefix, explicit):
+        """The terms of `field` in `seg` starting with `text`; none when the
+        index holds too many and the prefix was not typed, QuerySyntaxError
+        when it was. Each segment's terms are looked up once per search, in
+        that segment's own table (the limit counts the index's distinct
+        terms, so it does not depend on segments; no merge of the segments'
+        term lists in order is needed, nor a look-up of each term in the
+        segments that do not hold it)."""
         key = ("prefix", field, text)
         limit = self.plan.max_prefix_terms
-        terms = self._stats.get(key)
-        if terms is None:
-            terms = list(islice(self.searcher.reader().expand_prefix(field, text), limit + 1))
-            terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in terms]
-            self._stats[key] = terms
-        if len(terms) > limit:
+        found = self._stats.get(key)
+        if found is None:
+            terms = {other.key: [term.decode("utf-8") if isinstance(term, bytes) else term
+                                 for term in islice(other.reader.expand_prefix(field, text),
+                                                    limit + 1)]
+                     for other in self.segments}
+            found = self._stats[key] = (len(set().union(*terms.values())), terms)
+        distinct, terms = found
+        if distinct > limit:
             if explicit:
                 raise QuerySyntaxError(
                     "%r* matches too many words (more than %d); type more letters"
                     % (prefix, limit))
             return []
-        return terms
+        return terms.get(seg.key, [])
 
     def _word_fields(self, seg, out, text):
         folded = analysis.fold_token(text)
@@ -275,6 +385,7 @@ class Evaluator:
         plan = self.plan
         out = Matches(seg.size)
         if isinstance(node, MatchAll):     # scored 1, as Whoosh scores Every and Not
+            out.dense()
             out.mask[:] = True
             out.score[:] = 1.0
         elif isinstance(node, Word):
@@ -294,9 +405,10 @@ class Evaluator:
             self._prefix(seg, out, self._prefix_fields(node.text, codes_first=False),
                          node.text, explicit=True)
         elif isinstance(node, And):
+            out.dense()
             out.mask[:] = True
             for item in node.items:
-                sub = self._eval(seg, item)
+                sub = self._eval(seg, item).dense()
                 out.mask &= sub.mask
                 out.score += sub.score
             out.score[~out.mask] = 0.0     # (a score is 0 wherever there is no match)
@@ -304,11 +416,10 @@ class Evaluator:
                 self._proximity(seg, out, run)
         elif isinstance(node, Or):
             for item in node.items:
-                sub = self._eval(seg, item)
-                out.mask |= sub.mask
-                out.score += sub.score
+                out.merge(self._eval(seg, item))
         elif isinstance(node, Not):
-            out.mask = ~self._eval(seg, node.item).mask
+            out.dense()
+            out.mask = ~self._eval(seg, node.item).dense().mask
             out.score[out.mask] = 1.0
         else:  # pragma: no cover
             raise TypeError("unknown query node %r" % (node,))
@@ -325,16 +436,17 @@ class Evaluator:
         return exact + fold + codes
 
     def matches(self, node, allowed=None):
-        """[(segment, Matches)] of `node`; `allowed` is a per-segment list of
-        masks (or None) from the filters."""
+        """[(segment, Matches)] of `node`; `allowed` is None or a function
+        giving a segment's mask of the documents the filters allow (asked
+        only for the segments with matches)."""
         found = []
-        for k, seg in enumerate(self.segments):
+        for seg in self.segments:
             if not seg.size:
                 continue
             out = self._eval(seg, node)
-            out.mask &= seg.live
-            if allowed is not None:
-                out.mask &= allowed[k]
+            out.keep(seg.live)
+            if allowed is not None and out.count():
+                out.keep(allowed(seg))
             found.append((seg, out))
         return found
 
@@ -382,9 +494,9 @@ def ranked(found, limit):
     in index order, as Whoosh orders them."""
     docnums, scores = [], []
     for seg, out in found:
-        local = numpy.flatnonzero(out.mask)
-        docnums.append(local + seg.offset)
-        scores.append(out.score[local])
+        local, score = out.found()
+        docnums.append(local.astype(numpy.int64) + seg.offset)     # (lists may be uint16)
+        scores.append(score)
     if not docnums:
         return []
     docnums = numpy.concatenate(docnums)
@@ -398,7 +510,7 @@ def ranked(found, limit):
 
 
 def total(found):
-    return int(sum(int(out.mask.sum()) for _, out in found))
+    return sum(out.count() for _, out in found)
 
 
 def facet_counts(found, name, keep):
@@ -406,10 +518,11 @@ def facet_counts(found, name, keep):
     drops the filler value of documents without one."""
     counts = {}
     for seg, out in found:
-        if not out.mask.any():
+        if not out.count():
             continue
         codes, values = seg.column(name)
-        for code, n in enumerate(numpy.bincount(codes[out.mask], minlength=len(values)).tolist()):
+        for code, n in enumerate(numpy.bincount(out.selected(codes),
+                                                minlength=len(values)).tolist()):
             if n and keep(values[code]):
                 counts[values[code]] = counts.get(values[code], 0) + n
     return counts

@@ -99,7 +99,7 @@ def _windows(text, marker):
     if _COMBINING_MARK.search(text):
         return None
     needles = marker.needles
-    if not needles:
+    if not needles or not _may_hold(text, needles):
         return []
     reach = marker.reach
     windows = _merged((max(0, match.start() - 1), _after_tokens(text, match.end(), reach))
@@ -111,6 +111,25 @@ def _windows(text, marker):
         blank = _next_blank(text, min(end, len(text)))
         out.append((start, blank if blank >= 0 else len(text)))
     return out
+
+
+def _literal_lead(needle):
+    """The start of `needle` up to its first ASCII letter: digits and
+    punctuation, which the folded text holds only where the text does (the
+    fold table maps letters to ASCII letters; the search ignores case in
+    ASCII only)."""
+    for at, char in enumerate(needle):
+        if char.isascii() and char.isalpha():
+            return needle[:at]
+    return needle
+
+
+def _may_hold(text, needles):
+    """False when no needle can match in `text`: each starts with digits or
+    punctuation found nowhere in it (a personal id or paper number in a
+    paper that does not cite it), so the text is not folded and searched."""
+    leads = [_literal_lead(needle) for needle in needles]
+    return not all(leads) or any(lead in text for lead in leads)
 
 
 def _after_tokens(text, at, count):

@@ -35,6 +35,7 @@ processes share the index's pages. Posting blocks are packed
 `search` evaluates the parsed query over whole posting arrays
 (search.evaluation, search.segments), not with Whoosh's matchers.
 """
+import functools
 import os
 import threading
 import zlib
@@ -636,8 +637,7 @@ class WhooshIndex:
                                     % (name, ", ".join(documents.FACET_FIELDS)))
         searcher = self._searcher()
         evaluator = evaluation.Evaluator(searcher, self.path, _plan())
-        allowed = self._allowed_masks(evaluator, filters)
-        found = evaluator.matches(tree, allowed)
+        found = evaluator.matches(tree, self._allowed(filters))
         total = evaluation.total(found)
         facet_counts = {name: evaluation.facet_counts(
             found, name, lambda value, name=name: _real_facet_value(name, value))
@@ -664,9 +664,11 @@ class WhooshIndex:
 
     # -- filters ----------------------------------------------------------------
 
-    def _allowed_masks(self, evaluator, filters):
-        """None (no restriction) or, per segment, the mask of documents the
-        filters allow."""
+    def _allowed(self, filters):
+        """None (no restriction) or a function giving a segment's mask of the
+        documents the filters allow. The filters are checked here; the masks
+        are made only for the segments with matches (a lookup's few papers
+        are in few of them)."""
         if filters is None:
             return None
         if not hasattr(filters, "items"):
@@ -684,19 +686,21 @@ class WhooshIndex:
             else:
                 raise InvalidFilter("unknown filter %r; filters are: owner_ids, doc_ids, %s"
                                     % (key, ", ".join(documents.VALUE_FILTER_FIELDS)))
-        masks = []
-        for seg in evaluator.segments:
-            mask = seg.live.copy()
-            for field, wanted in checks:
-                if not mask.any():
-                    break
-                if field in _COLUMN_FILTERS and (len(wanted) > TERM_FILTER_LIMIT
-                                                 or field not in _TERM_FILTERS):
-                    mask &= evaluation.column_mask(seg, field, wanted)
-                else:
-                    mask &= evaluation.postings_mask(seg, field, wanted)
-            masks.append(mask)
-        return masks
+        return functools.partial(self._allowed_mask, checks)
+
+    @staticmethod
+    def _allowed_mask(checks, seg):
+        """The documents of `seg` that pass every (field, values) check."""
+        mask = seg.live.copy()
+        for field, wanted in checks:
+            if not mask.any():
+                break
+            if field in _COLUMN_FILTERS and (len(wanted) > TERM_FILTER_LIMIT
+                                             or field not in _TERM_FILTERS):
+                mask &= evaluation.column_mask(seg, field, wanted)
+            else:
+                mask &= evaluation.postings_mask(seg, field, wanted)
+        return mask
 
     @staticmethod
     def _value_set(key, value, field):
