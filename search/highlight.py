@@ -96,14 +96,14 @@ def _windows(text, marker):
     one of the marker's needles starts a token, widened to blanks (so no
     token is cut). None for text with loose combining marks, which the
     needle search would miss: then the whole text is tokenized."""
-    if _COMBINING_MARK.search(text):
+    if _loose_marks(text):
         return None
-    needles = marker.needles
-    if not needles or not _may_hold(text, needles):
+    needles = tuple(sorted(marker.needles.items()))
+    if not needles or not _may_hold(text, _literal_leads(needles)):
         return []
     reach = marker.reach
     windows = _merged((max(0, match.start() - 1), _after_tokens(text, match.end(), reach))
-                      for match in _needle_matches(text, tuple(sorted(needles.items()))))
+                      for match in _needle_matches(text, needles))
     out = []
     for start, end in windows:
         blank = _last_blank(text, start)
@@ -113,23 +113,39 @@ def _windows(text, marker):
     return out
 
 
-def _literal_lead(needle):
-    """The start of `needle` up to its first ASCII letter: digits and
-    punctuation, which the folded text holds only where the text does (the
-    fold table maps letters to ASCII letters; the search ignores case in
-    ASCII only)."""
-    for at, char in enumerate(needle):
-        if char.isascii() and char.isalpha():
-            return needle[:at]
-    return needle
+def _loose_marks(text):
+    """Whether `text` holds a combining mark (U+0300-U+036F). In UTF-8 they
+    start with byte 0xCC or 0xCD, which no other character starts with but
+    U+0370-U+037F (then the pattern decides): two byte searches instead of
+    the pattern's step per character over a whole OCR text."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if b"\xcc" in encoded:
+        return True
+    return b"\xcd" in encoded and _COMBINING_MARK.search(text) is not None
 
 
-def _may_hold(text, needles):
+@lru_cache(maxsize=256)
+def _literal_leads(needles):
+    """The start of each needle ((text, ends a token), ...) up to its first
+    ASCII letter: digits and punctuation, which the folded text holds only
+    where the text does (the fold table maps letters to ASCII letters; the
+    search ignores case in ASCII only). None when a needle starts with a
+    letter."""
+    leads = []
+    for needle, _ in needles:
+        at = next((at for at, char in enumerate(needle) if char.isascii() and char.isalpha()),
+                  len(needle))
+        if not at:
+            return None
+        leads.append(needle[:at])
+    return tuple(leads)
+
+
+def _may_hold(text, leads):
     """False when no needle can match in `text`: each starts with digits or
     punctuation found nowhere in it (a personal id or paper number in a
     paper that does not cite it), so the text is not folded and searched."""
-    leads = [_literal_lead(needle) for needle in needles]
-    return not all(leads) or any(lead in text for lead in leads)
+    return leads is None or any(lead in text for lead in leads)
 
 
 def _after_tokens(text, at, count):

@@ -111,7 +111,8 @@ TEXTS = ["Căn cước công dân số 079012345678 Nguyễn Văn An",
          "theo Quyết định số 123/QĐ-UBND ngày 2/3/2020 của 123/qd-ubnd-2",
          "UBND ra QĐ số 456 ngày, 456 QĐ UBND",
          "căn cứ Luật Tổ chức chính quyền địa phương " * 20,
-         "Số 2939/2004/KH-STP ngày 1/1/2004", "2939 / 2004 / KH - STP", ""]
+         "Số 2939/2004/KH-STP ngày 1/1/2004", "2939 / 2004 / KH - STP", "",
+         "số 0790\u030112345678 và 079012345678\u0301 và 123\u0303/QĐ-UBND"]
 MARKED = ["079012345678", "0790123", "123/QĐ-UBND", "123/qd-ubnd", "456/QĐ-UBND",
           "2939/2004/KH-STP", "2939", "2/3/2020", "ubnd", "số 456", '"456 qđ"', "chính*"]
 
@@ -120,7 +121,7 @@ MARKED = ["079012345678", "0790123", "123/QĐ-UBND", "123/qd-ubnd", "456/QĐ-UBN
 def test_a_snippet_skips_only_texts_no_needle_can_match(monkeypatch, query):
     marker = QueryMarker(parse_query(query))
     fast = [(snippet(t, marker), highlight_all(t, marker)) for t in TEXTS]
-    monkeypatch.setattr(highlight, "_may_hold", lambda text, needles: True)
+    monkeypatch.setattr(highlight, "_may_hold", lambda text, leads: True)
     slow = [(snippet(t, marker), highlight_all(t, marker)) for t in TEXTS]
     assert fast == slow
 
@@ -152,3 +153,11 @@ def test_the_filter_is_made_only_for_segments_with_matches(corpus, monkeypatch):
     asked.clear()
     assert ix.search("", filters={"owner_ids": {"079011111111"}}).total
     assert len(asked) == ix.stats().segments
+
+
+def test_loose_marks_are_found_as_the_pattern_finds_them():
+    texts = ["", "plain", "Nguyễn Văn An", "so\u0301 2\u0303", "\u0370\u037f Greek", "\u036f",
+             "a\u0340b", "\u0330", "x\ud800y", "\u0300" * 3] + [
+        "ab%sc" % chr(code) for code in range(0x2f0, 0x390)]
+    for text in texts:
+        assert highlight._loose_marks(text) == bool(highlight._COMBINING_MARK.search(text)), text
