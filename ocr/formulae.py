@@ -12,7 +12,9 @@ letters, without their marks, spell one of those exactly, its marks are set
 as the formula has them. Nothing else is touched: the letters must match,
 every phrase is at least two syllables long, a family name only follows a
 name label, and a syllable the OCR already read as the formula has it (in
-either tone placement: "HOÀ" or "HÒA") stays as it was read.
+either tone placement: "HOÀ" or "HÒA") stays as it was read. One rule of
+punctuation too: a full stop inside a line before a word in lower case was
+a comma whose tail a faint copy lost.
 
 correct_text(text) -> (text, changed word indexes); the text keeps its word
 count and line breaks, so word n is still the page's word n (its box).
@@ -156,6 +158,18 @@ def _family_names(tokens, changes):
             changes.setdefault(n, _fixed(first, name))
 
 
+def _commas(tokens, changes):
+    """A full stop inside a line before a word in lower case was a comma:
+    a sentence starts with a capital ("03/11/1987. giới tính" on a faint
+    copy, whose comma lost its tail). Abbreviations ("v.v.", "TP.") are kept."""
+    for n in range(len(tokens) - 1):
+        token, following = tokens[n], tokens[n + 1]
+        if (len(token) > 1 and token.endswith(".") and token[-2] not in ".,:;"
+                and "." not in token[:-1] and not _split(token)[1].isupper()
+                and following[:1].isalpha() and following[:1].islower()):
+            changes.setdefault(n, token[:-1] + ",")
+
+
 def correct_text(text):
     """The page text with the formulae's marks put back (see the module
     docstring), and the indexes of the words that changed."""
@@ -163,7 +177,7 @@ def correct_text(text):
     for line in text.split("\n"):
         tokens = line.split(" ")
         changes = {}
-        for rule in (_phrases, _dates, _family_names):
+        for rule in (_phrases, _dates, _family_names, _commas):
             rule(tokens, changes)
         for n, fixed in sorted(changes.items()):
             if fixed is not None and fixed != tokens[n]:

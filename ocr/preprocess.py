@@ -344,12 +344,7 @@ def remove_edge_strips(binary):
         x0, y0 = np.clip(x - d, 0, hw), np.clip(y - d, 0, hh)
         x1, y1 = np.clip(x + bw + d, 0, hw), np.clip(y + bh + d, 0, hh)
         around = sums[y1, x1] - sums[y0, x1] - sums[y1, x0] + sums[y0, x0]
-        # dust beside a letter goes too, but not a tone mark: a faint hook
-        # or grave over a circumflex is as small as dust, and sits straight
-        # above (or a dot straight below) larger ink, in the same columns
-        cx0, cx1 = x, np.clip(x + bw, 0, hw)
-        stacked = sums[y1, cx1] - sums[y0, cx1] - sums[y1, cx0] + sums[y0, cx0]
-        specks = small & ((around == 0) | ((area <= DUST_AREA / 4) & (stacked == 0)))
+        specks = small & ((around == 0) | (area <= DUST_AREA / 4))
     if not strips.any() and not specks.any():
         return binary
     drop = cv2.resize((strips | specks)[labels].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)

@@ -19,6 +19,8 @@ from .support import needs_tesseract
     ("tên người mẹ: TRẢN THỊ LAN, nãm sinh 1995", "tên người mẹ: TRẦN THỊ LAN, năm sinh 1995"),
     ("Thuận Hoà, ngay 14 tháng 3 nám 2025", "Thuận Hoà, ngày 14 tháng 3 năm 2025"),
     ("giới tính: Nam, đân tộc: Tày", "giới tính: Nam, dân tộc: Tày"),
+    ("Sinh ngày: 03/11/1987. giới tính: Nam", "Sinh ngày: 03/11/1987, giới tính: Nam"),
+    ("thôn Nà Nhùng. xã Thuận Hoà. huyện Vị Xuyên", "thôn Nà Nhùng, xã Thuận Hoà, huyện Vị Xuyên"),
 ])
 def test_a_formula_misread_gets_its_marks_back(read, meant):
     text, changed = correct_text(read)
@@ -36,6 +38,9 @@ def test_a_formula_misread_gets_its_marks_back(read, meant):
     "nam sinh viên năm thứ hai",                   # no year after it
     "Lê Thị Đông, ngày 3 tháng 4",                 # no year: not a date formula
     "tên: Nguyên",                                 # one word, not a name in capitals
+    "có giá trị sáu mươi ngày. Hết thời hạn này",  # a full stop before a capital
+    "giấy tờ, v.v. và các bản sao",                # an abbreviation
+    "TP. Hồ Chí Minh; Q. Một",
     "",
 ])
 def test_what_is_not_a_formula_is_left_as_read(text):

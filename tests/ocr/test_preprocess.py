@@ -127,17 +127,6 @@ def test_toner_specks_go_and_tone_marks_stay():
     assert (preprocess.remove_edge_strips(specked)[:45] == 255).all()
 
 
-def test_dust_beside_a_letter_goes_and_a_faint_mark_above_it_stays():
-    page = np.full((200, 300), 255, np.uint8)
-    page[100:160, 100:140] = 0                 # a letter's body
-    page[88:90, 116:118] = 0                   # a tiny tone mark straight above it
-    page[120:122, 146:148] = 0                 # dust of the same size beside it
-    out = preprocess.remove_edge_strips(page)
-    assert (out[88:90, 116:118] == 0).all()
-    assert (out[120:122, 146:148] == 255).all()
-    assert (out[100:160, 100:140] == 0).all()
-
-
 def test_text_only_makes_no_colour_page():
     assert prepared("stamp", colour=False).colour is None
     assert prepared("stamp").colour.shape[:2] == prepared("stamp").image.shape
