@@ -120,7 +120,9 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
+    words, text, dropped = _without_specks(words, text, prepared.dpi)
     words, text, corrected = _with_formulae(words, text)
+    corrected = corrected or dropped
     h, w = prepared.image.shape
     part = None
     if searchable:
@@ -151,6 +153,30 @@ def _corrected_text_layers(pdf, results, title, author):
              if getattr(part, "corrected", False) else None
              for page, part in results]
     return replace_text_layer(pdf, specs, title=title, author=author)
+
+
+SPECK_INCHES = 0.02      # a "word" of punctuation no wider nor taller than this is a speck
+
+
+def _without_specks(words, text, dpi):
+    """(words, text, whether any went) without the "words" tesseract made of
+    a speck of toner: no letter or digit, a box of a few pixels ("|" from a
+    2 x 2 dot at the end of a line). Word n stays the text's word n."""
+    side = SPECK_INCHES * (dpi or 300)
+    specks = {n for n, w in enumerate(words)
+              if not any(c.isalnum() for c in w.text)
+              and w.bbox[2] - w.bbox[0] <= side and w.bbox[3] - w.bbox[1] <= side}
+    if not specks:
+        return words, text, False
+    lines, n = [], 0
+    for line in text.split("\n"):
+        kept = []
+        for token in line.split():
+            if n not in specks:
+                kept.append(token)
+            n += 1
+        lines.append(" ".join(kept))
+    return [w for n, w in enumerate(words) if n not in specks], "\n".join(lines), True
 
 
 def _with_formulae(words, text):

@@ -123,3 +123,19 @@ def test_blocks_without_a_box_keep_tesseract_order():
     from ocr.reading_order import reading_order
     assert reading_order([None, (0, 500, 100, 600), None, (0, 100, 100, 200)]) == [0, 2, 3, 1]
     assert reading_order([]) == []
+
+
+def test_a_speck_read_as_a_word_is_dropped_with_its_box():
+    """Tesseract reads a 2 x 2 dot of toner as "|"; the word and its token go,
+    and word n stays the text's word n. Punctuation of its own size stays."""
+    from ocr.pipeline import _without_specks
+    from ocr.result import Word
+    words = [Word("Số:", (100, 100, 160, 140), 95.0), Word("47/XN-CAX", (170, 100, 400, 140), 95.0),
+             Word("|", (907, 541, 909, 543), 60.0),
+             Word("Độc", (100, 200, 160, 240), 95.0), Word("-", (170, 220, 185, 227), 92.0),
+             Word("lập", (190, 200, 250, 240), 95.0)]
+    text = "Số: 47/XN-CAX |\n\nĐộc - lập"
+    kept, cleaned, dropped = _without_specks(words, text, 300)
+    assert dropped and cleaned == "Số: 47/XN-CAX\n\nĐộc - lập"
+    assert [w.text for w in kept] == cleaned.split()
+    assert _without_specks(kept, cleaned, 300) == (kept, cleaned, False)
