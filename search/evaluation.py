@@ -20,7 +20,7 @@ import numpy
 from . import analysis
 from .errors import QuerySyntaxError
 from .querylang import And, MatchAll, Not, Or, Phrase, Prefix, Word
-from .segments import Segment
+from .segments import CACHE_MIN_POSTINGS, EMPTY, Segment
 
 __all__ = ["Evaluator", "FieldPlan", "Matches", "ranked", "total", "facet_counts",
            "column_mask", "postings_mask"]
@@ -161,7 +161,7 @@ class Evaluator:
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
         self._stats = {}            # per search: idf and average lengths, prefix terms
-        self._lists = {}            # per search: (segment, field, text) -> postings
+        self._lists = {}            # per search: (segment, extent or field and text) -> postings
         # folded field -> its exact twin (numbers: see Segment.source_of)
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
 
@@ -208,9 +208,13 @@ class Evaluator:
     def _postings(self, seg, field, text):
         """seg.postings of `text` in `field` (or its twin, see _source), read
         once per search: a code's whole is asked for by its word, its phrase
-        and its prefix, a number by a folded field and by its exact twin."""
+        and its prefix, in the exact and the folded fields, whose terms point
+        at the same postings when they are the same (search.bulk)."""
         source = self._source(seg, field, text)
-        key = (seg.key, source, text)
+        info = seg.term_info(source, text)
+        if info is None:
+            return EMPTY
+        key = (seg.key, source, text) if info.is_inlined() else (seg.key, info.extent())
         found = self._lists.get(key)
         if found is None:
             found = self._lists[key] = seg.postings(source, text)
@@ -231,11 +235,9 @@ class Evaluator:
             infos[word] = seg.term_info(self._source(seg, field, word), word)
             if infos[word] is None:
                 return
-        # the documents holding every word, rarest word first: a number's
-        # few papers end it before the common words' lists are read
         lists = {}
-        candidates = None
-        for word in sorted(infos, key=lambda word: infos[word].doc_frequency()):
+        candidates = None           # the documents holding every word
+        for word in _reading_order(infos):
             ids, _ = lists[word] = self._postings(seg, field, word)
             candidates = ids if candidates is None else candidates[_member(candidates, ids)]
             if not len(candidates):
@@ -449,6 +451,18 @@ class Evaluator:
                 out.keep(allowed(seg))
             found.append((seg, out))
         return found
+
+
+def _reading_order(infos):
+    """The words of a phrase ({word: term info}) in the order their lists
+    are read to find the documents holding them all: the rarest first (a
+    number's few papers), then the long lists, kept in memory once read
+    (CACHE_MIN_POSTINGS), then the other short ones, which are read from
+    the segment each time: where the code is not, the first ones leave no
+    candidate and the rest are never read."""
+    order = sorted(infos, key=lambda word: infos[word].doc_frequency())
+    return order[:1] + sorted(order[1:], key=lambda word: (
+        infos[word].doc_frequency() < CACHE_MIN_POSTINGS))
 
 
 def _runs_of(docs, positions, wanted):
