@@ -164,6 +164,7 @@ class Evaluator:
         self._lists = {}            # per search: (segment, extent or field and text) -> postings
         # folded field -> its exact twin (numbers: see Segment.source_of)
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
+        self._folded_twin = {e: f for f, e in self._twin.items()}
 
     # -- statistics over the whole index ------------------------------------------
 
@@ -341,23 +342,11 @@ class Evaluator:
                          for term in self._expand(seg, field, text, prefix, explicit)], boost)
 
     def _expand(self, seg, field, text, prefix, explicit):
-        """The terms of `field` in `seg` starting with `text`; none when the
-        index holds too many and the prefix was not typed, QuerySyntaxError
-        when it was. Each segment's terms are looked up once per search, in
-        that segment's own table (the limit counts the index's distinct
-        terms, so it does not depend on segments; no merge of the segments'
-        term lists in order is needed, nor a look-up of each term in the
-        segments that do not hold it)."""
-        key = ("prefix", field, text)
+        """The terms of `field` in `seg` starting with `text` (see
+        _prefix_terms); none when the index holds too many and the prefix
+        was not typed, QuerySyntaxError when it was."""
         limit = self.plan.max_prefix_terms
-        found = self._stats.get(key)
-        if found is None:
-            terms = {other.key: [term.decode("utf-8") if isinstance(term, bytes) else term
-                                 for term in islice(other.reader.expand_prefix(field, text),
-                                                    limit + 1)]
-                     for other in self.segments}
-            found = self._stats[key] = (len(set().union(*terms.values())), terms)
-        distinct, terms = found
+        distinct, terms = self._prefix_terms(field, text)
         if distinct > limit:
             if explicit:
                 raise QuerySyntaxError(
@@ -365,6 +354,34 @@ class Evaluator:
                     % (prefix, limit))
             return []
         return terms.get(seg.key, [])
+
+    def _prefix_terms(self, field, text):
+        """(distinct terms in the index, {segment key: [terms]}) of `field`
+        starting with `text`, each segment's looked up once per search in its
+        own terms table (the limit counts the index's distinct terms, so it
+        does not depend on segments; no merge of the segments' term lists in
+        order is needed, nor a look-up of each term where it is not).
+
+        An ASCII prefix (a number, an id, a code without marks) starts an
+        exact field's term in a segment only if it starts one of its folded
+        twin's there (those are the folded forms of the same tokens, and
+        folding keeps an ASCII start), so the segments without it in the
+        folded field are not looked up again."""
+        key = ("prefix", field, text)
+        found = self._stats.get(key)
+        if found is None:
+            limit = self.plan.max_prefix_terms
+            folded = self._folded_twin.get(field)
+            absent = set()
+            if folded is not None and text.isascii():
+                absent = {seg_key for seg_key, terms in self._prefix_terms(folded, text)[1].items()
+                          if not terms}
+            terms = {other.key: [] if other.key in absent else [
+                term.decode("utf-8") if isinstance(term, bytes) else term
+                for term in islice(other.reader.expand_prefix(field, text), limit + 1)]
+                for other in self.segments}
+            found = self._stats[key] = (len(set().union(*terms.values())), terms)
+        return found
 
     def _word_fields(self, seg, out, text):
         folded = analysis.fold_token(text)

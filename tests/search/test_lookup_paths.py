@@ -85,6 +85,36 @@ def test_reading_each_list_once_per_search_changes_nothing(corpus, monkeypatch):
     assert [_results(ix, query, None) for query in queries] == once
 
 
+PREFIXES = ["0790", "079012345678", "123/qđ-ubnd", "123/qd-ubnd", "hs-2024", "ng", "ph",
+            "29", "2/3", "ubnd", "qd", "qđ", "số", "xyz"]
+
+
+def test_an_exact_field_is_looked_up_where_its_folded_twin_has_the_prefix(tmp_path,
+                                                                           monkeypatch):
+    docs = _bench_documents(120) + _code_docs() + [
+        {"doc_id": "marks", "text": "số 0790\u0301123 và ngày 2\u0303/3 UBND ngừ 29\u0303"}]
+    ix = open_index(tmp_path / "ix")
+    ix.rebuild(docs[:100])
+    ix.apply(upserts=docs[100:])
+    searcher = ix._searcher()
+    general = evaluation.Evaluator._prefix_terms
+
+    def without_shortcut(self, field, text):
+        self._folded_twin = {}
+        return general(self, field, text)
+
+    def terms():
+        evaluator = evaluation.Evaluator(searcher, ix.path, engine._plan())
+        return {(field, text): evaluator._prefix_terms(field, text)
+                for text in PREFIXES for field in ("text_exact", "title_exact", "codes")}
+
+    queries = PREFIXES + [p + "*" for p in PREFIXES if len(p) > 1]
+    fast = terms(), [_results(ix, query, None) for query in queries]
+    monkeypatch.setattr(evaluation.Evaluator, "_prefix_terms", without_shortcut)
+    assert (terms(), [_results(ix, query, None) for query in queries]) == fast
+    assert any(terms for _, per_segment in fast[0].values() for terms in per_segment.values())
+
+
 def test_a_lookup_stays_sparse(corpus, monkeypatch):
     ix, _ = corpus
     densified = []
