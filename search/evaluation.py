@@ -161,7 +161,7 @@ class Evaluator:
                          for sub, offset in searcher.leaf_searchers()
                          if sub.reader().segment() is not None]   # (an empty index)
         self._stats = {}            # per search: idf and average lengths, prefix terms
-        self._lists = {}            # per search: (segment, extent or field and text) -> postings
+        self._lists = {}            # per search: postings and phrases' documents (_list)
         # folded field -> its exact twin (numbers: see Segment.source_of)
         self._twin = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
         self._folded_twin = {e: f for f, e in self._twin.items()}
@@ -206,20 +206,31 @@ class Evaluator:
         """The field to read `text` from (see Segment.source_of)."""
         return seg.source_of(field, text, self._twin.get(field))
 
-    def _postings(self, seg, field, text):
-        """seg.postings of `text` in `field` (or its twin, see _source), read
-        once per search: a code's whole is asked for by its word, its phrase
-        and its prefix, in the exact and the folded fields, whose terms point
-        at the same postings when they are the same (search.bulk)."""
+    def _list(self, seg, field, text):
+        """(source field, term info, key) of `text` in `field` of `seg`, or
+        None: the source is the field or its twin (see _source); the key
+        identifies the postings in a search: the segment and their extent (a
+        folded term written as its exact twin's chunk, search.bulk, has the
+        same), or the term for postings inlined in the terms table."""
         source = self._source(seg, field, text)
         info = seg.term_info(source, text)
         if info is None:
-            return EMPTY
+            return None
         key = (seg.key, source, text) if info.is_inlined() else (seg.key, info.extent())
-        found = self._lists.get(key)
+        return source, info, key
+
+    def _postings(self, seg, field, text):
+        """seg.postings of `text` in `field`, read once per search (see
+        _list): a code's whole is asked for by its word, its phrase and its
+        prefix, in the exact and the folded fields."""
+        found = self._list(seg, field, text)
         if found is None:
-            found = self._lists[key] = seg.postings(source, text)
-        return found
+            return EMPTY
+        source, _, key = found
+        lists = self._lists.get(key)
+        if lists is None:
+            lists = self._lists[key] = seg.postings(source, text)
+        return lists
 
     def _term(self, seg, out, field, text, boost):
         ids, freqs = self._postings(seg, field, text)
@@ -229,32 +240,46 @@ class Evaluator:
     def _phrase(self, seg, out, field, words, boost, whole=None):
         if len(words) == 1:
             return self._term(seg, out, field, words[0], boost)
-        # a word missing from the segment (a paper number is in one segment)
-        # ends it before the common words' lists are read
-        infos = {}
-        for word in dict.fromkeys(words):
-            infos[word] = seg.term_info(self._source(seg, field, word), word)
-            if infos[word] is None:
-                return
-        lists = {}
-        candidates = None           # the documents holding every word
-        for word in _reading_order(infos):
-            ids, _ = lists[word] = self._postings(seg, field, word)
-            candidates = ids if candidates is None else candidates[_member(candidates, ids)]
-            if not len(candidates):
-                return
-        if whole is not None and self._only_whole(seg, field, whole, candidates):
-            found = candidates
-        else:
-            found = self._phrase_starts(seg, words, field, candidates)
-            if found is None:
-                return
+        found = self._phrase_docs(seg, field, words, whole)
+        if found is None:
+            return
         score = numpy.zeros(len(found))
         for word in words:          # (a repeated word counts each time, as in Whoosh)
-            ids, freqs = lists[word]
+            ids, freqs = self._postings(seg, field, word)
             where = numpy.searchsorted(ids, found)
             score += self._bm25(seg, field, word, found, freqs[where])
         out.add(found, boost * score)
+
+    def _phrase_docs(self, seg, field, words, whole):
+        """The documents of `seg` where `words` stand in this order in
+        `field`, or None; found once per search for the same lists (a folded
+        field's phrase of numbers and unmarked words is its exact twin's)."""
+        # a word missing from the segment (a paper number is in one segment)
+        # ends it before the common words' lists are read
+        lists = {}
+        for word in dict.fromkeys(words):
+            lists[word] = self._list(seg, field, word)
+            if lists[word] is None:
+                return None
+        whole_list = None if whole is None else self._list(seg, field, whole)
+        key = ("phrase", tuple(lists[word][2] for word in words),
+               whole_list and whole_list[2])
+        if key not in self._lists:
+            self._lists[key] = self._find_phrase(seg, field, words, whole,
+                                                 {word: info for word, (_, info, _) in lists.items()})
+        return self._lists[key]
+
+    def _find_phrase(self, seg, field, words, whole, infos):
+        """See _phrase_docs; `infos` are the words' term infos."""
+        candidates = None           # the documents holding every word
+        for word in _reading_order(infos):
+            ids, _ = self._postings(seg, field, word)
+            candidates = ids if candidates is None else candidates[_member(candidates, ids)]
+            if not len(candidates):
+                return None
+        if whole is not None and self._only_whole(seg, field, whole, candidates):
+            return candidates
+        return self._phrase_starts(seg, words, field, candidates)
 
     def _only_whole(self, seg, field, whole, candidates):
         """Whether the documents holding every part of a code are exactly

@@ -76,12 +76,21 @@ def test_sparse_matches_give_what_whole_segment_arrays_give(corpus, monkeypatch,
     assert any(total for total, _, _ in fast)
 
 
-def test_reading_each_list_once_per_search_changes_nothing(corpus, monkeypatch):
+def _phrase_each_time(self, seg, field, words, whole):
+    infos = {word: seg.term_info(self._source(seg, field, word), word) for word in words}
+    if None in infos.values():
+        return None
+    return self._find_phrase(seg, field, words, whole, infos)
+
+
+def test_reading_each_list_and_phrase_once_per_search_changes_nothing(corpus, monkeypatch):
     ix, docs = corpus
-    queries = _queries(docs)
+    queries = _queries(docs) + ['"%s"' % " ".join(docs[7]["text"].split()[3:6]),
+                                '"ubnd ngày"', "2939/2004/KH-STP"]
     once = [_results(ix, query, None) for query in queries]
     monkeypatch.setattr(evaluation.Evaluator, "_postings", lambda self, seg, field, text: (
         seg.postings(self._source(seg, field, text), text)))
+    monkeypatch.setattr(evaluation.Evaluator, "_phrase_docs", _phrase_each_time)
     assert [_results(ix, query, None) for query in queries] == once
 
 
