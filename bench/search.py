@@ -634,12 +634,15 @@ def exact_lookups(whoosh_path, fts_path, n, count):
 # -- memory of two processes -------------------------------------------------------------
 
 def _memory():
-    """{Rss, Pss, Private} in MB of this process (Linux smaps_rollup)."""
+    """{Rss, Pss, Private, Anonymous} in MB of this process (Linux
+    smaps_rollup). Private counts pages of mapped files only this process
+    has touched (page cache, shared once another process maps them);
+    Anonymous is the process's own heap alone."""
     out = {}
     with open("/proc/self/smaps_rollup") as f:
         for line in f:
             parts = line.split()
-            if parts[0] in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:"):
+            if parts[0] in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:", "Anonymous:"):
                 out[parts[0][:-1]] = int(parts[1]) / 1024
     out["Private"] = out.pop("Private_Clean", 0) + out.pop("Private_Dirty", 0)
     return out
@@ -686,6 +689,39 @@ def two_processes(path, n, queries, engine):
     found = [json.loads(p.communicate()[0]) for _, p in children]
     shutil.rmtree(tmp, ignore_errors=True)
     return found
+
+
+def index_parts(path):
+    """{part: bytes} of a Whoosh index: each kind of file inside the segments
+    (postings .pst, terms .trm, stored fields _stored.col, the other columns
+    and field lengths together), and the shared decoded lists beside it
+    (search.segments.SharedLists, not part of the index's size)."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+    parts = {}
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        if name.endswith(".seg"):
+            with open(full, "rb") as f:
+                storage = CompoundStorage(StructFile(f), use_mmap=False)
+                for inner, info in storage._dir.items():
+                    ext = inner.split(".", 1)[1]
+                    part = ext if ext in ("pst", "trm", "_stored.col") else "other columns"
+                    parts[part] = parts.get(part, 0) + info["length"]
+        elif os.path.isfile(full):
+            parts["other files"] = parts.get("other files", 0) + os.path.getsize(full)
+    lists = os.path.join(path, segments.LISTS_DIR)
+    if os.path.isdir(lists):
+        parts["shared lists (beside)"] = sum(os.path.getsize(os.path.join(lists, name))
+                                             for name in os.listdir(lists))
+    return parts
+
+
+def print_index_parts(path):
+    parts = index_parts(path)
+    print("Kho index by part (MB): " + ", ".join(
+        "%s %.1f" % (name, size / 1e6) for name, size in
+        sorted(parts.items(), key=lambda item: -item[1])))
 
 
 def _load():
@@ -797,6 +833,7 @@ def main(argv=None):
                                    "%.1f" % (f_size / 1e6) if f_size else "-"))
         if w_time:
             print("(generating the corpus alone takes %.1f s of each indexing time)" % gen)
+        print_index_parts(whoosh_path)
         all_times = []
         for name, (queries, owner_queries) in query_sets.items():
             if args.skip_fts:
@@ -834,17 +871,23 @@ def main(argv=None):
         if "memory" not in skip:
             print("\nmemory of two processes searching at once (MB; after warming and the"
                   " realistic queries)")
-            print("%-14s %10s %10s %10s" % ("", "RSS", "PSS", "private"))
+            print("%-14s %10s %10s %10s %10s" % ("", "RSS", "PSS", "private", "anonymous"))
             for engine, path in (("kho", whoosh_path), ("fts5", fts_path)):
                 if engine == "fts5" and args.skip_fts:
                     continue
                 both = two_processes(path, args.docs, min(args.queries, 100), engine)
                 for k, m in enumerate(both):
-                    print("%-14s %10.0f %10.0f %10.0f" % ("%s #%d" % (engine, k + 1), m["Rss"],
-                                                          m["Pss"], m["Private"]))
-                print("%-14s %10.0f %10.0f %10.0f" % (
+                    print("%-14s %10.0f %10.0f %10.0f %10.0f" % (
+                        "%s #%d" % (engine, k + 1), m["Rss"], m["Pss"], m["Private"],
+                        m["Anonymous"]))
+                print("%-14s %10.0f %10.0f %10.0f %10.0f" % (
                     "%s, both" % engine, sum(m["Rss"] for m in both),
-                    sum(m["Pss"] for m in both), sum(m["Private"] for m in both)))
+                    sum(m["Pss"] for m in both), sum(m["Private"] for m in both),
+                    sum(m["Anonymous"] for m in both)))
+            shared = index_parts(whoosh_path).get("shared lists (beside)", 0)
+            print("(Kho's shared decoded lists, mapped by both, in the page cache when read:"
+                  " %.1f MB on disk beside the index; load average %s)" % (shared / 1e6,
+                                                                         _load()))
 
         sizes = [] if args.apply_sizes == "none" else \
             [int(x) for x in args.apply_sizes.split(",") if x.strip()]

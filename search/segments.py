@@ -1,11 +1,22 @@
 """A Whoosh segment's postings, positions, field lengths and columns as arrays.
 
 Why a module: search.evaluation scores over whole lists, and reading them is
-the expensive part; segments never change, so what is read is kept, in one
-least-recently-used cache for the whole process (keyed by index path and
-segment id), and warm() reads the commonest lists ahead of the first
-searches. Deletions are not cached: they change with every commit.
+the expensive part; segments never change, so what is read can be kept.
+Kept where every process sees it: warm() decodes the commonest lists of a
+segment once, into one file per segment (SharedLists, under the index's
+LISTS_DIR), and every process maps that file, so the decoded lists are the
+kernel's page cache, shared, not each web process's own copy (two processes
+held 1 GB of private decoded lists at 100 000 papers). The file is written
+by the first process that warms the segment (the others wait on a lock and
+map it) and is removed once its segment is gone. Lists outside the files
+(a segment not warmed yet) go to a small least-recently-used cache of the
+process (CACHE_MAX_ENTRIES). Deletions are not cached: they change with
+every commit.
 """
+import fcntl
+import mmap
+import os
+import pickle
 import threading
 from collections import OrderedDict
 
@@ -13,14 +24,17 @@ import numpy
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Segment", "warm", "clear_caches", "EMPTY", "EMPTY_POSITIONS"]
+__all__ = ["Segment", "SharedLists", "warm", "clear_caches", "EMPTY", "EMPTY_POSITIONS"]
 
 CACHE_MIN_POSTINGS = 1000       # shorter lists are cheap to read again
 MAX_KEPT_INFOS = 5000            # term infos kept per segment (about 1 MB)
-# all indexes and segments of the process together: 8 bytes an entry (int32
-# docnum + float32 frequency, or int32 docnum + int32 position)
-CACHE_MAX_ENTRIES = 64_000_000   # about 510 MB
-WARM_SHARE = 0.7                 # warming stops there: searches need room too
+# the process's own lists (all indexes and segments together; the shared
+# files are apart): 8 bytes an entry (int32 docnum + float32 frequency, or
+# int32 docnum + int32 position)
+CACHE_MAX_ENTRIES = 4_000_000    # about 32 MB
+WARM_SHARE = 0.7                 # warming without a shared file stops there
+LISTS_DIR = "lists"              # under the index directory: the shared files
+LISTS_VERSION = 1                # in the file names: another layout, other files
 _BYTE_TO_LENGTH = numpy.array([byte_to_length(i) for i in range(256)], dtype=numpy.float64)
 
 
@@ -53,17 +67,88 @@ def _segment_data(key):
     return data
 
 
+class SharedLists:
+    """One segment's decoded lists in a file every process maps (see the
+    module docstring): the arrays are read-only views of the map.
+
+    Layout: the arrays' bytes one after the other (each at a multiple of 8),
+    then a pickled directory {(kind, field, text): ((dtype, offset, count),
+    (dtype, offset, count))}, then its offset as 8 bytes and MAGIC; the
+    arrays in the process cache's types (_cache_types)."""
+
+    MAGIC = b"KHOLIST1"
+    _TAIL = 16
+
+    def __init__(self, filename):
+        with open(filename, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        tail = self._map[-self._TAIL:]
+        if len(tail) != self._TAIL or tail[8:] != self.MAGIC:
+            raise ValueError("%s is not a whole shared lists file" % filename)
+        start = int.from_bytes(tail[:8], "little")
+        self._directory = pickle.loads(self._map[start:-self._TAIL])
+        self.entries = sum(first[2] for first, _ in self._directory.values())
+
+    def __len__(self):
+        return len(self._directory)
+
+    def get(self, kind, field, text):
+        found = self._directory.get((kind, field, text))
+        if found is None:
+            return None
+        return tuple(numpy.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
+                     for dtype, offset, count in found)
+
+    @classmethod
+    def write(cls, filename, lists):
+        """Write `lists` ((kind, field, text, arrays) pairs, arrays as
+        Segment gives them) into `filename` (a temporary name: the caller
+        renames it into place). Returns how many lists were written."""
+        directory = {}
+        with open(filename, "wb") as out:
+            for kind, field, text, arrays in lists:
+                where = []
+                for array in _cache_types(kind, arrays):
+                    offset = out.tell()
+                    out.write(array.tobytes())
+                    out.write(bytes(-out.tell() % 8))
+                    where.append((array.dtype.str, offset, len(array)))
+                directory[(kind, field, text)] = tuple(where)
+            start = out.tell()
+            out.write(pickle.dumps(directory, pickle.HIGHEST_PROTOCOL))
+            out.write(start.to_bytes(8, "little") + cls.MAGIC)
+        return len(directory)
+
+
+def _cache_types(kind, arrays):
+    """`arrays` in the types the process cache keeps them in (int32 docnums
+    and positions, float32 frequencies): search.evaluation adds segment
+    offsets to docnums and subtracts from positions, so no narrower type."""
+    first, second = arrays
+    return first.astype(numpy.int32), second.astype(numpy.float32 if kind == "postings"
+                                                     else numpy.int32)
+
+
 class _ListCache:
-    """Long posting lists and position lists, least recently used out first,
-    within CACHE_MAX_ENTRIES over the whole process (a segment's lists never
-    change, so they are keyed by its id)."""
+    """Long posting lists and position lists: the segments' shared files
+    (mapped, see SharedLists), then the process's own least-recently-used
+    lists within CACHE_MAX_ENTRIES (a segment's lists never change, so they
+    are keyed by its id). `_entries` counts the entries it can give (mapped
+    and own)."""
 
     def __init__(self):
         self._items = OrderedDict()
+        self._own = 0
         self._entries = 0
+        self._stores = {}           # segment key -> SharedLists or None (no file)
         self._lock = threading.Lock()
 
     def get(self, key):
+        store = self.store(key[:2])
+        if store is not None:
+            found = store.get(*key[2:])
+            if found is not None:
+                return found
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -74,15 +159,52 @@ class _ListCache:
     def entries(self):
         return self._entries
 
+    def store(self, segment_key):
+        """The segment's SharedLists, mapped at the first ask if the file is
+        there (once per process: warm() maps a file it writes itself)."""
+        try:
+            return self._stores[segment_key]
+        except KeyError:
+            pass
+        return self.share(segment_key, _open_shared(_lists_file(*segment_key)))
+
+    def share(self, segment_key, store):
+        with self._lock:
+            known = self._stores.get(segment_key)
+            if known is not None:
+                return known
+            self._stores[segment_key] = store
+            if store is not None:
+                self._entries += store.entries
+        return store
+
     def put(self, key, arrays):
         with self._lock:
             if key in self._items:
                 return
             self._items[key] = arrays
+            self._own += len(arrays[0])
             self._entries += len(arrays[0])
-            while self._entries > CACHE_MAX_ENTRIES and self._items:
+            while self._own > CACHE_MAX_ENTRIES and self._items:
                 _, (first, _second) = self._items.popitem(last=False)
+                self._own -= len(first)
                 self._entries -= len(first)
+
+    def own_entries(self):
+        return self._own
+
+
+def _lists_file(path, segment_id):
+    return os.path.join(path, LISTS_DIR, "%s.v%d" % (segment_id, LISTS_VERSION))
+
+
+def _open_shared(filename):
+    """The SharedLists of `filename`, or None if there is none (or a torn
+    one: it is written again)."""
+    try:
+        return SharedLists(filename)
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+        return None
 
 
 _LISTS = _ListCache()
@@ -121,8 +243,7 @@ class Segment:
 
     def _keep(self, kind, field, text, arrays):
         if len(arrays[0]) >= CACHE_MIN_POSTINGS:
-            if kind == "postings":
-                arrays = (arrays[0].astype(numpy.int32), arrays[1].astype(numpy.float32))
+            arrays = _cache_types(kind, arrays)
             _LISTS.put(self.key + (kind, field, text), arrays)
         return arrays
 
@@ -303,14 +424,15 @@ def _read_lengths(reader, field, size):
 
 
 def warm(searcher, path, plan, *, min_share=0.01, stop=None):
-    """Read into the caches the posting lists of every body-text term found
-    in at least `min_share` of a segment's documents (and the positions of
-    the exact ones), so the first searches after a start or a merge do not
-    pay for them. Segments already warmed are skipped, so it can be called
-    again after merges. Returns how many lists were read; `stop` (an Event)
-    ends it early."""
-    (exact, _), (folded, _) = plan.exact[0], plan.folded[0]
-    read = 0
+    """Make ready the posting and position lists of every text term found in
+    at least `min_share` of a segment's documents (plan's exact and folded
+    fields), so searches do not read them: from the segment's shared file
+    (mapped if another process wrote it, else written now, see SharedLists),
+    or into this process's cache when the index directory is read-only.
+    Segments already warmed are skipped, so it can be called again after
+    merges; files of segments gone are removed. Returns how many lists are
+    ready; `stop` (an Event) ends it early."""
+    ready = 0
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         if reader.segment() is None:
@@ -318,26 +440,114 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
         seg = Segment(path, reader, offset)
         if seg.data.warmed:
             continue
-        threshold = max(CACHE_MIN_POSTINGS, int(seg.size * min_share))
-        for field in (exact, folded):
-            common = sorted(((info.doc_frequency(), text) for text, info
-                             in reader.iter_field(field) if info.doc_frequency() >= threshold),
-                            reverse=True)
-            for _, text in common:
-                if stop is not None and stop.is_set():
-                    return read
-                if _LISTS.entries > WARM_SHARE * CACHE_MAX_ENTRIES:
-                    return read       # the rest would push out the commonest lists
-                if isinstance(text, bytes):
-                    text = text.decode("utf-8")
-                if field == folded and seg.source_of(field, text, exact) == exact:
-                    continue                    # the exact twin's list, read already
-                if field == exact:
-                    seg.positions(field, text)      # (keeps the postings too)
-                else:
-                    seg.postings(field, text)
-                read += 1
+        store = _LISTS.store(seg.key)
+        lists = _common_lists(seg, plan, min_share) if store is None else ()
+        if lists:
+            try:
+                store = _write_shared(seg, lists, stop)
+            except OSError:
+                store = None                   # (a read-only index directory)
+            if store is None:
+                done = _warm_privately(seg, lists, stop)
+                ready += done
+                if done < len(lists):
+                    return ready
+                seg.data.warmed = True
+                continue
+        ready += len(store) if store is not None else 0
         seg.data.warmed = True
-    return read
+    _remove_stale(path)
+    return ready
 
 
+def _common_lists(seg, plan, min_share):
+    """[(field, text)] of the segment's common terms, commonest first (not
+    a folded number read from its exact twin)."""
+    twins = {f: e for (f, _), (e, _) in zip(plan.folded, plan.exact)}
+    threshold = max(CACHE_MIN_POSTINGS, int(seg.size * min_share))
+    found = []
+    for field, _ in plan.exact + plan.folded:
+        for text, info in seg.reader.iter_field(field):
+            df = info.doc_frequency()
+            if df < threshold:
+                continue
+            if isinstance(text, bytes):
+                text = text.decode("utf-8")
+            if seg.source_of(field, text, twins.get(field)) != field:
+                continue                        # the exact twin's list
+            found.append((df, field, text))
+    found.sort(key=lambda item: -item[0])
+    return [(field, text) for _, field, text in found]
+
+
+def _write_shared(seg, lists, stop):
+    """The segment's SharedLists: written (under the lists directory's lock,
+    so one process writes it while the others wait and map it), or None if
+    `stop` was set meanwhile."""
+    directory = os.path.join(seg.key[0], LISTS_DIR)
+    os.makedirs(directory, exist_ok=True)
+    filename = _lists_file(*seg.key)
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        store = _open_shared(filename)
+        if store is None:
+            temporary = "%s.%d.tmp" % (filename, os.getpid())
+            try:
+                SharedLists.write(temporary, _decoded(seg, lists, stop))
+                if stop is not None and stop.is_set():
+                    return None
+                os.replace(temporary, filename)
+            finally:
+                if os.path.exists(temporary):
+                    os.remove(temporary)
+            store = _open_shared(filename)
+    finally:
+        os.close(handle)                        # (releases the lock)
+    return _LISTS.share(seg.key, store)
+
+
+def _decoded(seg, lists, stop):
+    """(kind, field, text, arrays) of the postings and positions of `lists`,
+    read one after the other (none kept: they go to the file); stops early
+    when `stop` is set."""
+    for field, text in lists:
+        if stop is not None and stop.is_set():
+            return
+        matcher = seg._matcher(field, text)
+        if matcher is None:
+            continue
+        postings, positions = _read_list(matcher, positions=True)
+        for kind, arrays in (("postings", postings), ("positions", positions)):
+            if len(arrays[0]):
+                yield kind, field, text, arrays
+
+
+def _warm_privately(seg, lists, stop):
+    """Read `lists` into this process's cache (no shared file can be
+    written), up to WARM_SHARE of it; returns how many were read."""
+    for done, (field, text) in enumerate(lists):
+        if stop is not None and stop.is_set():
+            return done
+        if _LISTS.own_entries() > WARM_SHARE * CACHE_MAX_ENTRIES:
+            return done       # the rest would push out the commonest lists
+        seg.positions(field, text)          # (keeps the postings too)
+    return len(lists)
+
+
+def _remove_stale(path):
+    """Remove the shared files of segments no longer in the index directory
+    (a process still mapping one keeps its pages until it lets go)."""
+    directory = os.path.join(path, LISTS_DIR)
+    try:
+        names = os.listdir(directory)
+        present = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        segment_id = name.split(".", 1)[0]
+        if not any(other.startswith(segment_id + ".") for other in present):
+            try:
+                os.remove(os.path.join(directory, name))
+            except OSError:
+                pass
