@@ -114,16 +114,22 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
     if started is not None and (started.pdf != searchable or prepared.psm != PSM):
         started.close()
         started = None
+    from .columns import find_gutter, moved_back, stacked
+    h, w = prepared.image.shape
+    cut = find_gutter(prepared.image, prepared.dpi)
+    image, down = stacked(prepared.image, cut, prepared.dpi) if cut is not None else (prepared.image, 0)
     try:
         tesseract = started or Tesseract(languages, pdf=searchable, threads=threads, psm=prepared.psm)
-        hocr, text_pdf = tesseract.recognise(prepared.image, prepared.dpi)
+        hocr, text_pdf = tesseract.recognise(image, prepared.dpi)
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
+    if down:           # boxes back on the page; its text layer is laid again from them
+        words = moved_back(words, cut, down, h)
+        hocr = build_hocr(w, h, words, page.index + 1)
     words, text, dropped = _without_specks(words, text, prepared.dpi)
     words, text, corrected = _with_formulae(words, text)
-    corrected = corrected or dropped
-    h, w = prepared.image.shape
+    corrected = corrected or dropped or bool(down)
     part = None
     if searchable:
         from .pdf import scan_page

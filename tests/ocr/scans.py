@@ -265,6 +265,23 @@ HELDOUT_LINES = (
     ("Thuận Hoà, ngày 14 tháng 3 năm 2025", True, False),
 )
 
+# A third text, written after the OCR rules of 2 December 2026 and never
+# tuned on: a marriage certificate of another province, new tone placement.
+UNSEEN_LINES = (
+    ("UBND HUYỆN MƯỜNG KHƯƠNG", False, True),
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, True),
+    ("Độc lập - Tự do - Hạnh phúc", True, True),
+    ("Số: 215/GCN-UBND", False, False),
+    ("GIẤY CHỨNG NHẬN ĐĂNG KÝ KẾT HÔN", True, True),
+    ("Họ và tên chồng: PHẠM ĐỨC THẮNG, sinh năm 1990", False, False),
+    ("Họ và tên vợ: ĐẶNG THỊ THÙY DƯƠNG, sinh năm 1993", False, False),
+    ("Nơi cư trú: tổ dân phố số 4, thị trấn Mường Khương", False, False),
+    ("Giấy tờ tùy thân: căn cước công dân số 010093001187", False, False),
+    ("Đăng ký kết hôn ngày 09 tháng 6 năm 2024 tại Ủy ban nhân dân", False, False),
+    ("Ghi chú: bản sao được cấp theo yêu cầu của đương sự.", False, False),
+    ("Mường Khương, ngày 10 tháng 6 năm 2024", True, False),
+)
+
 PAPER = (250, 250, 247)
 INK = (20, 20, 25)
 

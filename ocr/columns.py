@@ -1,0 +1,99 @@
+"""Two columns with a narrow gutter: widened before tesseract reads them.
+
+Why: tesseract's layout analysis joins two columns into one line wherever a
+line of the left column comes within a word space of the right column. On a
+two-column page whose capitals line ran to the right column's edge, every
+line of the left column was read on with the line beside it and three
+quarters of the text came out of order. Where most lines leave a band in
+the middle empty and the lines split by it start the right part at one x
+(the right column's edge), the page tesseract sees is cut there and its
+right column put under the left one; the word boxes are moved back
+afterwards, so they still fit the scan.
+"""
+import numpy as np
+
+__all__ = ["find_gutter", "stacked", "moved_back"]
+
+GUTTER_INCHES = 0.1       # narrowest gutter looked for
+GAP_INCHES = 0.3          # white between the columns stacked
+EDGE_SPREAD_INCHES = 0.03  # the right column's lines start within this (inter-quartile)
+SPLIT_SHARE = 0.5         # of the lines: both sides inked, the band between them empty
+
+
+def _lines(ink, dpi):
+    """The text lines' rows, without the thin bands of dots below a line."""
+    from .preprocess import text_lines
+    lines = text_lines(ink.sum(axis=1), min_height=max(3, dpi // 60))
+    if not lines:
+        return lines
+    typical = np.median([bottom - top for top, bottom in lines])
+    return [(top, bottom) for top, bottom in lines if bottom - top >= 0.5 * typical]
+
+
+def _gaps(row, narrowest):
+    """Per column, whether it lies in a white run of at least `narrowest`
+    pixels with ink on both sides, in one line's inked columns `row`."""
+    edges = np.diff(np.concatenate(([1], row.astype(np.int8), [1])))
+    starts, ends = np.nonzero(edges == -1)[0], np.nonzero(edges == 1)[0]
+    out = np.zeros(row.shape, bool)
+    for start, end in zip(starts, ends):
+        if end - start >= narrowest and start > 0 and end < len(row):
+            out[start:end] = True
+    return out
+
+
+def find_gutter(binary, dpi):
+    """The x where a two-column page is cut (just left of its right
+    column), or None for a page not set in two columns. `binary`: 0 ink,
+    255 paper."""
+    ink = binary < 128
+    lines = _lines(ink, dpi)
+    if len(lines) < 4:
+        return None
+    occupied = np.array([ink[top:bottom].any(axis=0) for top, bottom in lines])
+    inked = np.nonzero(occupied.any(axis=0))[0]
+    left, right = int(inked[0]), int(inked[-1])
+    lo, hi = left + (right - left) // 4, left + 3 * (right - left) // 4
+    gaps = np.array([_gaps(row, GUTTER_INCHES * dpi) for row in occupied])
+    share = gaps[:, lo:hi].mean(axis=0)
+    if share.max() < SPLIT_SHARE:
+        return None
+    best = np.nonzero(share == share.max())[0]
+    x = lo + int(best[np.argmin(np.abs(best - (hi - lo) / 2))])
+    split = gaps[:, x]
+    edges = [x + int(np.argmax(row[x:])) for row in occupied[split]]
+    q1, q3 = np.percentile(edges, [25, 75])
+    if q3 - q1 > EDGE_SPREAD_INCHES * dpi:
+        return None
+    # just left of the right column's edge: a line of the left column that
+    # runs up to it is cut in the space before the right column's first word
+    return max(x, int(np.median(edges)) - max(2, dpi // 100))
+
+
+def stacked(binary, cut, dpi):
+    """(the page with its right column moved under its left one, the rows
+    the right column moved down by). Tesseract then reads one column, the
+    left one first: beside each other, its layout analysis sometimes still
+    read a line of each as one line, even with the gutter widened."""
+    h, w = binary.shape
+    width = max(cut, w - cut)
+    gap = int(round(GAP_INCHES * dpi))
+    out = np.full((2 * h + gap, width), 255, binary.dtype)
+    out[:h, :cut] = binary[:, :cut]
+    out[h + gap:, :w - cut] = binary[:, cut:]
+    return out, h + gap
+
+
+def moved_back(words, cut, down, height):
+    """The words of the stacked page (`height` rows high before) with their
+    boxes on the page itself."""
+    import dataclasses
+    out = []
+    for word in words:
+        x0, y0, x1, y1 = word.bbox
+        if y0 >= height:                    # the right column
+            box = (x0 + cut, max(0, y0 - down), x1 + cut, max(1, y1 - down))
+        else:
+            box = (x0, y0, max(x0 + 1, min(x1, cut)), y1)
+        out.append(dataclasses.replace(word, bbox=box))
+    return out
