@@ -8,9 +8,10 @@ LISTS_DIR), and every process maps that file, so the decoded lists are the
 kernel's page cache, shared, not each web process's own copy (two processes
 held 1 GB of private decoded lists at 100 000 papers). The file is written
 by the first process that warms the segment (the others wait on a lock and
-map it) and is removed once its segment is gone. Lists outside the files
-(a segment not warmed yet) go to a small least-recently-used cache of the
-process (CACHE_MAX_ENTRIES). Deletions are not cached: they change with
+map it; a process that looked for it earlier looks again after
+RECHECK_SECONDS) and is removed once its segment is gone. Lists outside the
+files (a segment not warmed yet) go to a small least-recently-used cache of
+the process (CACHE_MAX_ENTRIES). Deletions are not cached: they change with
 every commit.
 """
 import fcntl
@@ -18,6 +19,7 @@ import mmap
 import os
 import pickle
 import threading
+import time
 from collections import OrderedDict
 
 import numpy
@@ -35,6 +37,7 @@ CACHE_MAX_ENTRIES = 4_000_000    # about 32 MB
 WARM_SHARE = 0.7                 # warming without a shared file stops there
 LISTS_DIR = "lists"              # under the index directory: the shared files
 LISTS_VERSION = 1                # in the file names: another layout, other files
+RECHECK_SECONDS = 30             # a segment's missing file is looked for again after
 _BYTE_TO_LENGTH = numpy.array([byte_to_length(i) for i in range(256)], dtype=numpy.float64)
 
 
@@ -140,7 +143,8 @@ class _ListCache:
         self._items = OrderedDict()
         self._own = 0
         self._entries = 0
-        self._stores = {}           # segment key -> SharedLists or None (no file)
+        self._stores = {}           # segment key -> SharedLists
+        self._missing = {}          # segment key -> when its file was found missing
         self._lock = threading.Lock()
 
     def get(self, key):
@@ -161,21 +165,31 @@ class _ListCache:
 
     def store(self, segment_key):
         """The segment's SharedLists, mapped at the first ask if the file is
-        there (once per process: warm() maps a file it writes itself)."""
-        try:
-            return self._stores[segment_key]
-        except KeyError:
-            pass
-        return self.share(segment_key, _open_shared(_lists_file(*segment_key)))
+        there, or None; a missing file is looked for again after
+        RECHECK_SECONDS (another process may write it: a segment merged
+        after this process warmed)."""
+        found = self._stores.get(segment_key)
+        if found is not None:
+            return found
+        missing = self._missing.get(segment_key)
+        now = time.monotonic()
+        if missing is not None and now - missing < RECHECK_SECONDS:
+            return None
+        store = _open_shared(_lists_file(*segment_key))
+        if store is None:
+            self._missing[segment_key] = now
+            return None
+        return self.share(segment_key, store)
 
     def share(self, segment_key, store):
+        """Use `store` (mapped by the caller) for the segment's lists."""
         with self._lock:
             known = self._stores.get(segment_key)
             if known is not None:
                 return known
             self._stores[segment_key] = store
-            if store is not None:
-                self._entries += store.entries
+            self._missing.pop(segment_key, None)
+            self._entries += store.entries
         return store
 
     def put(self, key, arrays):
@@ -504,7 +518,7 @@ def _write_shared(seg, lists, stop):
             store = _open_shared(filename)
     finally:
         os.close(handle)                        # (releases the lock)
-    return _LISTS.share(seg.key, store)
+    return _LISTS.share(seg.key, store) if store is not None else None
 
 
 def _decoded(seg, lists, stop):

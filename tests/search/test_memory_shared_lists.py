@@ -86,6 +86,21 @@ def test_another_process_maps_the_file_it_finds(ix, monkeypatch):
             for name in _files(ix)} == stamps
 
 
+def test_a_file_another_process_writes_later_is_found(ix, monkeypatch):
+    """A process that searched a segment before its file was there (a
+    segment merged after it warmed) maps it once another process wrote it."""
+    seg, field, text = _a_common_list(ix)
+    assert segments._LISTS.store(seg.key) is None
+    mine = segments._LISTS
+    monkeypatch.setattr(segments, "_LISTS", segments._ListCache())   # (the other process)
+    ix.warm()
+    monkeypatch.setattr(segments, "_LISTS", mine)
+    assert mine.store(seg.key) is None                  # (looked for a moment ago)
+    monkeypatch.setattr(segments, "RECHECK_SECONDS", 0)
+    assert mine.store(seg.key) is not None
+    assert not seg.postings(field, text)[0].flags.writeable
+
+
 def test_the_files_of_segments_merged_away_are_removed(ix):
     ix.warm()
     old = _files(ix)
