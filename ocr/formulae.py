@@ -12,9 +12,10 @@ letters, without their marks, spell one of those exactly, its marks are set
 as the formula has them. Nothing else is touched: the letters must match,
 every phrase is at least two syllables long, a family name only follows a
 name label, and a syllable the OCR already read as the formula has it (in
-either tone placement: "HOÀ" or "HÒA") stays as it was read. One rule of
-punctuation too: a full stop inside a line before a word in lower case was
-a comma whose tail a faint copy lost.
+either tone placement: "HOÀ" or "HÒA") stays as it was read. Two rules of
+writing too: a syllable in capitals inside a proper noun of a sentence is
+written as the noun is, and a full stop inside a line before a word in lower
+case was a comma whose tail a faint copy lost.
 
 correct_text(text) -> (text, changed word indexes); the text keeps its word
 count and line breaks, so word n is still the page's word n (its box).
@@ -47,8 +48,22 @@ PHRASES = (
     "Nơi sinh",
     "Nơi đăng ký",
     "Giấy khai sinh",
+    "Giấy xác nhận",
+    "Giấy chứng nhận",
     "Căn cước công dân",
     "có giá trị",
+    # the words of the procedures themselves
+    "hồ sơ",
+    "bổ sung",
+    "thủ tục",
+    "hành chính",
+    "đăng ký",
+    "xác nhận",
+    "chứng nhận",
+    "cư trú",
+    "thường trú",
+    "tạm trú",
+    "sử dụng",
 )
 
 # family names, each the only common one its letters spell without marks
@@ -170,6 +185,23 @@ def _commas(tokens, changes):
             changes.setdefault(n, token[:-1] + ",")
 
 
+def _has_tone(core):
+    return any(c in _TONES for c in unicodedata.normalize("NFD", core))
+
+
+def _proper_nouns(tokens, changes):
+    """A syllable read in capitals inside a proper noun of a sentence
+    ("huyện VỊ Xuyên": the dot of ị taken for a capital's) is written as its
+    neighbour is. Abbreviations carry no tone mark (UBND, QĐ) and names in
+    capitals have capitals beside them, so both stay."""
+    for n in range(1, len(tokens) - 1):
+        before, core, after = (_split(t)[1] for t in tokens[n - 1:n + 2])
+        if (len(core) > 1 and core.isupper() and _has_tone(core)
+                and before[:1].islower() and after[:1].isupper() and after[1:].islower()):
+            head, _, tail = _split(tokens[n])
+            changes.setdefault(n, head + core[0] + core[1:].lower() + tail)
+
+
 def correct_text(text):
     """The page text with the formulae's marks put back (see the module
     docstring), and the indexes of the words that changed."""
@@ -177,7 +209,7 @@ def correct_text(text):
     for line in text.split("\n"):
         tokens = line.split(" ")
         changes = {}
-        for rule in (_phrases, _dates, _family_names, _commas):
+        for rule in (_phrases, _dates, _family_names, _proper_nouns, _commas):
             rule(tokens, changes)
         for n, fixed in sorted(changes.items()):
             if fixed is not None and fixed != tokens[n]:

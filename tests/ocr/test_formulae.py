@@ -21,6 +21,9 @@ from .support import needs_tesseract
     ("giới tính: Nam, đân tộc: Tày", "giới tính: Nam, dân tộc: Tày"),
     ("Sinh ngày: 03/11/1987. giới tính: Nam", "Sinh ngày: 03/11/1987, giới tính: Nam"),
     ("thôn Nà Nhùng. xã Thuận Hoà. huyện Vị Xuyên", "thôn Nà Nhùng, xã Thuận Hoà, huyện Vị Xuyên"),
+    ("quê quán: huyện VỊ Xuyên", "quê quán: huyện Vị Xuyên"),
+    ("Lý do: bô sung hô sơ đáng ký kết hôn", "Lý do: bổ sung hồ sơ đăng ký kết hôn"),
+    ("GIẦY CHỨNG NHẬN ĐẲNG KÝ KẾT HÔN", "GIẤY CHỨNG NHẬN ĐĂNG KÝ KẾT HÔN"),
 ])
 def test_a_formula_misread_gets_its_marks_back(read, meant):
     text, changed = correct_text(read)
@@ -41,6 +44,8 @@ def test_a_formula_misread_gets_its_marks_back(read, meant):
     "có giá trị sáu mươi ngày. Hết thời hạn này",  # a full stop before a capital
     "giấy tờ, v.v. và các bản sao",                # an abbreviation
     "TP. Hồ Chí Minh; Q. Một",
+    "tại tỉnh HÀ GIANG và Lào Cai",                # capitals beside capitals: a name
+    "theo QĐ Số 12",                               # an abbreviation has no tone mark
     "",
 ])
 def test_what_is_not_a_formula_is_left_as_read(text):
