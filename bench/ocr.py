@@ -369,7 +369,13 @@ def parse_args(argv=None):
                         help="per_page()'s seeds of the held-out pages, e.g. 1,2,3 (default 1)")
     parser.add_argument("runs", nargs="?", type=int, default=3,
                         help="per_page()'s runs of each command, the median is shown (default 3)")
+    parser.add_argument("--text", choices=sorted(TEXTS), default="heldout",
+                        help="per_page()'s text: heldout (default), unseen (written after the"
+                             " OCR rules and never tuned on) or paper (the tuning text)")
     return parser.parse_args(argv)
+
+
+TEXTS = {"heldout": scans.HELDOUT_LINES, "unseen": scans.UNSEEN_LINES, "paper": scans.PAPER_LINES}
 
 
 if __name__ == "__main__":
@@ -377,7 +383,7 @@ if __name__ == "__main__":
     if args.proposals_only:
         proposal_shares()
         sys.exit(0)
-    per_page(seeds=args.seeds, runs=args.runs)
+    per_page(seeds=args.seeds, runs=args.runs, lines=TEXTS[args.text])
     if args.pages_only:
         sys.exit(0)
     print()
