@@ -324,8 +324,14 @@ class Merger:
             self.idle.clear()
             self.wanted.clear()
             try:
+                merged = self.merges
                 while self.index.merge_once():
                     self.merges += 1
+                if self.merges > merged:
+                    # the merged segment's common lists into its shared file
+                    # (search.segments), as at start: or every process would
+                    # decode them again and again into its small own cache
+                    self.index.warm()
             except Exception:
                 log.exception("merging search index segments failed (searches still work)")
             finally:

@@ -148,3 +148,18 @@ def test_a_file_keeps_each_list_as_the_process_cache_does(tmp_path):
         assert [a.dtype.str for a in found] == \
             ["<i4", "<f4" if kind == "postings" else "<i4"]
     assert store.get("positions", "f", "b") is None
+
+
+def test_a_background_merge_writes_the_merged_segment_its_file(ix, docs, monkeypatch):
+    """Without it, every process decoded the merged segment's common lists
+    again and again into its own small cache until the next start."""
+    from search import live
+    ix.warm()
+    monkeypatch.setattr(live, "MAX_SMALL_SEGMENTS", 1)
+    monkeypatch.setattr(live, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(live, "MAX_MERGE_DOCS", 10_000)       # the two 200-paper segments merge too
+    ix.apply(upserts=docs[:2])
+    assert ix.merger.wait(120) and ix.merger.merges >= 1
+    searcher = ix._searcher()
+    ids = {sub.reader().segment().segment_id() for sub, _ in searcher.leaf_searchers()}
+    assert {name.split(".", 1)[0] for name in _files(ix)} == ids
