@@ -111,7 +111,11 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
         if started is not None:
             started.close()
         raise
-    if started is not None and (started.pdf != searchable or prepared.psm != PSM):
+    if prepared.dotted:
+        from .languages import for_hard_print
+        languages = for_hard_print(languages)
+    if started is not None and (started.pdf != searchable or prepared.psm != PSM
+                                or started.languages != languages):
         started.close()
         started = None
     from .columns import find_gutter, moved_back, stacked

@@ -45,6 +45,7 @@ class PreparedPage:
     scale: float
     dewarped: bool
     psm: int = PSM             # tesseract page segmentation mode for this page
+    dotted: bool = False       # a dot-matrix print (its dots joined)
 
 
 def prepare_page(pixels, dpi=None, colour=True):
@@ -85,7 +86,7 @@ def prepare_page(pixels, dpi=None, colour=True):
         colour = same_geometry(pixels[:, :, 0] if grey else pixels, quarter, angle, scale)
     else:
         colour = None
-    return PreparedPage(binary, colour, out_dpi, quarter, angle, scale, dewarped)
+    return PreparedPage(binary, colour, out_dpi, quarter, angle, scale, dewarped, dotted=bool(pitch))
 
 
 def same_geometry(pixels, quarter, angle, scale):

@@ -104,6 +104,7 @@ class Tesseract:
     def __init__(self, languages, *, pdf=True, threads=1, psm=PSM, timeout=300):
         check_languages(languages)
         self.command, self.pdf, self.timeout = tesseract_command(), pdf, timeout
+        self.languages = languages
         self.tmp = tempfile.mkdtemp(prefix="kho-ocr-")
         self.base = os.path.join(self.tmp, "out")
         # the resolution is the PNG's own (written with the page's dpi)

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng   # OCR with Vietnamese data
+  tesseract-ocr-script-viet                            # the Vietnamese script model, beside vie on dot-matrix prints
   poppler-utils                                        # pdftoppm thumbnails, pdfsig verification
   qpdf ghostscript                                     # PDF repair and PDF/A checks
   softhsm2 opensc                                      # PKCS#11 token for signing tests

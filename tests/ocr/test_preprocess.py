@@ -149,3 +149,8 @@ def test_edge_strips_leave_the_orientation_ink():
     out = preprocess.without_edge_strips(ink)
     assert not out[:, :8].any()
     assert out[100:110, 100:130].all() and out[290:, 480:].all()
+
+
+def test_a_dot_matrix_page_is_marked_dotted_and_a_clean_one_is_not():
+    assert prepared("dot_matrix", seed=1, colour=False).dotted
+    assert not prepared("folded", seed=1, colour=False).dotted

@@ -156,3 +156,26 @@ def test_tesseract_timeout_and_absence_are_ocr_failures(monkeypatch):
     if shutil.which("tesseract"):
         with pytest.raises(OcrFailed, match="longer than"):
             recognise_image(binary, 300, "vie", timeout=0.001)
+
+
+@needs_tesseract
+def test_a_dotted_page_is_read_with_the_script_model_beside_vie(tmp_path, monkeypatch):
+    from ocr import languages
+    if languages.SCRIPT_MODEL not in languages._installed():
+        pytest.skip("tesseract-ocr-script-viet is not installed")
+    assert languages.for_hard_print("vie") == "vie+Vietnamese"
+    assert languages.for_hard_print("vie+Vietnamese") == "vie+Vietnamese"
+    assert languages.for_hard_print("eng") == "eng"
+    asked = []
+    real_init = tesseract.Tesseract.__init__
+
+    def recording(self, langs, **kwargs):
+        asked.append(langs)
+        real_init(self, langs, **kwargs)
+    monkeypatch.setattr(tesseract.Tesseract, "__init__", recording)
+    for kind in ("dot_matrix", "folded"):
+        page = tmp_path / f"{kind}.png"
+        page.write_bytes(scans.image_bytes(scans.degraded(kind, scans.UNSEEN_LINES, 2)))
+        result = ocr.recognize(str(page), workers=1, searchable=False)
+        assert scans.cer(scans.truth(kind, scans.UNSEEN_LINES), result.text) < 0.01
+    assert asked == ["vie+Vietnamese", "vie"]
