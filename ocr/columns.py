@@ -54,6 +54,8 @@ def find_gutter(binary, dpi):
     inked = np.nonzero(occupied.any(axis=0))[0]
     left, right = int(inked[0]), int(inked[-1])
     lo, hi = left + (right - left) // 4, left + 3 * (right - left) // 4
+    if hi - lo < GUTTER_INCHES * dpi:
+        return None
     gaps = np.array([_gaps(row, GUTTER_INCHES * dpi) for row in occupied])
     share = gaps[:, lo:hi].mean(axis=0)
     if share.max() < SPLIT_SHARE:
@@ -61,6 +63,11 @@ def find_gutter(binary, dpi):
     best = np.nonzero(share == share.max())[0]
     x = lo + int(best[np.argmin(np.abs(best - (hi - lo) / 2))])
     split = gaps[:, x]
+    # lines running across: one (a long line of the left column) is allowed;
+    # more are a form's full-width sentences beside its label/value rows
+    across = occupied[:, :x].any(axis=1) & occupied[:, x:].any(axis=1) & ~split
+    if across.sum() > 1 + len(lines) // 10:
+        return None
     edges = [x + int(np.argmax(row[x:])) for row in occupied[split]]
     q1, q3 = np.percentile(edges, [25, 75])
     if q3 - q1 > EDGE_SPREAD_INCHES * dpi:
@@ -71,28 +78,32 @@ def find_gutter(binary, dpi):
 
 
 def stacked(binary, cut, dpi):
-    """(the page with its right column moved under its left one, the rows
-    the right column moved down by). Tesseract then reads one column, the
-    left one first: beside each other, its layout analysis sometimes still
-    read a line of each as one line, even with the gutter widened."""
+    """(the page with its right column moved under its left one, at the
+    left column's margin; the move as (cut, margin, rows down)). Tesseract
+    then reads one column, the left one first: beside each other, its layout
+    analysis sometimes still read a line of each as one line, even with the
+    gutter widened; at x 0 instead of the margin, it sometimes read the
+    right column first."""
     h, w = binary.shape
-    width = max(cut, w - cut)
+    inked = np.nonzero((binary[:, :cut] < 128).any(axis=0))[0]
+    margin = int(inked[0]) if len(inked) else 0
     gap = int(round(GAP_INCHES * dpi))
-    out = np.full((2 * h + gap, width), 255, binary.dtype)
+    out = np.full((2 * h + gap, max(cut, margin + w - cut)), 255, binary.dtype)
     out[:h, :cut] = binary[:, :cut]
-    out[h + gap:, :w - cut] = binary[:, cut:]
-    return out, h + gap
+    out[h + gap:, margin:margin + w - cut] = binary[:, cut:]
+    return out, (cut, margin, h + gap)
 
 
-def moved_back(words, cut, down, height):
+def moved_back(words, move, height):
     """The words of the stacked page (`height` rows high before) with their
-    boxes on the page itself."""
+    boxes on the page itself; `move` as stacked() gives it."""
     import dataclasses
+    cut, margin, down = move
     out = []
     for word in words:
         x0, y0, x1, y1 = word.bbox
         if y0 >= height:                    # the right column
-            box = (x0 + cut, max(0, y0 - down), x1 + cut, max(1, y1 - down))
+            box = (x0 - margin + cut, max(0, y0 - down), x1 - margin + cut, max(1, y1 - down))
         else:
             box = (x0, y0, max(x0 + 1, min(x1, cut)), y1)
         out.append(dataclasses.replace(word, bbox=box))

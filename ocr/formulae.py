@@ -36,17 +36,16 @@ PHRASES = (
     "Số định danh cá nhân",
     "Họ, chữ đệm, tên",
     "Họ và tên",
-    "Ngày, tháng, năm sinh",
-    "Sinh ngày",
-    "giới tính",
-    "dân tộc",
-    "quốc tịch",
-    "quê quán",
-    "Nơi thường trú",
-    "Nơi tạm trú",
-    "Nơi cư trú",
-    "Nơi sinh",
-    "Nơi đăng ký",
+    "Ngày, tháng, năm sinh:",
+    "Sinh ngày:",
+    "giới tính:",
+    "dân tộc:",
+    "quốc tịch:",
+    "quê quán:",
+    "Nơi thường trú:",
+    "Nơi tạm trú:",
+    "Nơi cư trú:",
+    "Nơi sinh:",
     "Giấy khai sinh",
     "Giấy xác nhận",
     "Giấy chứng nhận",
@@ -57,7 +56,6 @@ PHRASES = (
     "bổ sung",
     "thủ tục",
     "hành chính",
-    "đăng ký",
     "xác nhận",
     "chứng nhận",
     "cư trú",
@@ -71,6 +69,7 @@ FAMILY_NAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng 
                 "Đinh Trịnh Trương Lương Đào Đoàn Cao Lâm Tô Tạ Triệu Quách Kiều Lưu Phùng "
                 "Nông Lò Hà Mai Thái Vương Tống Khổng Chu Châu Đàm Lục Mạc Mạnh").split()
 _NAME_LABELS = {"ten", "ong", "ba", "me", "cha", "vo", "chong", "con"}
+_FULL_NAME = {"ho", "va", "dem", "nguoi"}     # "Họ tên:", "Họ và tên:", "chữ đệm, tên:", "tên người …"
 
 _WORD = re.compile(r"^(\W*)(.*?)(\W*)$")
 _DIGITS = re.compile(r"^\d{1,2}[,.]?$")
@@ -126,9 +125,14 @@ _FAMILY = {fold(name): name for name in FAMILY_NAMES}
 
 
 def _token_matches(token, model):
+    """Whether the OCR's `token` spells `model`'s letters; a label's last
+    word ("giới tính:") must end as a label does ("giỏi tính toán" is not
+    one)."""
     if model in _DASHES:
         return token in _DASHES
     core = _split(token)[1]
+    if model.endswith(":") and not token.endswith(":"):
+        return False
     return bool(core) and fold(core) == fold(_split(model)[1])
 
 
@@ -165,6 +169,8 @@ def _family_names(tokens, changes):
         label, first, second = tokens[n - 1], tokens[n], tokens[n + 1]
         if not label.endswith(":") or fold(label[:-1].split("/")[-1]) not in _NAME_LABELS:
             continue
+        if fold(label[:-1]) == "ten" and (n < 2 or fold(_split(tokens[n - 2])[1]) not in _FULL_NAME):
+            continue          # "Họ: TRẦN Tên: TỐ UYÊN": a given name follows
         head, core, tail = _split(first)
         if not (core.isupper() and len(core) > 1 and _split(second)[1].isupper()):
             continue
@@ -177,10 +183,11 @@ def _commas(tokens, changes):
     """A full stop inside a line before a word in lower case was a comma:
     a sentence starts with a capital ("03/11/1987. giới tính" on a faint
     copy, whose comma lost its tail). Abbreviations ("v.v.", "TP.") are kept."""
-    for n in range(len(tokens) - 1):
+    for n in range(1, len(tokens) - 1):        # (a line's first word: "a." "1." of a list)
         token, following = tokens[n], tokens[n + 1]
-        if (len(token) > 1 and token.endswith(".") and token[-2] not in ".,:;"
-                and "." not in token[:-1] and not _split(token)[1].isupper()
+        core = _split(token)[1]
+        if (len(core) > 1 and token.endswith(".") and token[-2] not in ".,:;"
+                and "." not in token[:-1] and not core.isupper() and not core.isdigit()
                 and following[:1].isalpha() and following[:1].islower()):
             changes.setdefault(n, token[:-1] + ",")
 

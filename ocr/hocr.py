@@ -75,15 +75,16 @@ def parse_hocr(hocr):
     return _bbox(page.get("title")), words, "\n\n".join(blocks[n][1] for n in order)
 
 
-def build_hocr(width, height, words, page_number=1):
-    """A minimal hOCR page for words that did not come from tesseract (a
-    PDF's own text layer): a new line whenever a word starts left of the
-    previous one's end."""
+def build_hocr(width, height, words, page_number=1, system="kho: PDF text layer"):
+    """A minimal hOCR page for words that did not come from tesseract as
+    they are (a PDF's own text layer; words corrected or moved after
+    tesseract): a new line whenever a word starts left of the previous
+    one's end."""
     xhtml = "http://www.w3.org/1999/xhtml"
     root = etree.Element(f"{{{xhtml}}}html", nsmap={None: xhtml})
     head = etree.SubElement(root, f"{{{xhtml}}}head")
     etree.SubElement(head, f"{{{xhtml}}}title")
-    etree.SubElement(head, f"{{{xhtml}}}meta", name="ocr-system", content="kho: PDF text layer")
+    etree.SubElement(head, f"{{{xhtml}}}meta", name="ocr-system", content=system)
     body = etree.SubElement(root, f"{{{xhtml}}}body")
     page = etree.SubElement(body, f"{{{xhtml}}}div", {"class": "ocr_page", "id": f"page_{page_number}",
                                                        "title": f"bbox 0 0 {width} {height}; ppageno {page_number - 1}"})

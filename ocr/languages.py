@@ -38,4 +38,5 @@ def _installed():
         done = subprocess.run([tesseract_command(), "--list-langs"], capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return frozenset()
-    return frozenset(line.strip().split("/")[-1] for line in done.stdout.decode("utf-8", "replace").splitlines()[1:])
+    # (as listed: a build that keeps it under script/ is not asked for it)
+    return frozenset(line.strip() for line in done.stdout.decode("utf-8", "replace").splitlines()[1:])

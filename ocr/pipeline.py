@@ -121,19 +121,20 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
     from .columns import find_gutter, moved_back, stacked
     h, w = prepared.image.shape
     cut = find_gutter(prepared.image, prepared.dpi)
-    image, down = stacked(prepared.image, cut, prepared.dpi) if cut is not None else (prepared.image, 0)
+    image, move = stacked(prepared.image, cut, prepared.dpi) if cut is not None else (prepared.image, None)
     try:
         tesseract = started or Tesseract(languages, pdf=searchable, threads=threads, psm=prepared.psm)
         hocr, text_pdf = tesseract.recognise(image, prepared.dpi)
     except OcrFailed as exc:
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
-    if down:           # boxes back on the page; its text layer is laid again from them
-        words = moved_back(words, cut, down, h)
-        hocr = build_hocr(w, h, words, page.index + 1)
+    if move:           # boxes back on the page
+        words = moved_back(words, move, h)
     words, text, dropped = _without_specks(words, text, prepared.dpi)
     words, text, corrected = _with_formulae(words, text)
-    corrected = corrected or dropped or bool(down)
+    corrected = corrected or dropped or bool(move)
+    if corrected:      # the hOCR and the text layer are made again from the words
+        hocr = build_hocr(w, h, words, page.index + 1, system="kho: tesseract, corrected")
     part = None
     if searchable:
         from .pdf import scan_page

@@ -1,6 +1,7 @@
 """Two columns with a narrow gutter are read one after the other."""
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from ocr import recognize
 from ocr.columns import find_gutter
@@ -12,6 +13,30 @@ from .support import needs_tesseract
 
 def _prepared(image):
     return prepare_page(np.asarray(image.convert("RGB")), 300, colour=False)
+
+
+def _rows_page(rows, xs_mm, dpi=300, point=12):
+    """Rows of cells, each cell's text at its x (mm): a form or a table."""
+    px, size = dpi / 25.4, int(round(point * dpi / 72))
+    font, lead = scans._font(scans.FONT_PATHS, size), int(size * 1.6)
+    page = Image.new("RGB", (int(210 * px), int(36 * px) + lead * len(rows)), scans.PAPER)
+    draw = ImageDraw.Draw(page)
+    for n, cells in enumerate(rows):
+        for x, cell in zip(xs_mm, cells):
+            draw.text((int(x * px), int(18 * px) + n * lead), cell, font=font, fill=scans.INK)
+    page.info["dpi"] = (dpi, dpi)
+    return page
+
+
+FORM = [("TỜ KHAI ĐĂNG KÝ THƯỜNG TRÚ CHO CON TRONG GIA ĐÌNH",),
+        ("Kính gửi: Uỷ ban nhân dân xã Yên Bình, huyện Vị Xuyên",),
+        ("Họ và tên:", "NGUYỄN VĂN AN"), ("Ngày sinh:", "01/02/1980"), ("Giới tính:", "Nam"),
+        ("Dân tộc:", "Kinh"), ("Quốc tịch:", "Việt Nam"), ("Nơi cư trú:", "thôn Nà Nèn"),
+        ("Tôi cam đoan những nội dung khai trên đây là đúng sự thật và chịu trách nhiệm.",),
+        ("Đề nghị cơ quan đăng ký thường trú cho con tôi theo quy định của pháp luật.",)]
+TABLE = [("STT", "Họ và tên", "Ngày sinh", "Nơi cư trú"), ("1", "Nguyễn Văn An", "01/02/1980", "Yên Bình"),
+         ("2", "Trần Thị Bình", "11/12/1985", "Vị Xuyên"), ("3", "Lê Văn Cường", "21/03/1990", "Hà Giang"),
+         ("4", "Phạm Thị Dung", "05/06/1979", "Quang Bình"), ("5", "Hoàng Văn Em", "07/08/2001", "Bắc Mê")]
 
 
 @pytest.mark.parametrize("lines", [scans.UNSEEN_LINES, scans.HELDOUT_LINES, scans.PAPER_LINES])
@@ -36,6 +61,7 @@ def test_the_gutter_is_found_just_left_of_the_right_column(lines, seed):
     scans.render_page(lines=scans.UNSEEN_LINES),
     scans.render_official_header_page(),             # two header blocks side by side, then one column
     scans.degraded("signature", scans.HELDOUT_LINES, 3),
+    _rows_page(FORM, (25, 80)),       # labels and values, and sentences across the page
 ])
 def test_a_page_in_one_column_has_no_gutter(image):
     page = _prepared(image)
@@ -61,3 +87,13 @@ def test_columns_a_line_runs_across_are_read_one_after_the_other(tmp_path):
     first_right = words.index("thị")
     assert page.words[first_right].bbox[0] > max(w.bbox[2] for w in page.words[:first_right]) - 400
     assert page.words[first_right].bbox[0] > page.width / 2
+
+
+@needs_tesseract
+def test_a_table_cut_in_two_is_read_from_its_first_column(tmp_path):
+    """Stacked at x 0, the right half of a table was read before the left."""
+    path = tmp_path / "table.png"
+    path.write_bytes(scans.image_bytes(_rows_page(TABLE, (25, 40, 95, 130))))
+    text = recognize(str(path), workers=1).text
+    assert text.split()[0] == "STT"
+    assert text.index("Nguyễn Văn An") < text.index("01/02/1980")
