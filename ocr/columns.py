@@ -12,7 +12,7 @@ afterwards, so they still fit the scan.
 """
 import numpy as np
 
-__all__ = ["find_gutter", "stacked", "moved_back"]
+__all__ = ["find_gutter", "find_header_split", "stacked", "moved_back"]
 
 GUTTER_INCHES = 0.1       # narrowest gutter looked for
 GAP_INCHES = 0.3          # white between the columns stacked
@@ -77,34 +77,87 @@ def find_gutter(binary, dpi):
     return max(x, int(np.median(edges)) - max(2, dpi // 100))
 
 
-def stacked(binary, cut, dpi):
-    """(the page with its right column moved under its left one, at the
-    left column's margin; the move as (cut, margin, rows down)). Tesseract
-    then reads one column, the left one first: beside each other, its layout
-    analysis sometimes still read a line of each as one line, even with the
-    gutter widened; at x 0 instead of the margin, it sometimes read the
-    right column first."""
+HEADER_GAP_INCHES = 0.25   # between the agency's block and the motto's
+CENTRE_SPREAD_INCHES = 0.1  # each block's lines centred on one axis within this
+
+
+def find_header_split(binary, dpi):
+    """(x, bottom) of an official header set as two blocks side by side
+    (the agency, its number on the left; the country's name, motto, place
+    and date on the right, each block centred) above a body in one column,
+    or None. Read as one page, tesseract runs each line of one block into
+    the line beside it ("UỶ BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI…")."""
+    ink = binary < 128
+    lines = _lines(ink, dpi)
+    if len(lines) < 3:
+        return None
+    occupied = np.array([ink[top:bottom].any(axis=0) for top, bottom in lines])
+    inked = np.nonzero(occupied.any(axis=0))[0]
+    left, right = int(inked[0]), int(inked[-1])
+    lo, hi = left + (right - left) // 5, left + 4 * (right - left) // 5
+    half = int(HEADER_GAP_INCHES * dpi) // 2
+    if hi - lo <= 2 * half:
+        return None
+    # the lines from the top with ink on both sides of a gap they all leave
+    # empty (with half a gap each side): the header's rows
+    free = np.ones(hi - lo - 2 * half, bool)
+    k = 0
+    for row in occupied:
+        band = np.lib.stride_tricks.sliding_window_view(row[lo:hi], 2 * half + 1).any(axis=1)
+        still = np.nonzero(free & ~band[:len(free)])[0]
+        if not len(still) or not (row[:lo + half + still[0]].any() and row[lo + half + still[-1]:].any()):
+            break
+        free = np.zeros_like(free)
+        free[still] = True
+        k += 1
+    if k < 2 or k >= len(lines):
+        return None
+    columns = np.nonzero(free)[0]
+    x = lo + half + int(columns[len(columns) // 2])
+    head = occupied[:k]
+    for side in (head[:, :x], head[:, x:]):
+        centres = [(np.argmax(r) + len(r) - 1 - np.argmax(r[::-1])) / 2 for r in side if r.any()]
+        if max(centres) - min(centres) > CENTRE_SPREAD_INCHES * dpi:
+            return None
+    return x, (int(lines[k - 1][1]) + int(lines[k][0])) // 2
+
+
+def stacked(binary, cut, dpi, bottom=None):
+    """(the page with the part above `bottom` (the whole page by default)
+    cut at `cut` and its right part moved under its left one, at the left
+    part's margin, the rest of the page after them; the move, for
+    moved_back). Tesseract then reads one column, the left one first:
+    beside each other, its layout analysis sometimes still read a line of
+    each as one line, even with the gutter widened; at x 0 instead of the
+    margin, it sometimes read the right part first."""
     h, w = binary.shape
-    inked = np.nonzero((binary[:, :cut] < 128).any(axis=0))[0]
+    bottom = h if bottom is None else bottom
+    inked = np.nonzero((binary[:bottom, :cut] < 128).any(axis=0))[0]
     margin = int(inked[0]) if len(inked) else 0
     gap = int(round(GAP_INCHES * dpi))
-    out = np.full((2 * h + gap, max(cut, margin + w - cut)), 255, binary.dtype)
-    out[:h, :cut] = binary[:, :cut]
-    out[h + gap:, margin:margin + w - cut] = binary[:, cut:]
-    return out, (cut, margin, h + gap)
+    right_top = bottom + gap
+    rest_top = right_top + bottom + (gap if bottom < h else 0)
+    out = np.full((rest_top + h - bottom, max(w, margin + w - cut)), 255, binary.dtype)
+    out[:bottom, :cut] = binary[:bottom, :cut]
+    out[right_top:right_top + bottom, margin:margin + w - cut] = binary[:bottom, cut:]
+    out[rest_top:, :w] = binary[bottom:]
+    return out, (cut, margin, bottom, right_top, rest_top)
 
 
-def moved_back(words, move, height):
-    """The words of the stacked page (`height` rows high before) with their
-    boxes on the page itself; `move` as stacked() gives it."""
+def moved_back(words, move):
+    """The words of the stacked page with their boxes on the page itself;
+    `move` as stacked() gives it."""
     import dataclasses
-    cut, margin, down = move
+    cut, margin, bottom, right_top, rest_top = move
     out = []
     for word in words:
         x0, y0, x1, y1 = word.bbox
-        if y0 >= height:                    # the right column
-            box = (x0 - margin + cut, max(0, y0 - down), x1 - margin + cut, max(1, y1 - down))
-        else:
+        if y0 >= rest_top:                  # below the part that was cut
+            box = (x0, y0 - rest_top + bottom, x1, y1 - rest_top + bottom)
+        elif y0 >= bottom:                  # its right part
+            box = (x0 - margin + cut, max(0, y0 - right_top), x1 - margin + cut,
+                   max(1, min(bottom, y1 - right_top)))
+        else:                               # its left part (never past the cut)
             box = (x0, y0, max(x0 + 1, min(x1, cut)), y1)
         out.append(dataclasses.replace(word, bbox=box))
     return out

@@ -118,10 +118,13 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
                                 or started.languages != languages):
         started.close()
         started = None
-    from .columns import find_gutter, moved_back, stacked
+    from .columns import find_gutter, find_header_split, moved_back, stacked
     h, w = prepared.image.shape
-    cut = find_gutter(prepared.image, prepared.dpi)
-    image, move = stacked(prepared.image, cut, prepared.dpi) if cut is not None else (prepared.image, None)
+    cut, bottom = find_gutter(prepared.image, prepared.dpi), None
+    if cut is None:
+        cut, bottom = find_header_split(prepared.image, prepared.dpi) or (None, None)
+    image, move = (stacked(prepared.image, cut, prepared.dpi, bottom) if cut is not None
+                   else (prepared.image, None))
     try:
         tesseract = started or Tesseract(languages, pdf=searchable, threads=threads, psm=prepared.psm)
         hocr, text_pdf = tesseract.recognise(image, prepared.dpi)
@@ -129,7 +132,7 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
         raise OcrFailed(f"page {page.index + 1}: {exc}") from None
     _, words, text = parse_hocr(hocr)
     if move:           # boxes back on the page
-        words = moved_back(words, move, h)
+        words = moved_back(words, move)
     words, text, dropped = _without_specks(words, text, prepared.dpi)
     words, text, corrected = _with_formulae(words, text)
     corrected = corrected or dropped or bool(move)

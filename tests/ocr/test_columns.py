@@ -4,7 +4,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ocr import recognize
-from ocr.columns import find_gutter
+from ocr.columns import find_gutter, find_header_split
 from ocr.preprocess import prepare_page
 
 from . import scans
@@ -68,6 +68,30 @@ def test_a_page_in_one_column_has_no_gutter(image):
     assert find_gutter(page.image, page.dpi) is None
 
 
+@pytest.mark.parametrize("image", [
+    scans.render_page(lines=scans.PAPER_LINES),
+    scans.render_page(lines=scans.HELDOUT_LINES),     # the agency's line alone, the motto under it
+    scans.degraded("two_column", scans.UNSEEN_LINES, 4),
+    _rows_page(FORM, (25, 80)),
+    _rows_page(TABLE, (25, 40, 95, 130)),
+    _rows_page(FORM[2:], (25, 80)),                    # labels and values from the first line: not centred
+])
+def test_only_an_official_header_is_split_above_its_body(image):
+    page = _prepared(image)
+    assert find_header_split(page.image, page.dpi) is None
+
+
+@pytest.mark.parametrize("skew", [0.0, 2.0])
+def test_the_official_header_is_split_between_its_blocks(skew):
+    page = _prepared(scans.skew(scans.render_official_header_page(), skew) if skew
+                     else scans.render_official_header_page())
+    x, bottom = find_header_split(page.image, page.dpi)
+    ink = page.image < 128
+    assert not ink[:bottom, x - 30:x + 30].any()        # the gap between the blocks
+    assert ink[:bottom, :x].any() and ink[:bottom, x:].any()
+    assert ink[bottom:, x - 30:x + 30].any()             # the body's lines run across
+
+
 @needs_tesseract
 def test_columns_a_line_runs_across_are_read_one_after_the_other(tmp_path):
     """The left column's capitals line reaches the right column: read as one
@@ -97,3 +121,19 @@ def test_a_table_cut_in_two_is_read_from_its_first_column(tmp_path):
     text = recognize(str(path), workers=1).text
     assert text.split()[0] == "STT"
     assert text.index("Nguyễn Văn An") < text.index("01/02/1980")
+
+
+@needs_tesseract
+def test_the_official_header_is_read_block_by_block(tmp_path):
+    """Read as one page, each line of the agency's block ran into the line
+    of the motto's beside it ("UỶ BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI…")."""
+    path = tmp_path / "page.png"
+    path.write_bytes(scans.image_bytes(scans.render_official_header_page()))
+    page = recognize(str(path), workers=1).pages[0]
+    lines = [line for line in page.text.splitlines() if line.strip()]
+    assert lines[:3] == list(scans.HEADER_LEFT)
+    assert lines[3:6] == list(scans.HEADER_RIGHT)
+    assert lines[6:] == list(scans.BODY)
+    words = {w.text: w.bbox for w in page.words}
+    assert words["CỘNG"][0] > words["DÂN"][2] and abs(words["CỘNG"][1] - words["UỶ"][1]) < 30
+    assert words["GIẤY"][1] > words["Yên"][3]
