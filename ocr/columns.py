@@ -30,6 +30,17 @@ def _lines(ink, dpi):
     return [(top, bottom) for top, bottom in lines if bottom - top >= 0.5 * typical]
 
 
+def _line_map(ink, dpi, fewest):
+    """(lines, per line the inked columns, the leftmost and rightmost inked
+    column) of a page with at least `fewest` text lines, else None."""
+    lines = _lines(ink, dpi)
+    if len(lines) < fewest:
+        return None
+    occupied = np.array([ink[top:bottom].any(axis=0) for top, bottom in lines])
+    inked = np.nonzero(occupied.any(axis=0))[0]
+    return lines, occupied, int(inked[0]), int(inked[-1])
+
+
 def _gaps(row, narrowest):
     """Per column, whether it lies in a white run of at least `narrowest`
     pixels with ink on both sides, in one line's inked columns `row`."""
@@ -47,12 +58,10 @@ def find_gutter(binary, dpi):
     column), or None for a page not set in two columns. `binary`: 0 ink,
     255 paper."""
     ink = binary < 128
-    lines = _lines(ink, dpi)
-    if len(lines) < 4:
+    mapped = _line_map(ink, dpi, fewest=4)
+    if mapped is None:
         return None
-    occupied = np.array([ink[top:bottom].any(axis=0) for top, bottom in lines])
-    inked = np.nonzero(occupied.any(axis=0))[0]
-    left, right = int(inked[0]), int(inked[-1])
+    lines, occupied, left, right = mapped
     lo, hi = left + (right - left) // 4, left + 3 * (right - left) // 4
     if hi - lo < GUTTER_INCHES * dpi:
         return None
@@ -87,13 +96,10 @@ def find_header_split(binary, dpi):
     and date on the right, each block centred) above a body in one column,
     or None. Read as one page, tesseract runs each line of one block into
     the line beside it ("UỶ BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI…")."""
-    ink = binary < 128
-    lines = _lines(ink, dpi)
-    if len(lines) < 3:
+    mapped = _line_map(binary < 128, dpi, fewest=3)
+    if mapped is None:
         return None
-    occupied = np.array([ink[top:bottom].any(axis=0) for top, bottom in lines])
-    inked = np.nonzero(occupied.any(axis=0))[0]
-    left, right = int(inked[0]), int(inked[-1])
+    lines, occupied, left, right = mapped
     lo, hi = left + (right - left) // 5, left + 4 * (right - left) // 5
     half = int(HEADER_GAP_INCHES * dpi) // 2
     if hi - lo <= 2 * half:
