@@ -94,7 +94,9 @@ def reviewed_scan(page, base, wsgi_app, settings, open_dossier, tmp_path):
             pass
     finally:
         worker.close()
-    page.reload()
+    # the page reloads itself when its progress bar sees the OCR done (a
+    # reload of ours raced with it: net::ERR_ABORTED, frame detached)
+    page.wait_for_selector("text=Soát xét văn bản", timeout=60_000)
     page.click("text=Soát xét văn bản")
     wait_true(page, "document.querySelector('.page-image img').naturalWidth > 0", timeout=30_000)
     return page.url.rsplit("/review", 1)[0]
