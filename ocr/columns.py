@@ -12,7 +12,7 @@ afterwards, so they still fit the scan.
 """
 import numpy as np
 
-__all__ = ["find_gutter", "find_header_split", "stacked", "moved_back"]
+__all__ = ["find_split", "find_gutter", "find_header_split", "stacked", "moved_back"]
 
 GUTTER_INCHES = 0.1       # narrowest gutter looked for
 GAP_INCHES = 0.3          # white between the columns stacked
@@ -53,15 +53,29 @@ def _gaps(row, narrowest):
     return out
 
 
-def find_gutter(binary, dpi):
-    """The x where a two-column page is cut (just left of its right
-    column), or None for a page not set in two columns. `binary`: 0 ink,
-    255 paper."""
-    ink = binary < 128
-    mapped = _line_map(ink, dpi, fewest=4)
+def find_split(binary, dpi):
+    """(x, bottom) where the page is cut before tesseract reads it: two
+    columns (bottom None: the whole page) or an official header's two
+    blocks above its body; None for a page read as it is. The page's lines
+    are mapped once for both. `binary`: 0 ink, 255 paper."""
+    mapped = _line_map(binary < 128, dpi, fewest=3)
     if mapped is None:
         return None
+    cut = _gutter(mapped, dpi)
+    return (cut, None) if cut is not None else _header_split(mapped, dpi)
+
+
+def find_gutter(binary, dpi):
+    """The x where a two-column page is cut (just left of its right
+    column), or None for a page not set in two columns."""
+    mapped = _line_map(binary < 128, dpi, fewest=4)
+    return None if mapped is None else _gutter(mapped, dpi)
+
+
+def _gutter(mapped, dpi):
     lines, occupied, left, right = mapped
+    if len(lines) < 4:
+        return None
     lo, hi = left + (right - left) // 4, left + 3 * (right - left) // 4
     if hi - lo < GUTTER_INCHES * dpi:
         return None
@@ -97,8 +111,10 @@ def find_header_split(binary, dpi):
     or None. Read as one page, tesseract runs each line of one block into
     the line beside it ("UỶ BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI…")."""
     mapped = _line_map(binary < 128, dpi, fewest=3)
-    if mapped is None:
-        return None
+    return None if mapped is None else _header_split(mapped, dpi)
+
+
+def _header_split(mapped, dpi):
     lines, occupied, left, right = mapped
     lo, hi = left + (right - left) // 5, left + 4 * (right - left) // 5
     half = int(HEADER_GAP_INCHES * dpi) // 2

@@ -118,13 +118,13 @@ def _ocr_page(page, languages, review_threshold, searchable=True, threads=1, sta
                                 or started.languages != languages):
         started.close()
         started = None
-    from .columns import find_gutter, find_header_split, moved_back, stacked
+    from .columns import find_split, moved_back, stacked
     h, w = prepared.image.shape
-    cut, bottom = find_gutter(prepared.image, prepared.dpi), None
-    if cut is None:
-        cut, bottom = find_header_split(prepared.image, prepared.dpi) or (None, None)
-    image, move = (stacked(prepared.image, cut, prepared.dpi, bottom) if cut is not None
-                   else (prepared.image, None))
+    split = find_split(prepared.image, prepared.dpi)
+    image, move = prepared.image, None
+    if split is not None:
+        cut, bottom = split
+        image, move = stacked(prepared.image, cut, prepared.dpi, bottom)
     try:
         tesseract = started or Tesseract(languages, pdf=searchable, threads=threads, psm=prepared.psm)
         hocr, text_pdf = tesseract.recognise(image, prepared.dpi)
