@@ -23,6 +23,8 @@ count and line breaks, so word n is still the page's word n (its box).
 import re
 import unicodedata
 
+from .suggest import fold          # the letters alone, in capitals (đ as D)
+
 __all__ = ["correct_text"]
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}      # huyền sắc ngã hỏi nặng
@@ -68,19 +70,12 @@ PHRASES = (
 FAMILY_NAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý "
                 "Đinh Trịnh Trương Lương Đào Đoàn Cao Lâm Tô Tạ Triệu Quách Kiều Lưu Phùng "
                 "Nông Lò Hà Mai Thái Vương Tống Khổng Chu Châu Đàm Lục Mạc Mạnh").split()
-_NAME_LABELS = {"ten", "ong", "ba", "me", "cha", "vo", "chong", "con"}
-_FULL_NAME = {"ho", "va", "dem", "nguoi"}     # "Họ tên:", "Họ và tên:", "chữ đệm, tên:", "tên người …"
+_NAME_LABELS = {"TEN", "ONG", "BA", "ME", "CHA", "VO", "CHONG", "CON"}
+_FULL_NAME = {"HO", "VA", "DEM", "NGUOI"}     # "Họ tên:", "Họ và tên:", "chữ đệm, tên:", "tên người …"
 
 _WORD = re.compile(r"^(\W*)(.*?)(\W*)$")
 _DIGITS = re.compile(r"^\d{1,2}[,.]?$")
 _YEAR = re.compile(r"^\d{4}\W*$")
-
-
-def fold(word):
-    """Lower case without any mark, đ as d (the letters alone)."""
-    stripped = "".join(c for c in unicodedata.normalize("NFD", word.lower())
-                       if unicodedata.category(c) != "Mn")
-    return stripped.replace("đ", "d")
 
 
 def _shape(syllable):
@@ -151,13 +146,13 @@ def _dates(tokens, changes):
     """"ngày D tháng M năm YYYY" (and "năm sinh YYYY"): the words of the date."""
     for n in range(len(tokens) - 5):
         t = tokens[n:n + 6]
-        if ([fold(_split(x)[1]) for x in (t[0], t[2], t[4])] == ["ngay", "thang", "nam"]
+        if ([fold(_split(x)[1]) for x in (t[0], t[2], t[4])] == ["NGAY", "THANG", "NAM"]
                 and _DIGITS.match(t[1]) and _DIGITS.match(t[3]) and _YEAR.match(t[5])):
             for k, model in ((0, "ngày"), (2, "tháng"), (4, "năm")):
                 changes.setdefault(n + k, _fixed(t[k], model))
     for n in range(len(tokens) - 2):
         t = tokens[n:n + 3]
-        if [fold(_split(x)[1]) for x in t[:2]] == ["nam", "sinh"] and _YEAR.match(t[2]):
+        if [fold(_split(x)[1]) for x in t[:2]] == ["NAM", "SINH"] and _YEAR.match(t[2]):
             changes.setdefault(n, _fixed(t[0], "năm"))
             changes.setdefault(n + 1, _fixed(t[1], "sinh"))
 
@@ -169,7 +164,7 @@ def _family_names(tokens, changes):
         label, first, second = tokens[n - 1], tokens[n], tokens[n + 1]
         if not label.endswith(":") or fold(label[:-1].split("/")[-1]) not in _NAME_LABELS:
             continue
-        if fold(label[:-1]) == "ten" and (n < 2 or fold(_split(tokens[n - 2])[1]) not in _FULL_NAME):
+        if fold(label[:-1]) == "TEN" and (n < 2 or fold(_split(tokens[n - 2])[1]) not in _FULL_NAME):
             continue          # "Họ: TRẦN Tên: TỐ UYÊN": a given name follows
         head, core, tail = _split(first)
         if not (core.isupper() and len(core) > 1 and _split(second)[1].isupper()):
