@@ -46,6 +46,7 @@ settings helpers (tests/conftest.py) import pytest, which a bench does not;
 the same steps are taken here through the app's own functions.
 """
 import argparse
+import contextlib
 import importlib.util
 import io
 import os
@@ -64,10 +65,9 @@ import transaction  # noqa: E402
 import webtest  # noqa: E402
 
 from repository import commands  # noqa: E402
-from repository.db import app_root, close_databases, load_settings, open_databases  # noqa: E402
+from repository.db import app_root, load_settings  # noqa: E402
 from repository.dossiers import receive_dossier  # noqa: E402
-from repository.evolve import evolve  # noqa: E402
-from repository.seed import DEMO_PASSWORD, seed_demo  # noqa: E402
+from repository.seed import DEMO_PASSWORD  # noqa: E402
 from views.services import IIndexer, ISearchIndex, lookup  # noqa: E402
 
 OWNER = "001090012345"           # the demo person whose dossier the officer received
@@ -119,18 +119,8 @@ def set_up_template(folder):
     os.makedirs(folder)
     ini = os.path.join(folder, "development.ini")
     shutil.copyfile(os.path.join(ROOT, "development.ini"), ini)
-    settings = load_settings(ini)
-    commands.ensure_var(settings)
-    commands.ensure_dev_pki(settings)
-    db = open_databases(settings)
-    try:
-        conn = db.open(transaction.TransactionManager())
-        evolve(conn)
-        with conn.transaction_manager:
-            seed_demo(app_root(conn))
-        conn.close()
-    finally:
-        close_databases(db)
+    with contextlib.redirect_stdout(io.StringIO()):          # (its list of demo accounts)
+        commands.cmd_setup(argparse.Namespace(config=ini, no_demo=False))
     return folder
 
 
