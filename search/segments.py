@@ -181,6 +181,10 @@ class _ListCache:
             return None
         return self.share(segment_key, store)
 
+    def nothing_shared(self, segment_key):
+        """The segment has no common lists, so no file: store() stops looking."""
+        self._missing[segment_key] = float("inf")
+
     def share(self, segment_key, store):
         """Use `store` (mapped by the caller) for the segment's lists."""
         with self._lock:
@@ -468,6 +472,8 @@ def warm(searcher, path, plan, *, min_share=0.01, stop=None):
                     return ready
                 seg.data.warmed = True
                 continue
+        if store is None:
+            _LISTS.nothing_shared(seg.key)     # (no file will come: not looked for again)
         ready += len(store) if store is not None else 0
         seg.data.warmed = True
     _remove_stale(path)
